@@ -1,0 +1,29 @@
+/* xlsx_read.h: the first visible worksheet of a workbook, row by row.
+ *
+ * Follows _rels/.rels -> workbook -> first visible sheet -> its target in
+ * xl/_rels/workbook.xml.rels. XML through expat, namespace-aware, streamed
+ * from the zip reader in chunks. DOCTYPEs and entities are rejected. */
+#ifndef UC_XLSX_READ_H
+#define UC_XLSX_READ_H
+
+#include "core/err.h"
+#include "formats/cell.h"
+#include "formats/zip.h"
+
+typedef struct xlsx_limits {
+    zipr_limits zip;
+    uint32_t max_columns;        /* default 16384 (Excel's grid) */
+    uint32_t max_rows;           /* default 1048576 */
+    uint64_t max_shared_bytes;   /* shared-string arena cap, default 512 MiB */
+    size_t max_cell_bytes;       /* one cell's text, default 1 MiB */
+} xlsx_limits;
+
+void xlsx_limits_default(xlsx_limits *lim);
+
+/* Read the first visible worksheet of the .xlsx at path and call fn for
+ * each non-empty row. Returns UC_OK, or an error with a human-readable
+ * reason in err (e.g. "No worksheet found in workbook"). */
+uc_err xlsx_read(const char *path, const xlsx_limits *lim, row_fn fn,
+                 void *ud, char *err, size_t errcap);
+
+#endif

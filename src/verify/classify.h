@@ -1,0 +1,59 @@
+/* classify.h: category and domain_type of an address, deterministically.
+ *
+ * Knowledge comes from domain lists (built in from fixtures/domains/, or a
+ * user directory given with --domain-lists) and from the account's own
+ * white/grey/black lists. Precedence is documented in README.md. */
+#ifndef UC_CLASSIFY_H
+#define UC_CLASSIFY_H
+
+#include <stddef.h>
+#include "core/err.h"
+
+/* Every (category, domain_type) pair the real service returns. */
+typedef enum verdict {
+    V_WHITE_UNKNOWN = 0,
+    V_BLACK_INVALID,
+    V_BLACK_DISPOSABLE,
+    V_GREY_MULTI_ALIAS,
+    V_GREY_MASKED,
+    V_BLACK_MASKED,
+    V_GREY_SUSPICIOUS,
+    V_BLACK_SUSPICIOUS,
+    V_BLACK_NO_WEBSITE,
+    V_WHITE_LIST,      /* the account's own white list */
+    V_GREY_LIST,
+    V_BLACK_LIST,
+    V_COUNT
+} verdict;
+
+const char *verdict_category(verdict v);     /* "white" | "grey" | "black" */
+const char *verdict_domain_type(verdict v);  /* "unknown", "invalid", ... */
+
+/* Global domain knowledge: read-only once loaded, shared by all threads. */
+typedef struct domain_lists domain_lists;
+
+/* Load the built-in lists, then, if user_dir != NULL, the user's files
+ * from that directory (same file names; see README for replace/extend).
+ * On failure writes a one-line reason into err. */
+uc_err domain_lists_load(const char *user_dir, domain_lists **out,
+                         char *err, size_t errcap);
+void domain_lists_free(domain_lists *dl);  /* accepts NULL */
+
+/* One account's own lists: exact addresses or whole domains. */
+typedef enum acct_list_kind { LIST_WHITE = 0, LIST_GREY, LIST_BLACK } acct_list_kind;
+typedef struct acct_lists acct_lists;
+
+acct_lists *acct_lists_new(void);             /* NULL on ENOMEM */
+/* Add every entry of a newline-separated text (blank lines and '#'
+ * comments ignored; an entry with '@' is an address, else a domain). */
+uc_err acct_lists_add(acct_lists *al, acct_list_kind kind,
+                      const char *text, size_t len);
+void acct_lists_free(acct_lists *al);         /* accepts NULL */
+
+/* Validate and classify one address (trimmed, UTF-8). al may be NULL.
+ * Invalid syntax gives V_BLACK_INVALID. Thread-safe, no allocation on the
+ * common path. */
+verdict classify(const domain_lists *dl, const acct_lists *al,
+                 const char *addr, size_t len);
+
+#endif
