@@ -1,1 +1,164 @@
-int main(void) { return 0; }
+/* main.c: flags and environment -> config; open the data dir, resume
+ * unfinished tasks, serve; on SIGTERM/SIGINT stop accepting, let in-flight
+ * requests finish, checkpoint, exit 0. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "http/control.h"
+#include "http/server.h"
+#include "jobs/pool.h"
+#include "jobs/retention.h"
+#include "store/files.h"
+#include "store/tasks.h"
+
+#define SWEEP_EVERY_S 60
+
+static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stop_cond = PTHREAD_COND_INITIALIZER;
+static int stopping;
+
+static int resume_one(void *ud, const task *t)
+{
+    app *a = ud;
+    pool_submit(a->pool, t);
+    log_msg(LOG_INFO, "event=resume task=%s", t->id);
+    return 0;
+}
+
+/* The sweeper: applies retention every minute (the clock endpoint also
+ * applies it at once whenever the clock moves). */
+static void *sweeper(void *arg)
+{
+    app *a = arg;
+    pthread_mutex_lock(&stop_lock);
+    while (!stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += SWEEP_EVERY_S;
+        pthread_cond_timedwait(&stop_cond, &stop_lock, &ts);
+        if (stopping)
+            break;
+        pthread_mutex_unlock(&stop_lock);
+        retention_env env = {a->d, a->pool, a->cfg->data_dir};
+        int n = 0;
+        retention_sweep(&env, clock_now_ms() - (int64_t)a->cfg->retention_days * 86400000, &n);
+        if (n)
+            log_msg(LOG_INFO, "event=retention deleted=%d", n);
+        pthread_mutex_lock(&stop_lock);
+    }
+    pthread_mutex_unlock(&stop_lock);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    config cfg;
+    int rc = config_parse(&cfg, argc, argv);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    if (log_set_level(cfg.log_level) != 0) {
+        fprintf(stderr, "ucmock: unknown --log-level '%s'\n", cfg.log_level);
+        return 2;
+    }
+    if (sodium_init() < 0) {
+        fprintf(stderr, "ucmock: libsodium failed to start\n");
+        return 1;
+    }
+    umask(077);
+
+    /* Signals are taken by sigwait() below; every thread inherits the
+     * mask, so none of them is interrupted. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    app a;
+    memset(&a, 0, sizeof a);
+    a.cfg = &cfg;
+    char err[512] = "";
+    char dbpath[FILES_PATH_MAX];
+    int exit_code = 1;
+    pthread_t sweep_thread;
+    int sweeping = 0;
+
+    if (files_init(cfg.data_dir, err, sizeof err) != UC_OK)
+        goto fail;
+    snprintf(dbpath, sizeof dbpath, "%s/ucmock.db", cfg.data_dir);
+    if (db_open(dbpath, &a.d, err, sizeof err) != UC_OK)
+        goto fail;
+    int64_t off = 0;
+    if (db_meta_get_i64(a.d, "clock_offset_ms", &off) == UC_ENOTFOUND)
+        db_meta_set_i64(a.d, "clock_offset_ms", 0);
+    clock_set_offset_ms(off);
+    if (files_secret(cfg.data_dir, a.secret, err, sizeof err) != UC_OK)
+        goto fail;
+    int swept = 0;
+    files_sweep(cfg.data_dir, a.d, &swept);
+    if (swept)
+        log_msg(LOG_INFO, "event=startup_sweep removed_files=%d", swept);
+    if (domain_lists_load(cfg.domain_lists[0] ? cfg.domain_lists : NULL, &a.dl, err,
+                          sizeof err) != UC_OK)
+        goto fail;
+    a.ctl = control_new(&cfg);
+    if (!a.ctl) {
+        snprintf(err, sizeof err, "out of memory");
+        goto fail;
+    }
+    a.env = (job_env){a.d, cfg.data_dir, a.dl, cfg.processing_delay_ms,
+                      cfg.xlsx_max_inflated, cfg.xlsx_max_entries};
+    if (pool_start(&a.env, cfg.workers, &a.pool) != UC_OK) {
+        snprintf(err, sizeof err, "cannot start %d worker threads", cfg.workers);
+        goto fail;
+    }
+    retention_env renv = {a.d, a.pool, cfg.data_dir};
+    retention_sweep(&renv, clock_now_ms() - (int64_t)cfg.retention_days * 86400000, NULL);
+    task_each(a.d, NULL, "processing", 0, resume_one, &a);
+    if (pthread_create(&sweep_thread, NULL, sweeper, &a) == 0)
+        sweeping = 1;
+    if (server_start(&a, err, sizeof err) != 0)
+        goto fail;
+    atomic_store(&a.ready, 1);
+    printf("ucmock listening on %s://%s%s%s:%u (data dir %s)\n",
+           cfg.tls_cert[0] ? "https" : "http", strchr(cfg.listen_host, ':') ? "[" : "",
+           cfg.listen_host, strchr(cfg.listen_host, ':') ? "]" : "", a.port, cfg.data_dir);
+    fflush(stdout);
+    log_msg(LOG_INFO, "event=ready port=%u workers=%d", a.port, cfg.workers);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    log_msg(LOG_INFO, "event=stopping signal=%d", sig);
+    atomic_store(&a.ready, 0);
+    exit_code = 0;
+fail:
+    if (exit_code)
+        fprintf(stderr, "ucmock: %s\n", err[0] ? err : "failed to start");
+    server_stop(&a);
+    pthread_mutex_lock(&stop_lock);
+    stopping = 1;
+    pthread_cond_broadcast(&stop_cond);
+    pthread_mutex_unlock(&stop_lock);
+    if (sweeping)
+        pthread_join(sweep_thread, NULL);
+    pool_stop(a.pool);
+    control_free(a.ctl);
+    domain_lists_free(a.dl);
+    db_close(a.d);
+    config_free(&cfg);
+    if (!exit_code)
+        log_msg(LOG_INFO, "event=stopped");
+    return exit_code;
+}

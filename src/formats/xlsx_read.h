@@ -22,7 +22,12 @@ void xlsx_limits_default(xlsx_limits *lim);
 
 /* Read the first visible worksheet of the .xlsx at path and call fn for
  * each non-empty row. Returns UC_OK, or an error with a human-readable
- * reason in err (e.g. "No worksheet found in workbook"). */
+ * reason in err (e.g. "No worksheet found in workbook"). Rows stream out as
+ * they are parsed: on failure (say a CRC mismatch found at the end of the
+ * sheet) the caller must discard the rows it already got. Chartsheets and
+ * hidden sheets are skipped; if every worksheet is hidden, the first is
+ * read. UC_EFORMAT for bad input, UC_ELIMIT for a cap, UC_ECANCELED when fn
+ * stopped the read. lim may be NULL (defaults). */
 uc_err xlsx_read(const char *path, const xlsx_limits *lim, row_fn fn,
                  void *ud, char *err, size_t errcap);
 

@@ -10,7 +10,8 @@
 typedef struct xlsxw xlsxw;
 
 /* Create a workbook at path with one sheet. tmpdir is where the writer
- * may keep its temporary files. */
+ * keeps the sheet body until close (UC_EIO if it is not writable). The
+ * file itself is only created by xlsxw_close. */
 uc_err xlsxw_open(const char *path, const char *tmpdir, xlsxw **out);
 /* Append one row (row numbers are assigned in call order, from 0). */
 uc_err xlsxw_row(xlsxw *w, const cell *cells, size_t ncells);
@@ -18,5 +19,11 @@ uc_err xlsxw_row(xlsxw *w, const cell *cells, size_t ncells);
 uc_err xlsxw_close(xlsxw *w);
 /* Abandon: free w, the caller removes the partial file. Accepts NULL. */
 void xlsxw_abort(xlsxw *w);
+
+/* Why the last xlsxw_row failed (e.g. a string past Excel's 32767-character
+ * cell limit, UC_ELIMIT). Borrowed; valid until close/abort. */
+const char *xlsxw_reason(const xlsxw *w);
+/* xlsxw_close with the reason for a failure written to err. */
+uc_err xlsxw_close_err(xlsxw *w, char *err, size_t errcap);
 
 #endif

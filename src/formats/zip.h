@@ -23,7 +23,9 @@ void zipr_limits_default(zipr_limits *lim);
 typedef struct zipr zipr;
 
 /* Open path. On failure returns an error and writes a human-readable
- * reason (suitable for a failed task's "error") into err. */
+ * reason (suitable for a failed task's "error") into err. Reasons for bad
+ * input begin "Corrupt zip: " (damaged) or "Zip rejected: " (a cap, or
+ * encryption / an unknown method) so a caller may name its own format. */
 uc_err zipr_open(const char *path, const zipr_limits *lim, zipr **out,
                  char *err, size_t errcap);
 void zipr_close(zipr *z);  /* accepts NULL */

@@ -1,0 +1,479 @@
+/* delimited.c: row reader for CSV/TSV/TXT over a mapped file.
+ *
+ * libcsv splits fields; we feed it one line at a time (each chunk ends at a
+ * CR or LF) so that when it reports the end of a row we know the row ended
+ * at the last byte fed, and can report the row's exact byte span. */
+#include "formats/delimited.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* libcsv's parser state for "no field of this row seen yet" (libcsv.c
+ * defines it as 0; csv.h exposes the field). */
+#define LIBCSV_ROW_NOT_BEGUN 0
+
+struct delim_reader {
+    int fd;
+    const char *data;
+    uint64_t size;
+    size_t bom;
+    delim_limits lim;
+    char delim;
+    struct csv_parser p;
+    int p_live;
+    uint64_t pos;
+    uint64_t line;
+
+    /* per-row state filled by the callbacks */
+    uint32_t want;
+    uint32_t col;
+    int row_done;
+    int too_many_cols;
+    char *buf;        /* captured field bytes */
+    size_t buf_len, buf_cap;
+    cell *cells;      /* DELIM_ALL capture */
+    size_t *offs;     /* start of each captured field in buf */
+    size_t ncells, cells_cap;
+};
+
+static __thread size_t tl_field_cap;
+
+/* libcsv grows its field buffer through this: refusing past the cap turns
+ * a gigantic field into CSV_ENOMEM, which we report as a limit. */
+static void *capped_realloc(void *p, size_t n)
+{
+    if (n > tl_field_cap + 1024)
+        return NULL;
+    return realloc(p, n);
+}
+
+static int space_only(unsigned char c) { return c == ' '; }
+static int space_or_tab(unsigned char c) { return c == ' ' || c == '\t'; }
+
+void delim_limits_default(delim_limits *lim)
+{
+    lim->max_field = 4u << 20;
+    lim->max_row = 16u << 20;
+    lim->max_columns = 16384;
+}
+
+static int buf_add(delim_reader *r, const char *s, size_t n)
+{
+    if (r->buf_len + n + 1 > r->buf_cap) {
+        size_t nc = r->buf_cap ? r->buf_cap : 256;
+        while (nc < r->buf_len + n + 1)
+            nc *= 2;
+        char *nb = realloc(r->buf, nc);
+        if (!nb)
+            return -1;
+        r->buf = nb;
+        r->buf_cap = nc;
+    }
+    if (n)
+        memcpy(r->buf + r->buf_len, s, n);
+    r->buf_len += n;
+    return 0;
+}
+
+static void on_field(void *s, size_t len, void *ud)
+{
+    delim_reader *r = ud;
+    uint32_t col = r->col++;
+    if (r->col > r->lim.max_columns) {
+        r->too_many_cols = 1;
+        return;
+    }
+    if (r->want == DELIM_ALL) {
+        if (r->ncells == r->cells_cap) {
+            size_t nc = r->cells_cap ? r->cells_cap * 2 : 16;
+            cell *ncl = realloc(r->cells, nc * sizeof *ncl);
+            size_t *no = realloc(r->offs, nc * sizeof *no);
+            if (ncl)
+                r->cells = ncl;
+            if (no)
+                r->offs = no;
+            if (!ncl || !no) {
+                r->too_many_cols = 1;
+                return;
+            }
+            r->cells_cap = nc;
+        }
+        r->offs[r->ncells] = r->buf_len;
+        r->cells[r->ncells].type = len ? CELL_STRING : CELL_EMPTY;
+        r->cells[r->ncells].len = len;
+        r->ncells++;
+        if (buf_add(r, s, len) != 0)
+            r->too_many_cols = 1;
+    } else if (col == r->want) {
+        r->buf_len = 0;
+        if (buf_add(r, s, len) != 0)
+            r->too_many_cols = 1;
+    }
+}
+
+static void on_row(int c, void *ud)
+{
+    (void)c;
+    ((delim_reader *)ud)->row_done = 1;
+}
+
+uc_err delim_open(const char *path, const delim_limits *lim, delim_reader **out,
+                  char *err, size_t errcap)
+{
+    delim_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return UC_ENOMEM;
+    r->fd = -1;
+    if (lim)
+        r->lim = *lim;
+    else
+        delim_limits_default(&r->lim);
+    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (r->fd < 0 || fstat(r->fd, &st) != 0) {
+        snprintf(err, errcap, "Cannot read the uploaded file");
+        delim_close(r);
+        return UC_EIO;
+    }
+    r->size = (uint64_t)st.st_size;
+    if (r->size == 0) {
+        snprintf(err, errcap, "The file is empty");
+        delim_close(r);
+        return UC_EFORMAT;
+    }
+    void *m = mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, r->fd, 0);
+    if (m == MAP_FAILED) {
+        snprintf(err, errcap, "Cannot read the uploaded file");
+        delim_close(r);
+        return UC_EIO;
+    }
+    madvise(m, r->size, MADV_SEQUENTIAL);
+    r->data = m;
+    const unsigned char *u = m;
+    if (r->size >= 4 && ((u[0] == 0xFF && u[1] == 0xFE && u[2] == 0 && u[3] == 0) ||
+                         (u[0] == 0 && u[1] == 0 && u[2] == 0xFE && u[3] == 0xFF))) {
+        snprintf(err, errcap, "The file is UTF-32 encoded; save it as UTF-8");
+        delim_close(r);
+        return UC_EFORMAT;
+    }
+    if (r->size >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
+        snprintf(err, errcap, "The file is UTF-16 encoded; save it as UTF-8");
+        delim_close(r);
+        return UC_EFORMAT;
+    }
+    if (r->size >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
+        r->bom = 3;
+    delim_rewind(r, ',');
+    *out = r;
+    return UC_OK;
+}
+
+void delim_close(delim_reader *r)
+{
+    if (!r)
+        return;
+    if (r->p_live)
+        csv_free(&r->p);
+    if (r->data)
+        munmap((void *)r->data, r->size);
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r->buf);
+    free(r->cells);
+    free(r->offs);
+    free(r);
+}
+
+void delim_rewind(delim_reader *r, char delim)
+{
+    if (r->p_live)
+        csv_free(&r->p);
+    r->p_live = 0;
+    r->delim = delim;
+    if (delim != DELIM_LINES) {
+        csv_init(&r->p, 0);
+        csv_set_delim(&r->p, (unsigned char)delim);
+        csv_set_space_func(&r->p, delim == '\t' ? space_only : space_or_tab);
+        csv_set_realloc_func(&r->p, capped_realloc);
+        csv_set_blk_size(&r->p, 256);
+        r->p_live = 1;
+    }
+    r->pos = r->bom;
+    r->line = 1;
+}
+
+char delim_sniff(const delim_reader *r, const char *candidates)
+{
+    size_t counts[8] = {0};
+    size_t nc = strlen(candidates);
+    if (nc > 8)
+        nc = 8;
+    int quoted = 0;
+    uint64_t end = r->size < r->bom + 65536 ? r->size : r->bom + 65536;
+    for (uint64_t i = r->bom; i < end; i++) {
+        char ch = r->data[i];
+        if (ch == '"')
+            quoted = !quoted;
+        else if (!quoted && (ch == '\n' || ch == '\r'))
+            break;
+        else if (!quoted)
+            for (size_t k = 0; k < nc; k++)
+                if (ch == candidates[k])
+                    counts[k]++;
+    }
+    size_t best = 0;
+    char d = 0;
+    for (size_t k = 0; k < nc; k++)
+        if (counts[k] > best) {
+            best = counts[k];
+            d = candidates[k];
+        }
+    return d;
+}
+
+/* Validate that data[a, b) is UTF-8 without NUL bytes. Returns the offset
+ * of the first bad byte, or b. */
+static uint64_t utf8_check(const unsigned char *s, uint64_t a, uint64_t b, int *nul)
+{
+    uint64_t i = a;
+    *nul = 0;
+    while (i < b) {
+        /* ASCII fast path, 8 bytes at a time. */
+        while (i + 8 <= b) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (w & 0x8080808080808080ull)
+                break;
+            /* any zero byte? */
+            if ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull)
+                break;
+            i += 8;
+        }
+        if (i >= b)
+            break;
+        unsigned char c = s[i];
+        if (c == 0) {
+            *nul = 1;
+            return i;
+        }
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        int n;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return i;
+        }
+        if (i + (uint64_t)n >= b)
+            return i;
+        for (int k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;
+        i += (uint64_t)n + 1;
+    }
+    return b;
+}
+
+static uint64_t count_lines(const char *s, uint64_t a, uint64_t b)
+{
+    uint64_t n = 0;
+    for (uint64_t i = a; i < b; i++)
+        if (s[i] == '\n' || (s[i] == '\r' && (i + 1 >= b || s[i + 1] != '\n')))
+            n++;
+    return n;
+}
+
+/* Next CR or LF at or after i, or size. */
+static uint64_t next_eol(const delim_reader *r, uint64_t i)
+{
+    const char *s = r->data;
+    const char *lf = memchr(s + i, '\n', r->size - i);
+    uint64_t lim = lf ? (uint64_t)(lf - s) : r->size;
+    const char *cr = memchr(s + i, '\r', lim - i);
+    return cr ? (uint64_t)(cr - s) : lim;
+}
+
+static uc_err finish_row(delim_reader *r, delim_row *row, uint64_t start,
+                         uint64_t content_end, uint64_t next, char *err, size_t errcap)
+{
+    int nul;
+    uint64_t bad = utf8_check((const unsigned char *)r->data, start, next, &nul);
+    if (bad != next) {
+        uint64_t ln = r->line + count_lines(r->data, start, bad);
+        if (nul)
+            snprintf(err, errcap, "The file is not text: NUL byte on line %llu",
+                     (unsigned long long)ln);
+        else
+            snprintf(err, errcap, "The file is not valid UTF-8 text (line %llu); "
+                     "save it as UTF-8", (unsigned long long)ln);
+        return UC_EFORMAT;
+    }
+    row->start = start;
+    row->len = (uint32_t)(content_end - start);
+    row->term_len = (uint8_t)(next - content_end);
+    row->line = r->line;
+    row->nfields = r->col;
+    r->line += count_lines(r->data, start, next);
+    r->pos = next;
+    if (r->want != DELIM_ALL && r->want < r->col) {
+        row->field.type = r->buf_len ? CELL_STRING : CELL_EMPTY;
+        row->field.v = r->buf;
+        row->field.len = r->buf_len;
+    } else {
+        row->field = (cell){CELL_EMPTY, NULL, 0};
+    }
+    if (r->want == DELIM_ALL)
+        for (size_t i = 0; i < r->ncells; i++)
+            r->cells[i].v = r->buf + r->offs[i];
+    return UC_OK;
+}
+
+static uc_err too_long(delim_reader *r, char *err, size_t errcap)
+{
+    snprintf(err, errcap, "Row at line %llu is longer than %zu MB",
+             (unsigned long long)r->line, r->lim.max_row >> 20);
+    return UC_ELIMIT;
+}
+
+static uc_err next_line_only(delim_reader *r, delim_row *row, char *err, size_t errcap)
+{
+    const char *s = r->data;
+    for (;;) {
+        if (r->pos >= r->size)
+            return UC_ENOTFOUND;
+        uint64_t start = r->pos;
+        uint64_t eol = next_eol(r, start);
+        uint64_t next = eol;
+        if (eol < r->size)
+            next = (s[eol] == '\r' && eol + 1 < r->size && s[eol + 1] == '\n') ? eol + 2 : eol + 1;
+        if (eol - start > r->lim.max_row)
+            return too_long(r, err, errcap);
+        /* trimmed content */
+        uint64_t a = start, b = eol;
+        while (a < b && (s[a] == ' ' || s[a] == '\t'))
+            a++;
+        while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'))
+            b--;
+        if (a == b) { /* blank line */
+            r->line += count_lines(s, start, next);
+            r->pos = next;
+            continue;
+        }
+        r->buf_len = 0;
+        r->ncells = 0;
+        r->col = 0;
+        r->too_many_cols = 0;
+        on_field((void *)(s + a), b - a, r);
+        if (r->too_many_cols)
+            return UC_ENOMEM;
+        return finish_row(r, row, start, eol, next, err, errcap);
+    }
+}
+
+uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
+                  char *err, size_t errcap)
+{
+    r->want = want_col;
+    if (r->delim == DELIM_LINES)
+        return next_line_only(r, row, err, errcap);
+
+    const char *s = r->data;
+    tl_field_cap = r->lim.max_field;
+    r->col = 0;
+    r->row_done = 0;
+    r->buf_len = 0;
+    r->ncells = 0;
+    r->too_many_cols = 0;
+
+    /* Blank lines before the row are not rows (libcsv agrees). */
+    while (r->pos < r->size && (s[r->pos] == '\n' || s[r->pos] == '\r')) {
+        if (s[r->pos] == '\n' || r->pos + 1 >= r->size || s[r->pos + 1] != '\n')
+            r->line++;
+        r->pos++;
+    }
+    uint64_t start = r->pos, at = r->pos;
+    for (;;) {
+        if (at >= r->size) {
+            if (csv_fini(&r->p, on_field, on_row, r) != 0)
+                goto csv_failed;
+            /* csv_fini resets the parser for reuse. */
+            if (r->too_many_cols)
+                goto cols;
+            if (!r->row_done) {
+                r->pos = r->size;
+                return UC_ENOTFOUND;
+            }
+            return finish_row(r, row, start, r->size, r->size, err, errcap);
+        }
+        uint64_t eol = next_eol(r, at);
+        uint64_t seg_end = eol < r->size ? eol + 1 : r->size;
+        if (seg_end - start > r->lim.max_row)
+            return too_long(r, err, errcap);
+        if (csv_parse(&r->p, s + at, seg_end - at, on_field, on_row, r) != seg_end - at)
+            goto csv_failed;
+        if (r->too_many_cols)
+            goto cols;
+        at = seg_end;
+        if (r->row_done) {
+            uint64_t next = seg_end;
+            if (s[eol] == '\r' && next < r->size && s[next] == '\n')
+                next++;
+            return finish_row(r, row, start, eol, next, err, errcap);
+        }
+        if (r->p.pstate == LIBCSV_ROW_NOT_BEGUN) {
+            /* A line of spaces only: libcsv skipped it; so do we. */
+            r->line += count_lines(s, start, at);
+            start = at;
+        }
+    }
+csv_failed:
+    if (csv_error(&r->p) == CSV_ENOMEM || csv_error(&r->p) == CSV_ETOOBIG) {
+        snprintf(err, errcap, "A field at line %llu is longer than %zu MB",
+                 (unsigned long long)r->line, r->lim.max_field >> 20);
+        return UC_ELIMIT;
+    }
+    snprintf(err, errcap, "Cannot parse the file at line %llu: %s",
+             (unsigned long long)r->line, csv_strerror(csv_error(&r->p)));
+    return UC_EFORMAT;
+cols:
+    snprintf(err, errcap, "Row at line %llu has more than %u columns",
+             (unsigned long long)r->line, r->lim.max_columns);
+    return UC_ELIMIT;
+}
+
+const cell *delim_fields(const delim_reader *r, size_t *n)
+{
+    *n = r->ncells;
+    return r->cells;
+}
+
+const char *delim_data(const delim_reader *r, uint64_t *len)
+{
+    *len = r->size;
+    return r->data;
+}
+
+size_t delim_bom_len(const delim_reader *r) { return r->bom; }
+uint64_t delim_pos(const delim_reader *r) { return r->pos; }

@@ -1,0 +1,70 @@
+/* delimited.h: CSV, TSV and plain-text address lists, read row by row.
+ *
+ * Fields are split by libcsv (RFC 4180 quoting). For every row the reader
+ * also reports where its original bytes lie in the file, so a writer can
+ * copy rows through unchanged instead of re-serialising cells. The file is
+ * mapped, never read into a buffer; memory stays constant per row. */
+#ifndef UC_DELIMITED_H
+#define UC_DELIMITED_H
+
+#include <stdint.h>
+#include "core/err.h"
+#include "formats/cell.h"
+
+typedef struct delim_limits {
+    size_t max_field;       /* bytes of one field (default 4 MiB) */
+    size_t max_row;         /* bytes of one row (default 16 MiB) */
+    uint32_t max_columns;   /* fields per row (default 16384) */
+} delim_limits;
+
+void delim_limits_default(delim_limits *lim);
+
+/* DELIM_LINES: no field splitting, each line is one field. */
+#define DELIM_LINES 0
+/* want_col value that captures every field of the row. */
+#define DELIM_ALL UINT32_MAX
+
+typedef struct delim_reader delim_reader;
+
+typedef struct delim_row {
+    uint64_t start;         /* offset of the row's first byte */
+    uint32_t len;           /* bytes up to (not including) the line end */
+    uint8_t term_len;       /* 0 at end of file without a newline, 1 or 2 */
+    uint32_t nfields;
+    uint64_t line;          /* 1-based line number where the row starts */
+    cell field;             /* the captured field (CELL_EMPTY if absent) */
+} delim_row;
+
+/* Guess the delimiter from the first line: the most frequent of the
+ * candidates (a string such as ",;\t") outside quotes; 0 when none
+ * occurs. */
+char delim_sniff(const delim_reader *r, const char *candidates);
+
+/* Map path for reading. Fails with a clear reason for an empty file, or a
+ * UTF-16/UTF-32 byte-order mark. */
+uc_err delim_open(const char *path, const delim_limits *lim, delim_reader **out,
+                  char *err, size_t errcap);
+void delim_close(delim_reader *r);  /* accepts NULL */
+
+/* Start (again) at the first row, splitting on delim (',' ';' '\t' '|'
+ * or DELIM_LINES). */
+void delim_rewind(delim_reader *r, char delim);
+
+/* Read the next row, capturing field want_col (or every field with
+ * DELIM_ALL: see delim_fields). Blank lines are skipped. Returns
+ * UC_ENOTFOUND at the end; UC_EFORMAT (NUL byte, invalid UTF-8) or
+ * UC_ELIMIT (caps) with a reason in err. */
+uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
+                  char *err, size_t errcap);
+
+/* After delim_next(DELIM_ALL): the row's fields, borrowed until the next
+ * call. */
+const cell *delim_fields(const delim_reader *r, size_t *n);
+
+/* The whole mapped file and the length of its UTF-8 BOM (0 or 3). */
+const char *delim_data(const delim_reader *r, uint64_t *len);
+size_t delim_bom_len(const delim_reader *r);
+/* Bytes consumed so far, for progress. */
+uint64_t delim_pos(const delim_reader *r);
+
+#endif

@@ -1,0 +1,19 @@
+/* outfile.h: a buffered, append-only output file for result writers.
+ * Large writes, one fsync at the end; the caller renames it into place. */
+#ifndef UC_OUTFILE_H
+#define UC_OUTFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/err.h"
+
+typedef struct outfile outfile;
+
+uc_err outfile_open(const char *path, outfile **out);   /* creates, 0600 */
+uc_err outfile_write(outfile *f, const void *buf, size_t len);
+/* Flush, fsync and close; *size gets the file's length. Frees f. */
+uc_err outfile_close(outfile *f, int64_t *size);
+/* Close and unlink the partial file. Accepts NULL. */
+void outfile_abort(outfile *f);
+
+#endif

@@ -1,0 +1,58 @@
+/* resp.c: JSON bodies and the one place responses are queued. */
+#include "http/resp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/server.h"
+
+enum MHD_Result resp_queue(req *rq, unsigned status, struct MHD_Response *r,
+                           size_t bytes)
+{
+    rq->status = status;
+    rq->bytes = bytes;
+    return MHD_queue_response(rq->c, status, r);
+}
+
+enum MHD_Result resp_queue_json(req *rq, unsigned status, json_t *body)
+{
+    char *s = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(body);
+    if (!s)
+        return MHD_NO;
+    size_t n = strlen(s);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(n, s, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(s);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    enum MHD_Result ret = resp_queue(rq, status, r, n);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+enum MHD_Result resp_detail(req *rq, unsigned status, const char *msg)
+{
+    return resp_queue_json(rq, status, json_pack("{s:s}", "detail", msg));
+}
+
+json_t *resp_422_new(void) { return json_array(); }
+
+void resp_422_add(json_t *list, const char *type, const char *where,
+                  const char *name, const char *msg, json_t *input, json_t *ctx)
+{
+    json_t *e = json_pack("{s:s,s:[s,s],s:s,s:o}", "type", type, "loc", where,
+                          name, "msg", msg, "input", input ? input : json_null());
+    if (e && ctx)
+        json_object_set_new(e, "ctx", ctx);
+    else
+        json_decref(ctx);
+    json_array_append_new(list, e);
+}
+
+enum MHD_Result resp_422_send(req *rq, json_t *list)
+{
+    return resp_queue_json(rq, 422, json_pack("{s:o}", "detail", list));
+}

@@ -1,0 +1,32 @@
+/* resp.h: building and queueing responses.
+ *
+ * JSON is made with jansson and written compactly with keys in insertion
+ * order, as FastAPI/Starlette writes it (separators "," and ":", UTF-8
+ * unescaped). Every response goes through resp_queue(), which records
+ * status and size for the access log and the request journal. */
+#ifndef UC_RESP_H
+#define UC_RESP_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stddef.h>
+
+struct req;
+
+/* Queue body (taken: freed here) with status and content type. */
+enum MHD_Result resp_queue_json(struct req *rq, unsigned status, json_t *body);
+/* {"detail": msg} */
+enum MHD_Result resp_detail(struct req *rq, unsigned status, const char *msg);
+/* Queue a prepared response (not destroyed here). */
+enum MHD_Result resp_queue(struct req *rq, unsigned status, struct MHD_Response *r,
+                           size_t bytes);
+
+/* pydantic's 422 list: start with an empty array, add entries, send. */
+json_t *resp_422_new(void);
+/* type, loc ("body"/"query", name), msg, input (NULL = json null); ctx
+ * may be NULL; both input and ctx are taken. */
+void resp_422_add(json_t *list, const char *type, const char *where,
+                  const char *name, const char *msg, json_t *input, json_t *ctx);
+enum MHD_Result resp_422_send(struct req *rq, json_t *list);
+
+#endif

@@ -1,0 +1,232 @@
+/* upload.c: streaming multipart uploads to the data dir (see upload.h). */
+#include "http/upload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http/resp.h"
+#include "store/files.h"
+
+#define FIELD_MAX 65536        /* bytes kept of a text field */
+#define PP_BUFFER (64 * 1024)  /* post processor buffer */
+
+struct upload {
+    struct MHD_PostProcessor *pp;
+    app *a;
+    int fd;
+    char tmp[FILES_PATH_MAX];
+    int committed;
+    uint64_t bytes;
+    int64_t room;            /* bytes the account may still store */
+    int has_file, file_is_text, parse_error, over_quota, over_max, io_error;
+    char filename[TASK_FILENAME_MAX + 1];
+    char *file_text;
+    size_t file_text_len;
+    char *project_name, *deduplicate;
+    size_t pn_len, dd_len;
+};
+
+/* Append to a capped text field (a new part with off == 0 replaces it:
+ * the last of duplicate fields wins, as in Starlette). */
+static int field_add(char **f, size_t *len, uint64_t off, const char *data, size_t n)
+{
+    if (off == 0 || !*f) {
+        free(*f);
+        *f = calloc(1, 1);
+        *len = 0;
+        if (!*f)
+            return -1;
+    }
+    if (*len + n > FIELD_MAX)
+        n = FIELD_MAX - *len;
+    char *nf = realloc(*f, *len + n + 1);
+    if (!nf)
+        return -1;
+    memcpy(nf + *len, data, n);
+    *len += n;
+    nf[*len] = 0;
+    *f = nf;
+    return 0;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *filename, const char *content_type,
+                               const char *transfer_encoding, const char *data,
+                               uint64_t off, size_t size)
+{
+    upload *up = cls;
+    (void)kind;
+    (void)content_type;
+    (void)transfer_encoding;
+    if (!key)
+        return MHD_YES;
+    if (!strcmp(key, "file") && filename) {
+        if (off == 0) { /* a new file part: the last one wins */
+            if (up->fd < 0) {
+                files_tmp_path(up->a->cfg->data_dir, ".part", up->tmp);
+                up->fd = open(up->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                if (up->fd < 0) {
+                    up->io_error = 1;
+                    return MHD_NO;
+                }
+            } else if (ftruncate(up->fd, 0) != 0 || lseek(up->fd, 0, SEEK_SET) != 0) {
+                up->io_error = 1;
+                return MHD_NO;
+            }
+            up->bytes = 0;
+            up->has_file = 1;
+            up->file_is_text = 0;
+            snprintf(up->filename, sizeof up->filename, "%s", filename);
+        }
+        up->bytes += size;
+        if (up->bytes > up->a->cfg->max_upload) {
+            up->over_max = 1;
+            return MHD_NO;
+        }
+        if ((int64_t)up->bytes > up->room) {
+            up->over_quota = 1;
+            return MHD_NO;
+        }
+        if (size && write_all(up->fd, data, size) != 0) {
+            up->io_error = 1;
+            return MHD_NO;
+        }
+        return MHD_YES;
+    }
+    int r = 0;
+    if (!strcmp(key, "file")) {
+        if (off == 0)
+            up->has_file = 0;
+        up->file_is_text = 1;
+        r = field_add(&up->file_text, &up->file_text_len, off, data, size);
+    } else if (!strcmp(key, "project_name")) {
+        r = field_add(&up->project_name, &up->pn_len, off, data, size);
+    } else if (!strcmp(key, "deduplicate")) {
+        r = field_add(&up->deduplicate, &up->dd_len, off, data, size);
+    }
+    return r == 0 ? MHD_YES : MHD_NO;
+}
+
+static enum MHD_Result refuse(req *rq)
+{
+    upload *up = rq->up;
+    if (up->over_quota)
+        return resp_detail(rq, 413, "Storage quota exceeded, please delete old projects.");
+    if (up->over_max)
+        return resp_detail(rq, 413, "File too large");
+    if (up->io_error)
+        return resp_detail(rq, 500, "Error processing file");
+    return resp_detail(rq, 400, "There was an error parsing the body");
+}
+
+int upload_begin(req *rq, enum MHD_Result *ret)
+{
+    if (!req_auth(rq, ret))
+        return 0;
+    upload *up = calloc(1, sizeof *up);
+    if (!up) {
+        *ret = MHD_NO;
+        return 0;
+    }
+    up->fd = -1;
+    up->a = rq->a;
+    rq->up = up;
+    int64_t used = 0;
+    task_storage_used(rq->a->d, rq->api_key, &used);
+    up->room = (int64_t)rq->a->cfg->storage_limit - used;
+    up->pp = MHD_create_post_processor(rq->c, PP_BUFFER, on_part, up);
+    if (!up->pp) {
+        /* Not multipart/form-data or urlencoded, or no boundary: the body
+         * holds none of the fields (FastAPI answers 422 "missing"). A
+         * multipart type without a boundary is a parse error. */
+        const char *ct = req_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (ct && !strncasecmp(ct, "multipart/", 10))
+            up->parse_error = 1;
+    }
+    return 1;
+}
+
+enum MHD_Result upload_feed(req *rq, const char *data, size_t n)
+{
+    upload *up = rq->up;
+    if (!up->pp || up->parse_error)
+        return MHD_YES; /* drain: nothing to keep */
+    if (MHD_post_process(up->pp, data, n) != MHD_YES) {
+        if (!up->over_quota && !up->over_max && !up->io_error)
+            up->parse_error = 1;
+        if (up->over_quota || up->over_max || up->io_error)
+            return refuse(rq); /* answer now; the rest of the body is dropped */
+    }
+    return MHD_YES;
+}
+
+void upload_form_get(req *rq, upload_form *f)
+{
+    upload *up = rq->up;
+    memset(f, 0, sizeof *f);
+    if (up->pp) {
+        if (MHD_destroy_post_processor(up->pp) != MHD_YES)
+            up->parse_error = 1; /* body ended mid-part */
+        up->pp = NULL;
+    }
+    f->parse_error = up->parse_error;
+    f->has_file = up->has_file;
+    f->file_is_text = up->file_is_text && !up->has_file;
+    f->file_text = up->file_text ? up->file_text : "";
+    f->filename = up->filename;
+    f->file_bytes = up->bytes;
+    f->project_name = up->project_name;
+    f->deduplicate = up->deduplicate;
+}
+
+uc_err upload_commit(req *rq, const char *path)
+{
+    upload *up = rq->up;
+    if (up->fd < 0)
+        return UC_EIO;
+    if (fsync(up->fd) != 0 || close(up->fd) != 0) {
+        up->fd = -1;
+        return UC_EIO;
+    }
+    up->fd = -1;
+    if (rename(up->tmp, path) != 0)
+        return UC_EIO;
+    up->committed = 1;
+    files_sync_dir(path);
+    return UC_OK;
+}
+
+void upload_free(upload *up)
+{
+    if (!up)
+        return;
+    if (up->pp)
+        MHD_destroy_post_processor(up->pp);
+    if (up->fd >= 0)
+        close(up->fd);
+    if (up->tmp[0] && !up->committed)
+        unlink(up->tmp);
+    free(up->file_text);
+    free(up->project_name);
+    free(up->deduplicate);
+    free(up);
+}

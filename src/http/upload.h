@@ -1,0 +1,42 @@
+/* upload.h: the multipart body of POST batch-check-emails.
+ *
+ * libmicrohttpd's post processor splits the form; the file part streams
+ * straight into a temp file in the data dir (never into memory), small
+ * fields are kept with a cap. The storage quota and --max-upload are
+ * enforced while the bytes arrive: past them the upload stops at once. */
+#ifndef UC_UPLOAD_H
+#define UC_UPLOAD_H
+
+#include <stdint.h>
+#include "http/server.h"
+
+typedef struct upload upload;
+
+/* First call for the request: checks the key, prepares the post
+ * processor. Returns 1 to go on; 0 when a response was queued (*ret). */
+int upload_begin(req *rq, enum MHD_Result *ret);
+
+/* A chunk of the request body. */
+enum MHD_Result upload_feed(req *rq, const char *data, size_t n);
+
+/* What the form held, once the body has ended. */
+typedef struct upload_form {
+    int parse_error;         /* the body was not valid multipart */
+    int has_file;            /* a part named file with a filename */
+    int file_is_text;        /* a part named file without a filename */
+    const char *file_text;   /* its value then */
+    const char *filename;    /* client's file name (may hold path parts) */
+    uint64_t file_bytes;
+    const char *project_name;  /* NULL if absent */
+    const char *deduplicate;   /* NULL if absent */
+} upload_form;
+
+void upload_form_get(req *rq, upload_form *f);
+
+/* Move the stored upload to its final place (path). */
+uc_err upload_commit(req *rq, const char *path);
+
+/* Free, removing the temp file unless committed. Accepts NULL. */
+void upload_free(upload *up);
+
+#endif

@@ -1,0 +1,295 @@
+/* v1.c: the real service's endpoints under /v1/external-api-requests/,
+ * with its exact response shapes, status codes and messages. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/clock.h"
+#include "http/control.h"
+#include "http/download.h"
+#include "http/resp.h"
+#include "http/routes.h"
+#include "http/upload.h"
+#include "store/accounts.h"
+#include "store/files.h"
+#include "verify/email.h"
+
+#define NAME_MAX_CHARS 50
+
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+/* pydantic's lax bool: 1 on true, 0 on false, -1 when not a bool. */
+static int parse_bool(const char *v)
+{
+    static const char *t[] = {"1", "on", "t", "true", "y", "yes"};
+    static const char *f[] = {"0", "off", "f", "false", "n", "no"};
+    for (int i = 0; i < 6; i++) {
+        if (!strcasecmp(v, t[i]))
+            return 1;
+        if (!strcasecmp(v, f[i]))
+            return 0;
+    }
+    return -1;
+}
+
+/* The file's format from its name's extension; NULL if not accepted. */
+static const char *format_of(const char *filename)
+{
+    const char *base = filename;
+    for (const char *p = filename; *p; p++)
+        if (*p == '/' || *p == '\\')
+            base = p + 1;
+    const char *dot = strrchr(base, '.');
+    if (!dot)
+        return NULL;
+    static const char *ok[] = {"csv", "tsv", "txt", "xlsx"};
+    for (int i = 0; i < 4; i++)
+        if (!strcasecmp(dot + 1, ok[i]))
+            return ok[i];
+    return NULL;
+}
+
+static const char *base_name(const char *filename)
+{
+    const char *base = filename;
+    for (const char *p = filename; *p; p++)
+        if (*p == '/' || *p == '\\')
+            base = p + 1;
+    return base;
+}
+
+enum MHD_Result v1_batch_submit(req *rq)
+{
+    app *a = rq->a;
+    upload_form f;
+    upload_form_get(rq, &f);
+    if (f.parse_error)
+        return resp_detail(rq, 400, "There was an error parsing the body");
+
+    json_t *errs = resp_422_new();
+    if (!f.has_file) {
+        if (f.file_is_text)
+            resp_422_add(errs, "value_error", "body", "file",
+                         "Value error, Expected UploadFile, received: <class 'str'>",
+                         json_string(f.file_text), json_pack("{s:{}}", "error"));
+        else
+            resp_422_add(errs, "missing", "body", "file", "Field required", NULL, NULL);
+    }
+    if (!f.project_name) {
+        resp_422_add(errs, "missing", "body", "project_name", "Field required", NULL, NULL);
+    } else {
+        size_t n = utf8_chars(f.project_name);
+        if (n < 1)
+            resp_422_add(errs, "string_too_short", "body", "project_name",
+                         "String should have at least 1 character",
+                         json_string(f.project_name), json_pack("{s:i}", "min_length", 1));
+        else if (n > NAME_MAX_CHARS)
+            resp_422_add(errs, "string_too_long", "body", "project_name",
+                         "String should have at most 50 characters",
+                         json_string(f.project_name),
+                         json_pack("{s:i}", "max_length", NAME_MAX_CHARS));
+    }
+    int dedup = 1;
+    if (f.deduplicate && (dedup = parse_bool(f.deduplicate)) < 0)
+        resp_422_add(errs, "bool_parsing", "body", "deduplicate",
+                     "Input should be a valid boolean, unable to interpret input",
+                     json_string(f.deduplicate), NULL);
+    if (json_array_size(errs) > 0)
+        return resp_422_send(rq, errs);
+    json_decref(errs);
+
+    int wait = limits_rate_hit(control_limits(a), rq->api_key, a->cfg->rate_limit,
+                               clock_now_ms());
+    if (wait > 0) {
+        char msg[96], ra[16];
+        snprintf(msg, sizeof msg, "Rate limit exceeded: %d per 1 minute", a->cfg->rate_limit);
+        snprintf(ra, sizeof ra, "%d", wait);
+        json_t *body = json_pack("{s:s}", "error", msg);
+        char *s = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        if (!s)
+            return MHD_NO;
+        struct MHD_Response *r =
+            MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+        enum MHD_Result ret = resp_queue(rq, 429, r, strlen(s));
+        MHD_destroy_response(r);
+        return ret;
+    }
+
+    const char *fmt = format_of(f.filename);
+    if (!fmt)
+        return resp_detail(rq, 400, "Invalid file extension.");
+
+    int64_t used = 0;
+    if (task_storage_used(a->d, rq->api_key, &used) != UC_OK)
+        return resp_detail(rq, 500, "Error processing file");
+    if ((uint64_t)used + f.file_bytes > a->cfg->storage_limit)
+        return resp_detail(rq, 413, "Storage quota exceeded, please delete old projects.");
+
+    account acct;
+    if (account_get(a->d, rq->api_key, a->cfg->credits, &acct) != UC_OK)
+        return resp_detail(rq, 500, "Error processing file");
+    if (acct.credits == 0)
+        return resp_detail(rq, 402, "Insufficient credits — please top up your balance.");
+
+    task t;
+    memset(&t, 0, sizeof t);
+    task_new_id(t.id);
+    snprintf(t.api_key, sizeof t.api_key, "%s", rq->api_key);
+    snprintf(t.project_name, sizeof t.project_name, "%s", f.project_name);
+    snprintf(t.filename, sizeof t.filename, "%s", base_name(f.filename));
+    snprintf(t.format, sizeof t.format, "%s", fmt);
+    t.deduplicate = dedup != 0;
+    t.created_at = clock_now_ms();
+    t.upload_bytes = (int64_t)f.file_bytes;
+    control_task_fault_take(a, rq->api_key, &t);
+
+    char path[FILES_PATH_MAX];
+    files_upload_path(a->cfg->data_dir, t.id, t.format, path);
+    if (upload_commit(rq, path) != UC_OK)
+        return resp_detail(rq, 500, "Error processing file");
+    if (task_insert(a->d, &t) != UC_OK) {
+        remove(path);
+        return resp_detail(rq, 500, "Error processing file");
+    }
+    snprintf(rq->task_id, sizeof rq->task_id, "%s", t.id);
+    if (pool_submit(a->pool, &t) != UC_OK) {
+        /* The row stays processing; the next start resumes it. */
+    }
+    return resp_queue_json(rq, 200, json_pack("{s:s,s:s,s:s}", "task_id", t.id,
+                                              "status", "processing", "message",
+                                              "File upload successful. Processing started."));
+}
+
+/* Load the caller's task named in the path; queue 404 if not theirs. */
+static int own_task(req *rq, task *t, enum MHD_Result *ret)
+{
+    if (!req_auth(rq, ret))
+        return 0;
+    if (task_id_valid(rq->param))
+        memcpy(rq->task_id, rq->param, TASK_ID_LEN + 1);
+    uc_err e = task_id_valid(rq->param) ? task_get(rq->a->d, rq->param, rq->api_key, t)
+                                        : UC_ENOTFOUND;
+    if (e == UC_ENOTFOUND) {
+        *ret = resp_detail(rq, 404, "Task does not exist or has not started");
+        return 0;
+    }
+    if (e) {
+        *ret = resp_detail(rq, 500, "Error processing file");
+        return 0;
+    }
+    return 1;
+}
+
+enum MHD_Result v1_batch_status(req *rq)
+{
+    task t;
+    enum MHD_Result ret;
+    if (!own_task(rq, &t, &ret))
+        return ret;
+    char created[32];
+    clock_format(t.created_at, created, sizeof created);
+    int progress = 100;
+    if (!strcmp(t.status, "processing") && !pool_progress(rq->a->pool, t.id, &progress))
+        progress = 0;
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:i}", "task_id", t.id,
+                          "status", t.status, "project_name", t.project_name,
+                          "created_at", created, "rows", (json_int_t)t.rows,
+                          "duplicates_removed", (json_int_t)t.duplicates_removed,
+                          "invalid", (json_int_t)t.invalid, "charged",
+                          (json_int_t)t.charged, "progress", progress);
+    if (o && !strcmp(t.status, "failed"))
+        json_object_set_new(o, "error", json_string(t.error));
+    return resp_queue_json(rq, 200, o);
+}
+
+enum MHD_Result v1_batch_download(req *rq)
+{
+    task t;
+    enum MHD_Result ret;
+    if (!own_task(rq, &t, &ret))
+        return ret;
+    if (!strcmp(t.status, "processing"))
+        return resp_detail(rq, 404, "Task is still processing");
+    if (strcmp(t.status, "completed") != 0)
+        return resp_detail(rq, 400, "Error processing file");
+    int64_t expires = clock_now_ms() / 1000 + rq->a->cfg->url_ttl_seconds;
+    char sig[65], origin[600], url[900], exp[32];
+    download_sign(rq->a->secret, t.id, expires, sig);
+    req_origin(rq, origin, sizeof origin);
+    snprintf(url, sizeof url, "%s/downloads/%s?expires=%lld&signature=%s", origin, t.id,
+             (long long)expires, sig);
+    clock_format(expires * 1000, exp, sizeof exp);
+    return resp_queue_json(rq, 200, json_pack("{s:s,s:s}", "download_url", url,
+                                              "expires_at", exp));
+}
+
+enum MHD_Result v1_check_email(req *rq)
+{
+    app *a = rq->a;
+    enum MHD_Result ret;
+    if (!req_auth(rq, &ret))
+        return ret;
+    char ip[64];
+    req_client_ip(rq, ip, sizeof ip);
+    limits *lim = control_limits(a);
+    if (limits_ban_left(lim, ip, a->cfg->ban_threshold) == 0)
+        return resp_detail(rq, 403, "Your IP address is banned. Contact the service "
+                                    "administrator to unlock access.");
+    const char *email = req_query(rq, "email");
+    if (!email) {
+        json_t *errs = resp_422_new();
+        resp_422_add(errs, "missing", "query", "email", "Field required", NULL, NULL);
+        return resp_422_send(rq, errs);
+    }
+    const char *reason = NULL;
+    if (!email_valid(email, strlen(email), &reason)) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "value is not a valid email address: %s", reason);
+        json_t *errs = resp_422_new();
+        resp_422_add(errs, "value_error", "query", "email", msg, json_string(email),
+                     json_pack("{s:s}", "reason", reason));
+        return resp_422_send(rq, errs);
+    }
+    account acct;
+    if (account_get(a->d, rq->api_key, a->cfg->credits, &acct) != UC_OK)
+        return resp_detail(rq, 500, "Internal Server Error");
+    if (account_charge(a->d, rq->api_key, 1) == UC_EQUOTA)
+        return resp_detail(rq, 402, "Insufficient credits — please top up your balance.");
+    acct_lists *al = NULL;
+    if (job_load_lists(a->d, rq->api_key, &al) != UC_OK)
+        return resp_detail(rq, 500, "Internal Server Error");
+    verdict v = classify(a->dl, al, email, strlen(email));
+    acct_lists_free(al);
+    const char *cat = verdict_category(v);
+    int left = limits_ban_left(lim, ip, a->cfg->ban_threshold);
+    if (!strcmp(cat, "black"))
+        left = limits_ban_hit(lim, ip, a->cfg->ban_threshold);
+    const char *at = strrchr(email, '@');
+    char domain[300];
+    snprintf(domain, sizeof domain, "%s", at ? at + 1 : "");
+    for (char *p = domain; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+    char date[32];
+    time_t now = (time_t)(clock_now_ms() / 1000);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%b %d, %Y", &tm);
+    return resp_queue_json(rq, 200, json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "category", cat, "date_added", date,
+        "domain", domain, "domain_age", "unknown", "email", email, "mx_record", "",
+        "premium", "False", "remaining_attempts_before_ban", left, "type",
+        verdict_domain_type(v)));
+}

@@ -1,0 +1,217 @@
+/* pool.c: worker threads over a FIFO of jobs (contract in pool.h). */
+#include "jobs/pool.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct node {
+    job j;
+    struct node *next;
+    int running;
+} node;
+
+struct pool {
+    const job_env *env;
+    pthread_mutex_t lock;
+    pthread_cond_t more;     /* queue gained a job, or stopping */
+    pthread_cond_t done;     /* a job left the running list */
+    node *head, *tail;       /* queued */
+    node *running;           /* running (linked through next) */
+    int stopping;
+    int nthreads;
+    pthread_t *threads;
+};
+
+static void unlink_running(pool *p, node *n)
+{
+    for (node **pp = &p->running; *pp; pp = &(*pp)->next)
+        if (*pp == n) {
+            *pp = n->next;
+            return;
+        }
+}
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (!p->head && !p->stopping)
+            pthread_cond_wait(&p->more, &p->lock);
+        if (p->stopping)
+            break;
+        node *n = p->head;
+        p->head = n->next;
+        if (!p->head)
+            p->tail = NULL;
+        n->running = 1;
+        n->next = p->running;
+        p->running = n;
+        pthread_mutex_unlock(&p->lock);
+
+        job_execute(p->env, &n->j);
+
+        pthread_mutex_lock(&p->lock);
+        unlink_running(p, n);
+        pthread_cond_broadcast(&p->done);
+        free(n);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+uc_err pool_start(const job_env *env, int nthreads, pool **out)
+{
+    pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return UC_ENOMEM;
+    p->env = env;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->more, NULL);
+    pthread_cond_init(&p->done, NULL);
+    if (nthreads > 0) {
+        p->threads = calloc((size_t)nthreads, sizeof *p->threads);
+        if (!p->threads) {
+            pool_stop(p);
+            return UC_ENOMEM;
+        }
+        for (int i = 0; i < nthreads; i++) {
+            if (pthread_create(&p->threads[i], NULL, worker, p) != 0) {
+                pool_stop(p);
+                return UC_ENOMEM;
+            }
+            p->nthreads++;
+        }
+    }
+    *out = p;
+    return UC_OK;
+}
+
+void pool_stop(pool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->stopping = 1;
+    for (node *n = p->running; n; n = n->next)
+        atomic_store(&n->j.cancel, 1);
+    pthread_cond_broadcast(&p->more);
+    pthread_mutex_unlock(&p->lock);
+    for (int i = 0; i < p->nthreads; i++)
+        pthread_join(p->threads[i], NULL);
+    while (p->head) {
+        node *n = p->head;
+        p->head = n->next;
+        free(n);
+    }
+    free(p->threads);
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->more);
+    pthread_cond_destroy(&p->done);
+    free(p);
+}
+
+uc_err pool_submit(pool *p, const task *t)
+{
+    node *n = calloc(1, sizeof *n);
+    if (!n)
+        return UC_ENOMEM;
+    n->j.t = *t;
+    if (p->nthreads == 0) {
+        job_execute(p->env, &n->j);
+        free(n);
+        return UC_OK;
+    }
+    pthread_mutex_lock(&p->lock);
+    if (p->tail)
+        p->tail->next = n;
+    else
+        p->head = n;
+    p->tail = n;
+    pthread_cond_signal(&p->more);
+    pthread_mutex_unlock(&p->lock);
+    return UC_OK;
+}
+
+static node *find(node *list, const char *id)
+{
+    for (node *n = list; n; n = n->next)
+        if (!strcmp(n->j.t.id, id))
+            return n;
+    return NULL;
+}
+
+int pool_progress(pool *p, const char *id, int *progress)
+{
+    pthread_mutex_lock(&p->lock);
+    node *n = find(p->running, id);
+    int found = 1;
+    if (n)
+        *progress = job_progress(&n->j);
+    else if (find(p->head, id))
+        *progress = 0;
+    else
+        found = 0;
+    pthread_mutex_unlock(&p->lock);
+    return found;
+}
+
+/* Remove queued jobs matching (id or key) and cancel running ones; wait
+ * until none of them runs. Caller holds the lock. */
+static int cancel_locked(pool *p, const char *id, const char *key)
+{
+    int found = 0;
+    for (node **pp = &p->head; *pp;) {
+        node *n = *pp;
+        if ((id && !strcmp(n->j.t.id, id)) || (!id && (!key || !strcmp(n->j.t.api_key, key)))) {
+            *pp = n->next;
+            free(n);
+            found = 1;
+        } else {
+            pp = &n->next;
+        }
+    }
+    p->tail = NULL;
+    for (node *n = p->head; n; n = n->next)
+        p->tail = n;
+    for (;;) {
+        int waiting = 0;
+        for (node *n = p->running; n; n = n->next)
+            if ((id && !strcmp(n->j.t.id, id)) || (!id && (!key || !strcmp(n->j.t.api_key, key)))) {
+                atomic_store(&n->j.cancel, 1);
+                waiting = found = 1;
+            }
+        if (!waiting)
+            break;
+        pthread_cond_wait(&p->done, &p->lock);
+    }
+    return found;
+}
+
+int pool_cancel(pool *p, const char *id)
+{
+    pthread_mutex_lock(&p->lock);
+    int found = cancel_locked(p, id, NULL);
+    pthread_mutex_unlock(&p->lock);
+    return found;
+}
+
+void pool_cancel_all(pool *p, const char *api_key)
+{
+    pthread_mutex_lock(&p->lock);
+    cancel_locked(p, NULL, api_key);
+    pthread_mutex_unlock(&p->lock);
+}
+
+int pool_pending(pool *p)
+{
+    int n = 0;
+    pthread_mutex_lock(&p->lock);
+    for (node *x = p->head; x; x = x->next)
+        n++;
+    for (node *x = p->running; x; x = x->next)
+        n++;
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}

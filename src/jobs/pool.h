@@ -1,0 +1,47 @@
+/* pool.h: the worker thread pool that runs tasks.
+ *
+ * Contract:
+ * - pool_submit() copies the task into a new job and queues it (FIFO).
+ *   Workers take jobs off the queue and run job_execute(); a job's
+ *   progress and outcome live in the job and the task row, never in the
+ *   pool.
+ * - The pool lock guards only the queue and the list of running jobs;
+ *   it is never held while a job runs, and job code never calls back into
+ *   the pool.
+ * - pool_cancel() asks a queued or running job to stop; a running job
+ *   notices within CHECK_EVERY rows, removes its files and leaves the
+ *   task row alone.
+ * - nthreads == 0 is the single-threaded mode for repeatable tests:
+ *   pool_submit() runs the job to its end before returning. */
+#ifndef UC_POOL_H
+#define UC_POOL_H
+
+#include "core/err.h"
+#include "jobs/run.h"
+#include "store/tasks.h"
+
+typedef struct pool pool;
+
+uc_err pool_start(const job_env *env, int nthreads, pool **out);
+/* Cancel what runs, drop the queue, join the threads, free. Tasks not
+ * finished stay "processing" in the database and are resumed at the next
+ * start. Accepts NULL. */
+void pool_stop(pool *p);
+
+uc_err pool_submit(pool *p, const task *t);
+
+/* Progress (0..100) of task id if the pool holds it: returns 1 and sets
+ * *progress, else 0. */
+int pool_progress(pool *p, const char *id, int *progress);
+
+/* Cancel task id if queued or running, and wait until no worker touches
+ * it any more. Returns 1 if it was found. */
+int pool_cancel(pool *p, const char *id);
+
+/* Cancel every job of api_key (NULL = all) and wait for them. */
+void pool_cancel_all(pool *p, const char *api_key);
+
+/* Jobs queued plus running. */
+int pool_pending(pool *p);
+
+#endif

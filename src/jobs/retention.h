@@ -1,0 +1,28 @@
+/* retention.h: deleting projects: by hand, at the end of their retention,
+ * or all of an account's at a reset. Cancels a running job first, then
+ * removes the row, then the files, so nothing is ever served half gone. */
+#ifndef UC_RETENTION_H
+#define UC_RETENTION_H
+
+#include <stdint.h>
+#include "core/err.h"
+#include "jobs/pool.h"
+#include "store/db.h"
+
+typedef struct retention_env {
+    db *d;
+    pool *p;
+    const char *data_dir;
+} retention_env;
+
+/* Delete task id (of api_key, or any owner if NULL). UC_ENOTFOUND if
+ * there is no such task for that key. */
+uc_err retention_delete(const retention_env *env, const char *id, const char *api_key);
+
+/* Delete every task created before cutoff_ms. *n gets how many. */
+uc_err retention_sweep(const retention_env *env, int64_t cutoff_ms, int *n);
+
+/* Delete every task of api_key (NULL = all accounts). */
+uc_err retention_delete_all(const retention_env *env, const char *api_key);
+
+#endif

@@ -1,0 +1,580 @@
+/* run.c: one task run (see run.h).
+ *
+ * Two passes over the input. Pass 1 parses every row, hashes its address
+ * once into the dedup set (remembering the last row per address) and
+ * classifies each distinct address once; per row it spills a small record
+ * (where the row's bytes are, which address it holds) to a temp file.
+ * Pass 2 replays the records: a row is kept when dedup is off, its address
+ * is empty, or it is the last row of its address; kept rows are copied
+ * through byte for byte with the two result columns appended. */
+#include "jobs/run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "formats/delimited.h"
+#include "formats/outfile.h"
+#include "formats/xlsx_read.h"
+#include "formats/xlsx_write.h"
+#include "jobs/dedup.h"
+#include "store/accounts.h"
+#include "store/files.h"
+
+#define KEY_MAX 1024            /* longer cells are invalid addresses anyway */
+#define CHECK_EVERY 65536       /* rows between cancel checks */
+
+static const char *const email_headers[] = {"email", "e-mail", "email address",
+                                            "emails"};
+
+/* One data row as pass 1 saw it. */
+typedef struct rowrec {
+    uint64_t start;      /* delimited: row bytes in the input */
+    uint32_t len;
+    uint32_t entry;      /* dedup entry, DEDUP_NONE for an empty address */
+    uint16_t pad;        /* delimiters to add to reach the header's width */
+    uint8_t term;        /* line-end bytes after the row */
+    uint8_t verdict;
+} rowrec;
+
+/* Shared state of one run. */
+typedef struct run {
+    const job_env *env;
+    job *j;
+    char *err;
+    size_t errcap;
+    dedup *dd;
+    acct_lists *al;
+    FILE *recs;
+    char recs_path[FILES_PATH_MAX];
+    uint32_t email_col;
+    uint32_t ncols;
+    int has_header;
+    uint32_t nrows;
+    task_result res;
+    char key[KEY_MAX];
+} run;
+
+static int cancelled(const run *r) { return atomic_load(&r->j->cancel) != 0; }
+
+static int is_email_header(const char *v, size_t len)
+{
+    while (len && (*v == ' ' || *v == '\t')) {
+        v++;
+        len--;
+    }
+    while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+        len--;
+    for (size_t i = 0; i < sizeof email_headers / sizeof *email_headers; i++)
+        if (strlen(email_headers[i]) == len && strncasecmp(v, email_headers[i], len) == 0)
+            return 1;
+    return 0;
+}
+
+/* Which column holds addresses, judging by the first row. Sets
+ * r->has_header. Returns -1 when neither a header nor an address shows. */
+static int find_email_column(run *r, const cell *cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (cells[i].type == CELL_STRING && is_email_header(cells[i].v, cells[i].len)) {
+            r->has_header = 1;
+            return (int)i;
+        }
+    if (n > 0 && cells[0].type == CELL_STRING && memchr(cells[0].v, '@', cells[0].len)) {
+        r->has_header = 0;
+        return 0;
+    }
+    return -1;
+}
+
+static void no_email_column(run *r)
+{
+    snprintf(r->err, r->errcap, "No email column found: the first row needs a "
+             "header cell named email (or e-mail, email address, emails), or the "
+             "first column must hold addresses");
+}
+
+/* Hash and classify one address cell. */
+static uc_err key_row(run *r, const cell *c, uint32_t row, rowrec *rec)
+{
+    rec->entry = DEDUP_NONE;
+    rec->verdict = V_BLACK_INVALID;
+    if (c->type == CELL_EMPTY || c->len == 0)
+        return UC_OK;
+    size_t kl = dedup_normalise(c->v, c->len, r->key, sizeof r->key);
+    if (kl == 0)
+        return UC_OK;
+    int is_new;
+    uint32_t id = dedup_put(r->dd, r->key, kl, row, &is_new);
+    if (id == DEDUP_NONE)
+        return UC_ENOMEM;
+    uint8_t *tag = dedup_tag(r->dd, id);
+    if (is_new)
+        *tag = (uint8_t)classify(r->env->dl, r->al, r->key, kl);
+    rec->entry = id;
+    rec->verdict = *tag;
+    return UC_OK;
+}
+
+static int kept(const run *r, const rowrec *rec, uint32_t row)
+{
+    return !r->j->t.deduplicate || rec->entry == DEDUP_NONE ||
+           dedup_last(r->dd, rec->entry) == row;
+}
+
+static void count(run *r, const rowrec *rec)
+{
+    if (rec->verdict == V_BLACK_INVALID)
+        r->res.invalid++;
+    else
+        r->res.charged++;
+}
+
+static uc_err spill(run *r, const rowrec *rec)
+{
+    return fwrite(rec, sizeof *rec, 1, r->recs) == 1 ? UC_OK : UC_EIO;
+}
+
+static uc_err open_spill(run *r)
+{
+    files_tmp_path(r->env->data_dir, ".rows", r->recs_path);
+    r->recs = fopen(r->recs_path, "w+e");
+    if (!r->recs)
+        return UC_EIO;
+    unlink(r->recs_path); /* anonymous from here on: nothing to clean up */
+    setvbuf(r->recs, NULL, _IOFBF, 1 << 20);
+    return UC_OK;
+}
+
+static void set_progress(run *r, int p) { atomic_store(&r->j->progress, p); }
+
+/* ---- delimited (CSV, TSV, TXT) ---- */
+
+static uc_err run_delimited(run *r, const char *in, const char *out_tmp)
+{
+    const task *t = &r->j->t;
+    delim_reader *rd = NULL;
+    outfile *of = NULL;
+    uc_err e = delim_open(in, NULL, &rd, r->err, r->errcap);
+    if (e)
+        return e;
+
+    int is_txt = !strcmp(t->format, "txt");
+    char d = !strcmp(t->format, "tsv") ? '\t'
+                                       : delim_sniff(rd, is_txt ? ",;\t|" : ",;\t");
+    if (!d)
+        d = is_txt ? DELIM_LINES : ',';
+    delim_rewind(rd, d);
+
+    delim_row row;
+    e = delim_next(rd, DELIM_ALL, &row, r->err, r->errcap);
+    if (e == UC_ENOTFOUND) {
+        snprintf(r->err, r->errcap, "The file is empty");
+        e = UC_EFORMAT;
+    }
+    if (e)
+        goto done;
+    size_t nf;
+    const cell *fields = delim_fields(rd, &nf);
+    int col = find_email_column(r, fields, nf);
+    if (col < 0 && is_txt && d != DELIM_LINES) {
+        /* No header: a plain list of addresses, one per line. */
+        d = DELIM_LINES;
+        delim_rewind(rd, d);
+        e = delim_next(rd, DELIM_ALL, &row, r->err, r->errcap);
+        if (e)
+            goto done;
+        fields = delim_fields(rd, &nf);
+        col = find_email_column(r, fields, nf);
+    }
+    if (col < 0) {
+        no_email_column(r);
+        e = UC_EFORMAT;
+        goto done;
+    }
+    r->email_col = (uint32_t)col;
+    r->ncols = (uint32_t)nf;
+    delim_row header = row;
+    if ((e = open_spill(r)) != UC_OK)
+        goto done;
+
+    /* Pass 1. */
+    uint64_t size;
+    const char *data = delim_data(rd, &size);
+    delim_rewind(rd, d);
+    if (r->has_header && (e = delim_next(rd, r->email_col, &row, r->err, r->errcap)))
+        goto done;
+    for (;;) {
+        e = delim_next(rd, r->email_col, &row, r->err, r->errcap);
+        if (e == UC_ENOTFOUND)
+            break;
+        if (e)
+            goto done;
+        if (row.nfields > r->ncols && d != DELIM_LINES) {
+            snprintf(r->err, r->errcap, "Row at line %llu has %u fields, the %s has %u",
+                     (unsigned long long)row.line, row.nfields,
+                     r->has_header ? "header" : "first row", r->ncols);
+            e = UC_EFORMAT;
+            goto done;
+        }
+        if (r->nrows == UINT32_MAX - 1) {
+            snprintf(r->err, r->errcap, "Too many rows");
+            e = UC_ELIMIT;
+            goto done;
+        }
+        rowrec rec = {row.start, row.len, 0, 0, row.term_len, 0};
+        rec.pad = d == DELIM_LINES ? 0 : (uint16_t)(r->ncols - row.nfields);
+        if ((e = key_row(r, &row.field, r->nrows, &rec)) || (e = spill(r, &rec)))
+            goto done;
+        r->nrows++;
+        if ((r->nrows & (CHECK_EVERY - 1)) == 0) {
+            if (cancelled(r)) {
+                e = UC_ECANCELED;
+                goto done;
+            }
+            set_progress(r, (int)(delim_pos(rd) * 80 / (size ? size : 1)));
+        }
+    }
+    if (r->nrows == 0) {
+        snprintf(r->err, r->errcap, "No data rows: the file has only a header");
+        e = UC_EFORMAT;
+        goto done;
+    }
+    set_progress(r, 80);
+
+    /* Pass 2. */
+    if ((e = outfile_open(out_tmp, &of)) != UC_OK)
+        goto done;
+    char od = d == DELIM_LINES ? ',' : d;
+    size_t bom = delim_bom_len(rd);
+    char tail[64];
+    if (bom && (e = outfile_write(of, data, bom)))
+        goto done;
+    if (r->has_header) {
+        int n = snprintf(tail, sizeof tail, "%ccategory%cdomain_type", od, od);
+        if ((e = outfile_write(of, data + header.start, header.len)) ||
+            (e = outfile_write(of, tail, (size_t)n)) ||
+            (e = outfile_write(of, data + header.start + header.len, header.term_len)))
+            goto done;
+    }
+    char pad[256];
+    memset(pad, od, sizeof pad);
+    rewind(r->recs);
+    for (uint32_t i = 0; i < r->nrows; i++) {
+        rowrec rec;
+        if (fread(&rec, sizeof rec, 1, r->recs) != 1) {
+            e = UC_EIO;
+            goto done;
+        }
+        if (!kept(r, &rec, i)) {
+            r->res.duplicates_removed++;
+            continue;
+        }
+        count(r, &rec);
+        int n = snprintf(tail, sizeof tail, "%c%s%c%s", od,
+                         verdict_category((verdict)rec.verdict), od,
+                         verdict_domain_type((verdict)rec.verdict));
+        if ((e = outfile_write(of, data + rec.start, rec.len)))
+            goto done;
+        for (size_t p = rec.pad; p > 0;) {
+            size_t k = p < sizeof pad ? p : sizeof pad;
+            if ((e = outfile_write(of, pad, k)))
+                goto done;
+            p -= k;
+        }
+        if ((e = outfile_write(of, tail, (size_t)n)) ||
+            (e = outfile_write(of, data + rec.start + rec.len, rec.term)))
+            goto done;
+        if ((i & (CHECK_EVERY - 1)) == 0) {
+            if (cancelled(r)) {
+                e = UC_ECANCELED;
+                goto done;
+            }
+            set_progress(r, 80 + (int)((uint64_t)i * 19 / r->nrows));
+        }
+    }
+    r->res.rows = r->nrows;
+    e = outfile_close(of, &r->res.result_bytes);
+    of = NULL;
+    if (e)
+        snprintf(r->err, r->errcap, "Error processing file");
+done:
+    if (e == UC_EIO && !r->err[0])
+        snprintf(r->err, r->errcap, "Error processing file");
+    outfile_abort(of);
+    delim_close(rd);
+    return e;
+}
+
+/* ---- XLSX ---- */
+
+typedef struct xrun {
+    run *r;
+    int pass;
+    int seen_first;
+    uint32_t row_i;       /* data rows so far */
+    xlsxw *w;
+    cell *out;            /* row being written, plus two cells */
+    size_t out_cap;
+    uc_err e;
+} xrun;
+
+static int xlsx_pass1(void *ud, uint32_t sheet_row, const cell *cells, size_t n)
+{
+    xrun *x = ud;
+    run *r = x->r;
+    (void)sheet_row;
+    if (!x->seen_first) {
+        x->seen_first = 1;
+        int col = find_email_column(r, cells, n);
+        if (col < 0) {
+            no_email_column(r);
+            x->e = UC_EFORMAT;
+            return 1;
+        }
+        r->email_col = (uint32_t)col;
+        r->ncols = (uint32_t)n;
+        if (r->has_header)
+            return 0;
+    }
+    static const cell none = {CELL_EMPTY, NULL, 0};
+    const cell *c = r->email_col < n ? &cells[r->email_col] : &none;
+    rowrec rec = {0};
+    if ((x->e = key_row(r, c, r->nrows, &rec)) || (x->e = spill(r, &rec)))
+        return 1;
+    r->nrows++;
+    if ((r->nrows & (CHECK_EVERY - 1)) == 0 && cancelled(r)) {
+        x->e = UC_ECANCELED;
+        return 1;
+    }
+    return 0;
+}
+
+static uc_err xlsx_put(xrun *x, const cell *cells, size_t n, const char *cat,
+                       const char *dt)
+{
+    size_t width = n > x->r->ncols ? n : x->r->ncols;
+    if (width + 2 > x->out_cap) {
+        cell *nc = realloc(x->out, (width + 2) * sizeof *nc);
+        if (!nc)
+            return UC_ENOMEM;
+        x->out = nc;
+        x->out_cap = width + 2;
+    }
+    memcpy(x->out, cells, n * sizeof *cells);
+    for (size_t i = n; i < width; i++)
+        x->out[i] = (cell){CELL_EMPTY, NULL, 0};
+    x->out[width] = (cell){CELL_STRING, cat, strlen(cat)};
+    x->out[width + 1] = (cell){CELL_STRING, dt, strlen(dt)};
+    return xlsxw_row(x->w, x->out, width + 2);
+}
+
+static int xlsx_pass2(void *ud, uint32_t sheet_row, const cell *cells, size_t n)
+{
+    xrun *x = ud;
+    run *r = x->r;
+    (void)sheet_row;
+    if (!x->seen_first) {
+        x->seen_first = 1;
+        if (r->has_header) {
+            x->e = xlsx_put(x, cells, n, "category", "domain_type");
+            return x->e != UC_OK;
+        }
+    }
+    rowrec rec;
+    if (fread(&rec, sizeof rec, 1, r->recs) != 1) {
+        x->e = UC_EIO;
+        return 1;
+    }
+    uint32_t i = x->row_i++;
+    if (!kept(r, &rec, i)) {
+        r->res.duplicates_removed++;
+        return 0;
+    }
+    count(r, &rec);
+    x->e = xlsx_put(x, cells, n, verdict_category((verdict)rec.verdict),
+                    verdict_domain_type((verdict)rec.verdict));
+    if (x->e)
+        return 1;
+    if ((i & (CHECK_EVERY - 1)) == 0) {
+        if (cancelled(r)) {
+            x->e = UC_ECANCELED;
+            return 1;
+        }
+        set_progress(r, 50 + (int)((uint64_t)i * 49 / (r->nrows ? r->nrows : 1)));
+    }
+    return 0;
+}
+
+static uc_err run_xlsx(run *r, const char *in, const char *out_tmp)
+{
+    xlsx_limits lim;
+    xlsx_limits_default(&lim);
+    lim.zip.max_total_bytes = r->env->xlsx_max_inflated;
+    if (lim.zip.max_entry_bytes > lim.zip.max_total_bytes)
+        lim.zip.max_entry_bytes = lim.zip.max_total_bytes;
+    lim.zip.max_entries = r->env->xlsx_max_entries;
+
+    xrun x = {.r = r};
+    uc_err e = open_spill(r);
+    if (e)
+        return e;
+    e = xlsx_read(in, &lim, xlsx_pass1, &x, r->err, r->errcap);
+    if (x.e)
+        e = x.e;
+    if (e)
+        goto done;
+    if (!x.seen_first) {
+        snprintf(r->err, r->errcap, "The worksheet is empty");
+        e = UC_EFORMAT;
+        goto done;
+    }
+    if (r->nrows == 0) {
+        snprintf(r->err, r->errcap, "No data rows: the sheet has only a header");
+        e = UC_EFORMAT;
+        goto done;
+    }
+    set_progress(r, 50);
+
+    char tmpdir[FILES_PATH_MAX];
+    snprintf(tmpdir, sizeof tmpdir, "%s/tmp", r->env->data_dir);
+    if ((e = xlsxw_open(out_tmp, tmpdir, &x.w)) != UC_OK)
+        goto done;
+    rewind(r->recs);
+    x.pass = 2;
+    x.seen_first = 0;
+    e = xlsx_read(in, &lim, xlsx_pass2, &x, r->err, r->errcap);
+    if (x.e)
+        e = x.e;
+    if (e)
+        goto done;
+    e = xlsxw_close(x.w);
+    x.w = NULL;
+    if (e)
+        goto done;
+    r->res.rows = r->nrows;
+    r->res.result_bytes = files_size(out_tmp);
+done:
+    if (e == UC_ELIMIT && !r->err[0])
+        snprintf(r->err, r->errcap, "The workbook is too large to write as XLSX");
+    xlsxw_abort(x.w);
+    free(x.out);
+    return e;
+}
+
+/* ---- the task ---- */
+
+uc_err job_load_lists(db *d, const char *key, acct_lists **out)
+{
+    static const char *kinds[] = {"white", "grey", "black"};
+    acct_lists *al = acct_lists_new();
+    if (!al)
+        return UC_ENOMEM;
+    for (int k = 0; k < 3; k++) {
+        char *body = NULL;
+        uc_err e = account_list_get(d, key, kinds[k], &body);
+        if (!e)
+            e = acct_lists_add(al, (acct_list_kind)k, body, strlen(body));
+        free(body);
+        if (e) {
+            acct_lists_free(al);
+            return e;
+        }
+    }
+    *out = al;
+    return UC_OK;
+}
+
+int job_progress(const job *j)
+{
+    int p = atomic_load(&j->progress);
+    if (j->delay_ms > 0) {
+        int64_t el = clock_mono_ms() - j->started_mono;
+        int tp = el >= j->delay_ms ? 99 : (int)(el * 100 / j->delay_ms);
+        if (tp < p)
+            p = tp;
+    }
+    return p > 100 ? 100 : p;
+}
+
+/* Sleep until the job's delay has passed (or it is cancelled). */
+static int hold(job *j)
+{
+    while (clock_mono_ms() - j->started_mono < j->delay_ms) {
+        if (atomic_load(&j->cancel))
+            return -1;
+        struct timespec ts = {0, 20 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+uc_err job_execute(const job_env *env, job *j)
+{
+    const task *t = &j->t;
+    char errbuf[TASK_ERROR_MAX + 1] = "";
+    char in[FILES_PATH_MAX], final[FILES_PATH_MAX], tmp[FILES_PATH_MAX];
+    run r = {.env = env, .j = j, .err = errbuf, .errcap = sizeof errbuf};
+
+    j->started_mono = clock_mono_ms();
+    j->delay_ms = env->processing_delay_ms;
+    if (t->fault_delay_ms > j->delay_ms)
+        j->delay_ms = t->fault_delay_ms;
+
+    files_upload_path(env->data_dir, t->id, t->format, in);
+    files_result_path(env->data_dir, t->id, t->format, final);
+    files_tmp_path(env->data_dir, !strcmp(t->format, "xlsx") ? ".xlsx" : ".out", tmp);
+
+    uc_err e = UC_OK;
+    if (t->fault_fail[0]) { /* an armed fault: fail without doing the work */
+        snprintf(errbuf, sizeof errbuf, "%s", t->fault_fail);
+        e = UC_EFORMAT;
+    }
+    if (!e)
+        r.dd = dedup_new();
+    if (!e && !r.dd)
+        e = UC_ENOMEM;
+    if (!e)
+        e = job_load_lists(env->d, t->api_key, &r.al);
+    if (!e)
+        e = !strcmp(t->format, "xlsx") ? run_xlsx(&r, in, tmp)
+                                       : run_delimited(&r, in, tmp);
+    if (r.recs)
+        fclose(r.recs);
+    dedup_free(r.dd);
+    acct_lists_free(r.al);
+
+    if (e != UC_ECANCELED && hold(j) != 0)
+        e = UC_ECANCELED;
+    if (e == UC_ECANCELED) {
+        unlink(tmp);
+        return UC_ECANCELED;
+    }
+    if (!e && r.res.charged > 0 && account_charge(env->d, t->api_key, r.res.charged) != UC_OK) {
+        snprintf(errbuf, sizeof errbuf, "Insufficient credits — please top up your balance.");
+        e = UC_EQUOTA;
+    }
+    if (!e && files_commit(tmp, final) != UC_OK) {
+        snprintf(errbuf, sizeof errbuf, "Error processing file");
+        e = UC_EIO;
+    }
+    if (e) {
+        unlink(tmp);
+        if (!errbuf[0])
+            snprintf(errbuf, sizeof errbuf, "Error processing file");
+        if (task_fail(env->d, t->id, errbuf) == UC_ENOTFOUND)
+            return UC_ECANCELED;
+        return UC_OK;
+    }
+    atomic_store(&j->progress, 100);
+    if (task_complete(env->d, t->id, &r.res) == UC_ENOTFOUND) {
+        /* Deleted while we worked: the result is ours to remove. */
+        unlink(final);
+        return UC_ECANCELED;
+    }
+    return UC_OK;
+}

@@ -1,0 +1,46 @@
+/* run.h: one task, start to finish: read -> dedup -> verify -> write.
+ *
+ * job_execute() reads the task's stored upload, writes the result file
+ * atomically (temp file, fsync, rename), charges the account and records
+ * the outcome in the task row. It never knows about HTTP. */
+#ifndef UC_RUN_H
+#define UC_RUN_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include "core/err.h"
+#include "store/db.h"
+#include "store/tasks.h"
+#include "verify/classify.h"
+
+typedef struct job_env {
+    db *d;
+    const char *data_dir;
+    const domain_lists *dl;
+    int processing_delay_ms;     /* every task stays processing this long */
+    uint64_t xlsx_max_inflated;
+    uint32_t xlsx_max_entries;
+} job_env;
+
+typedef struct job {
+    task t;                      /* the row as it was when the job started */
+    atomic_int progress;         /* work done, 0..100 */
+    atomic_int cancel;           /* set by another thread: stop soon */
+    int64_t started_mono;        /* clock_mono_ms() at start */
+    int64_t delay_ms;            /* how long it must stay processing */
+} job;
+
+/* Run j to its end and record the outcome in the database. Returns UC_OK
+ * when the task row now says completed or failed, UC_ECANCELED when the
+ * job was cancelled (its files are removed; the row is the canceller's). */
+uc_err job_execute(const job_env *env, job *j);
+
+/* Load key's white/grey/black lists from the database (NULL-safe to
+ * free). Used by batch runs and single checks alike. */
+uc_err job_load_lists(db *d, const char *key, acct_lists **out);
+
+/* Progress as a client should see it: the work done, held back so that
+ * the task takes at least its delay. */
+int job_progress(const job *j);
+
+#endif

@@ -1,0 +1,38 @@
+/* accounts.h: per-account state: credits, charged total, custom lists.
+ *
+ * An account is an API key. Rows are created on first use with the
+ * configured starting credits. */
+#ifndef UC_ACCOUNTS_H
+#define UC_ACCOUNTS_H
+
+#include <stdint.h>
+#include "core/err.h"
+#include "store/db.h"
+
+typedef struct account {
+    int64_t credits;   /* -1 = unlimited */
+    int64_t charged;   /* addresses charged so far */
+    int64_t created_at;
+} account;
+
+/* Load key's account, creating it with start_credits (-1 = unlimited) if
+ * it does not exist yet. */
+uc_err account_get(db *d, const char *key, int64_t start_credits, account *out);
+
+/* Charge n addresses atomically. UC_EQUOTA when the balance cannot cover
+ * n (nothing is charged then). */
+uc_err account_charge(db *d, const char *key, int64_t n);
+
+/* The account's list of kind ("white", "grey", "black") as text; *out is
+ * malloc'd (caller frees), "" when never set. */
+uc_err account_list_get(db *d, const char *key, const char *kind, char **out);
+uc_err account_list_put(db *d, const char *key, const char *kind,
+                        const char *body, size_t len);
+
+/* Delete accounts and their lists: all (key NULL) or one. */
+uc_err account_delete_all(db *d, const char *key);
+
+/* Call fn for every account key. */
+uc_err account_each(db *d, int (*fn)(void *ud, const char *key), void *ud);
+
+#endif

@@ -1,0 +1,173 @@
+/* files.c: data-dir layout, the signing secret, and crash repair. */
+#include "store/files.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/tasks.h"
+
+static uc_err mkdir_0700(const char *p)
+{
+    if (mkdir(p, 0700) == 0)
+        return UC_OK;
+    if (errno != EEXIST)
+        return UC_EIO;
+    struct stat st;
+    if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+        return UC_EIO;
+    chmod(p, 0700);
+    return UC_OK;
+}
+
+uc_err files_init(const char *dir, char *err, size_t errcap)
+{
+    static const char *subs[] = {"", "/uploads", "/results", "/tmp"};
+    char p[FILES_PATH_MAX];
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", dir, subs[i]);
+        if (mkdir_0700(p) != UC_OK) {
+            snprintf(err, errcap, "cannot create directory %s: %s", p, strerror(errno));
+            return UC_EIO;
+        }
+    }
+    return UC_OK;
+}
+
+void files_upload_path(const char *dir, const char *id, const char *fmt, char *out)
+{
+    snprintf(out, FILES_PATH_MAX, "%s/uploads/%s.%s", dir, id, fmt);
+}
+
+void files_result_path(const char *dir, const char *id, const char *fmt, char *out)
+{
+    snprintf(out, FILES_PATH_MAX, "%s/results/%s.%s", dir, id, fmt);
+}
+
+void files_tmp_path(const char *dir, const char *suffix, char *out)
+{
+    char id[TASK_ID_LEN + 1];
+    task_new_id(id);
+    snprintf(out, FILES_PATH_MAX, "%s/tmp/%s%s", dir, id, suffix);
+}
+
+uc_err files_secret(const char *dir, unsigned char key[32], char *err, size_t errcap)
+{
+    char p[FILES_PATH_MAX];
+    snprintf(p, sizeof p, "%s/secret", dir);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, key, 32);
+        close(fd);
+        if (n == 32)
+            return UC_OK;
+        snprintf(err, errcap, "%s is damaged (expected 32 bytes); remove it to "
+                 "make a new one (issued download URLs stop working)", p);
+        return UC_EIO;
+    }
+    char tmp[FILES_PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s/secret.tmp", dir);
+    randombytes_buf(key, 32);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || write(fd, key, 32) != 32 || fsync(fd) != 0) {
+        snprintf(err, errcap, "cannot write %s: %s", tmp, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return UC_EIO;
+    }
+    close(fd);
+    if (rename(tmp, p) != 0) {
+        snprintf(err, errcap, "cannot create %s: %s", p, strerror(errno));
+        return UC_EIO;
+    }
+    files_sync_dir(p);
+    return UC_OK;
+}
+
+void files_remove_task(const char *dir, const char *id, const char *fmt)
+{
+    char p[FILES_PATH_MAX];
+    files_upload_path(dir, id, fmt, p);
+    unlink(p);
+    files_result_path(dir, id, fmt, p);
+    unlink(p);
+}
+
+/* Remove every entry of dir/sub for which keep() says no. */
+static int sweep_dir(const char *dir, const char *sub, db *d)
+{
+    char p[FILES_PATH_MAX];
+    snprintf(p, sizeof p, "%s/%s", dir, sub);
+    DIR *dh = opendir(p);
+    if (!dh)
+        return 0;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(dh)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        int keep = 0;
+        if (strcmp(sub, "tmp") != 0 && strlen(de->d_name) > TASK_ID_LEN &&
+            de->d_name[TASK_ID_LEN] == '.') {
+            char id[TASK_ID_LEN + 1];
+            memcpy(id, de->d_name, TASK_ID_LEN);
+            id[TASK_ID_LEN] = 0;
+            task t;
+            if (task_id_valid(id) && task_get(d, id, NULL, &t) == UC_OK &&
+                strcmp(de->d_name + TASK_ID_LEN + 1, t.format) == 0)
+                keep = 1;
+        }
+        if (!keep) {
+            char f[FILES_PATH_MAX + 512];
+            snprintf(f, sizeof f, "%s/%s", p, de->d_name);
+            if (unlink(f) == 0)
+                n++;
+        }
+    }
+    closedir(dh);
+    return n;
+}
+
+uc_err files_sweep(const char *dir, db *d, int *n)
+{
+    *n = sweep_dir(dir, "tmp", d) + sweep_dir(dir, "uploads", d) +
+         sweep_dir(dir, "results", d);
+    return UC_OK;
+}
+
+int64_t files_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (int64_t)st.st_size : -1;
+}
+
+uc_err files_sync_dir(const char *path_in_dir)
+{
+    char buf[FILES_PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", path_in_dir);
+    int fd = open(dirname(buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return UC_EIO;
+    int rc = fsync(fd);
+    close(fd);
+    return rc == 0 ? UC_OK : UC_EIO;
+}
+
+uc_err files_commit(const char *tmp, const char *final)
+{
+    int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return UC_EIO;
+    int rc = fsync(fd);
+    close(fd);
+    if (rc != 0 || rename(tmp, final) != 0)
+        return UC_EIO;
+    return files_sync_dir(final);
+}

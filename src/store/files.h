@@ -1,0 +1,50 @@
+/* files.h: the data directory's layout and its files.
+ *
+ *   DIR/ucmock.db          the database (WAL)
+ *   DIR/secret             32-byte URL-signing key, mode 0600
+ *   DIR/uploads/ID.EXT     a task's stored upload
+ *   DIR/results/ID.EXT     a task's finished result
+ *   DIR/tmp/               uploads in flight and results being written
+ *
+ * Names are made only from task ids and fixed extensions: nothing a client
+ * sends ever becomes part of a path. Directories are 0700, files 0600. */
+#ifndef UC_FILES_H
+#define UC_FILES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/err.h"
+#include "store/db.h"
+
+#define FILES_PATH_MAX 1200
+
+/* Create the data dir and its subdirectories if missing. */
+uc_err files_init(const char *dir, char *err, size_t errcap);
+
+/* Paths of a task's files. fmt is "csv", "tsv", "txt" or "xlsx". */
+void files_upload_path(const char *dir, const char *id, const char *fmt, char *out);
+void files_result_path(const char *dir, const char *id, const char *fmt, char *out);
+/* A fresh unique temp path under DIR/tmp with the given suffix. */
+void files_tmp_path(const char *dir, const char *suffix, char *out);
+
+/* Load the signing secret, creating it (0600) on first start. */
+uc_err files_secret(const char *dir, unsigned char key[32], char *err, size_t errcap);
+
+/* Remove a task's upload and result (missing files are fine). */
+void files_remove_task(const char *dir, const char *id, const char *fmt);
+
+/* Start-up repair: empty tmp/, and remove every file in uploads/ and
+ * results/ that belongs to no task row. Returns files removed in *n. */
+uc_err files_sweep(const char *dir, db *d, int *n);
+
+/* Size of a file in bytes, or -1. */
+int64_t files_size(const char *path);
+
+/* Make tmp durable (fsync) and move it to final (rename, then fsync the
+ * directory): a reader sees either nothing or the whole file. */
+uc_err files_commit(const char *tmp, const char *final);
+
+/* fsync a file's directory so a rename into it is durable. */
+uc_err files_sync_dir(const char *path_in_dir);
+
+#endif

@@ -1,0 +1,271 @@
+/* tasks.c: task rows: insert, load, finish, delete, walk. */
+#include "store/tasks.h"
+
+#include "core/clock.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TASK_COLS                                                             \
+    "id, api_key, project_name, filename, format, deduplicate, status, "     \
+    "coalesce(error, ''), created_at, coalesce(finished_at, 0), rows, "      \
+    "duplicates_removed, invalid, charged, upload_bytes, result_bytes, "     \
+    "coalesce(fault_fail, ''), fault_delay_ms"
+
+static void copy_col(sqlite3_stmt *st, int i, char *dst, size_t cap)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    snprintf(dst, cap, "%s", s ? (const char *)s : "");
+}
+
+static void row_to_task(sqlite3_stmt *st, task *t)
+{
+    memset(t, 0, sizeof *t);
+    copy_col(st, 0, t->id, sizeof t->id);
+    copy_col(st, 1, t->api_key, sizeof t->api_key);
+    copy_col(st, 2, t->project_name, sizeof t->project_name);
+    copy_col(st, 3, t->filename, sizeof t->filename);
+    copy_col(st, 4, t->format, sizeof t->format);
+    t->deduplicate = sqlite3_column_int(st, 5) != 0;
+    copy_col(st, 6, t->status, sizeof t->status);
+    copy_col(st, 7, t->error, sizeof t->error);
+    t->created_at = sqlite3_column_int64(st, 8);
+    t->finished_at = sqlite3_column_int64(st, 9);
+    t->rows = sqlite3_column_int64(st, 10);
+    t->duplicates_removed = sqlite3_column_int64(st, 11);
+    t->invalid = sqlite3_column_int64(st, 12);
+    t->charged = sqlite3_column_int64(st, 13);
+    t->upload_bytes = sqlite3_column_int64(st, 14);
+    t->result_bytes = sqlite3_column_int64(st, 15);
+    copy_col(st, 16, t->fault_fail, sizeof t->fault_fail);
+    t->fault_delay_ms = sqlite3_column_int64(st, 17);
+}
+
+uc_err task_insert(db *d, const task *t)
+{
+    db_conn *c = db_acquire(d);
+    if (!c)
+        return UC_EDB;
+    sqlite3_stmt *st = db_stmt(c,
+        "INSERT INTO tasks (id, api_key, project_name, filename, format, "
+        "deduplicate, status, created_at, upload_bytes, fault_fail, "
+        "fault_delay_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'processing', ?7, ?8, "
+        "nullif(?9, ''), ?10)");
+    uc_err e = UC_EDB;
+    if (st) {
+        sqlite3_bind_text(st, 1, t->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, t->api_key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, t->project_name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, t->filename, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, t->format, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 6, t->deduplicate);
+        sqlite3_bind_int64(st, 7, t->created_at);
+        sqlite3_bind_int64(st, 8, t->upload_bytes);
+        sqlite3_bind_text(st, 9, t->fault_fail, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 10, t->fault_delay_ms);
+        e = db_step_done(st);
+    }
+    db_release(d, c);
+    return e;
+}
+
+uc_err task_get(db *d, const char *id, const char *api_key, task *out)
+{
+    db_conn *c = db_acquire(d);
+    if (!c)
+        return UC_EDB;
+    sqlite3_stmt *st = db_stmt(c, "SELECT " TASK_COLS " FROM tasks WHERE id = ?1 "
+                                  "AND (?2 IS NULL OR api_key = ?2)");
+    uc_err e = UC_EDB;
+    if (st) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        if (api_key)
+            sqlite3_bind_text(st, 2, api_key, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            row_to_task(st, out);
+            e = UC_OK;
+        } else if (rc == SQLITE_DONE) {
+            e = UC_ENOTFOUND;
+        }
+        sqlite3_reset(st);
+    }
+    db_release(d, c);
+    return e;
+}
+
+static uc_err finish(db *d, const char *id, const task_result *r, const char *error)
+{
+    db_conn *c = db_acquire(d);
+    if (!c)
+        return UC_EDB;
+    sqlite3_stmt *st = db_stmt(c,
+        "UPDATE tasks SET status = ?2, error = ?3, finished_at = ?4, rows = ?5, "
+        "duplicates_removed = ?6, invalid = ?7, charged = ?8, result_bytes = ?9 "
+        "WHERE id = ?1 AND status = 'processing'");
+    uc_err e = UC_EDB;
+    if (st) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, error ? "failed" : "completed", -1, SQLITE_STATIC);
+        if (error)
+            sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, clock_now_ms());
+        if (r) {
+            sqlite3_bind_int64(st, 5, r->rows);
+            sqlite3_bind_int64(st, 6, r->duplicates_removed);
+            sqlite3_bind_int64(st, 7, r->invalid);
+            sqlite3_bind_int64(st, 8, r->charged);
+            sqlite3_bind_int64(st, 9, r->result_bytes);
+        } else {
+            for (int i = 5; i <= 9; i++)
+                sqlite3_bind_int64(st, i, 0);
+        }
+        e = db_step_done(st);
+        if (!e && sqlite3_changes(db_handle(c)) == 0)
+            e = UC_ENOTFOUND;
+    }
+    db_release(d, c);
+    return e;
+}
+
+uc_err task_complete(db *d, const char *id, const task_result *r)
+{
+    return finish(d, id, r, NULL);
+}
+
+uc_err task_fail(db *d, const char *id, const char *error)
+{
+    return finish(d, id, NULL, error);
+}
+
+uc_err task_delete(db *d, const char *id, const char *api_key)
+{
+    db_conn *c = db_acquire(d);
+    if (!c)
+        return UC_EDB;
+    sqlite3_stmt *st = db_stmt(c, "DELETE FROM tasks WHERE id = ?1 "
+                                  "AND (?2 IS NULL OR api_key = ?2)");
+    uc_err e = UC_EDB;
+    if (st) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        if (api_key)
+            sqlite3_bind_text(st, 2, api_key, -1, SQLITE_STATIC);
+        e = db_step_done(st);
+        if (!e && sqlite3_changes(db_handle(c)) == 0)
+            e = UC_ENOTFOUND;
+    }
+    db_release(d, c);
+    return e;
+}
+
+uc_err task_each(db *d, const char *api_key, const char *status,
+                 int64_t created_before, task_fn fn, void *ud)
+{
+    db_conn *c = db_acquire(d);
+    if (!c)
+        return UC_EDB;
+    sqlite3_stmt *st = db_stmt(c, "SELECT " TASK_COLS " FROM tasks "
+        "WHERE (?1 IS NULL OR api_key = ?1) AND (?2 IS NULL OR status = ?2) "
+        "AND (?3 = 0 OR created_at < ?3) ORDER BY created_at, rowid");
+    uc_err e = UC_EDB;
+    if (st) {
+        if (api_key)
+            sqlite3_bind_text(st, 1, api_key, -1, SQLITE_STATIC);
+        if (status)
+            sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, created_before);
+        /* Collect first: fn may write to the database. */
+        task *list = NULL;
+        size_t n = 0, cap = 0;
+        int rc;
+        e = UC_OK;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 16;
+                task *nl = realloc(list, nc * sizeof *nl);
+                if (!nl) {
+                    e = UC_ENOMEM;
+                    break;
+                }
+                list = nl;
+                cap = nc;
+            }
+            row_to_task(st, &list[n++]);
+        }
+        if (!e && rc != SQLITE_DONE)
+            e = UC_EDB;
+        sqlite3_reset(st);
+        db_release(d, c);
+        c = NULL;
+        for (size_t i = 0; !e && i < n; i++)
+            if (fn(ud, &list[i]))
+                break;
+        free(list);
+    }
+    if (c)
+        db_release(d, c);
+    return e;
+}
+
+uc_err task_storage_used(db *d, const char *api_key, int64_t *out)
+{
+    db_conn *c = db_acquire(d);
+    if (!c)
+        return UC_EDB;
+    sqlite3_stmt *st = db_stmt(c, "SELECT coalesce(sum(upload_bytes + result_bytes), 0) "
+                                  "FROM tasks WHERE api_key = ?1");
+    uc_err e = UC_EDB;
+    if (st) {
+        sqlite3_bind_text(st, 1, api_key, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            *out = sqlite3_column_int64(st, 0);
+            e = UC_OK;
+        }
+        sqlite3_reset(st);
+    }
+    db_release(d, c);
+    return e;
+}
+
+uc_err task_delete_all(db *d, const char *api_key)
+{
+    db_conn *c = db_acquire(d);
+    if (!c)
+        return UC_EDB;
+    sqlite3_stmt *st = db_stmt(c, "DELETE FROM tasks WHERE ?1 IS NULL OR api_key = ?1");
+    uc_err e = UC_EDB;
+    if (st) {
+        if (api_key)
+            sqlite3_bind_text(st, 1, api_key, -1, SQLITE_STATIC);
+        e = db_step_done(st);
+    }
+    db_release(d, c);
+    return e;
+}
+
+void task_new_id(char out[TASK_ID_LEN + 1])
+{
+    unsigned char b[16];
+    randombytes_buf(b, sizeof b);
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    snprintf(out, TASK_ID_LEN + 1,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+             b[11], b[12], b[13], b[14], b[15]);
+}
+
+bool task_id_valid(const char *s)
+{
+    for (int i = 0; i < TASK_ID_LEN; i++) {
+        char ch = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (ch != '-')
+                return false;
+        } else if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) {
+            return false;
+        }
+    }
+    return s[TASK_ID_LEN] == 0;
+}

@@ -1,0 +1,77 @@
+/* tasks.h: batch tasks as rows in the database.
+ *
+ * The database is the truth about a task; files in the data dir belong to
+ * a task only while its row exists (see store/files.h). Storage used by an
+ * account is derived from the rows (upload + result bytes), never kept as
+ * a separate counter that could drift. */
+#ifndef UC_TASKS_H
+#define UC_TASKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/err.h"
+#include "store/db.h"
+
+#define TASK_ID_LEN 36
+#define TASK_KEY_MAX 512      /* longest API key accepted */
+#define TASK_NAME_MAX 256     /* project_name bytes (50 characters of UTF-8) */
+#define TASK_FILENAME_MAX 256
+#define TASK_ERROR_MAX 512
+
+typedef struct task {
+    char id[TASK_ID_LEN + 1];
+    char api_key[TASK_KEY_MAX + 1];
+    char project_name[TASK_NAME_MAX + 1];
+    char filename[TASK_FILENAME_MAX + 1];
+    char format[8];                /* csv, tsv, txt, xlsx */
+    bool deduplicate;
+    char status[16];               /* processing, completed, failed */
+    char error[TASK_ERROR_MAX + 1];
+    int64_t created_at, finished_at; /* ms on the virtual clock; 0 = none */
+    int64_t rows, duplicates_removed, invalid, charged;
+    int64_t upload_bytes, result_bytes;
+    char fault_fail[TASK_ERROR_MAX + 1]; /* armed fault: fail with this */
+    int64_t fault_delay_ms;
+} task;
+
+/* Insert a new task (status processing). */
+uc_err task_insert(db *d, const task *t);
+
+/* Load task id. api_key != NULL restricts to that owner (another key's
+ * task is UC_ENOTFOUND, exactly as a missing one). */
+uc_err task_get(db *d, const char *id, const char *api_key, task *out);
+
+/* Counts of a finished run. */
+typedef struct task_result {
+    int64_t rows, duplicates_removed, invalid, charged, result_bytes;
+} task_result;
+
+/* Mark a processing task completed (with its counts) or failed (with
+ * error). Returns UC_ENOTFOUND if the task no longer exists or is no
+ * longer processing (deleted meanwhile): the caller then owns and removes
+ * whatever files it made. */
+uc_err task_complete(db *d, const char *id, const task_result *r);
+uc_err task_fail(db *d, const char *id, const char *error);
+
+/* Delete the row. UC_ENOTFOUND if it was not there (or not api_key's). */
+uc_err task_delete(db *d, const char *id, const char *api_key);
+
+/* Call fn for each task, oldest first. api_key NULL = all accounts;
+ * status NULL = any; created_before > 0 limits to older tasks.
+ * fn returning non-zero stops the walk. */
+typedef int (*task_fn)(void *ud, const task *t);
+uc_err task_each(db *d, const char *api_key, const char *status,
+                 int64_t created_before, task_fn fn, void *ud);
+
+/* Bytes of storage an account uses (uploads + results of its tasks). */
+uc_err task_storage_used(db *d, const char *api_key, int64_t *out);
+
+/* Delete every task row (api_key NULL) or one account's. */
+uc_err task_delete_all(db *d, const char *api_key);
+
+/* Generate a random UUIDv4 string into out (37 bytes). */
+void task_new_id(char out[TASK_ID_LEN + 1]);
+/* True if s is a canonical lowercase UUID (what task_new_id makes). */
+bool task_id_valid(const char *s);
+
+#endif

@@ -1,0 +1,588 @@
+/* classify.c: category and domain_type of an address, deterministically,
+ * from the domain lists (built in from fixtures/domains/, extended or
+ * replaced by a user directory) and the account's own lists.
+ *
+ * PRECEDENCE (first rule that applies wins):
+ *   1. Invalid syntax (email_valid() false)            -> black / invalid
+ *   2. Account lists: the address itself, or its domain or any parent
+ *      domain, is on one of the account's lists. If it is on several,
+ *      black > grey > white.                 -> black|grey|white / black|grey|white
+ *      The sandbox domains account-white.com, account-grey.com and
+ *      account-black.com are implicitly on every account's white, grey and
+ *      black list.
+ *   3. Domain lists, matched on the domain and every parent domain; not
+ *      consulted at all when the domain (or a parent) is in well_known:
+ *        disposable                                    -> black / disposable
+ *        masking, entry written "!domain"              -> black / masked legitimate
+ *        masking                                       -> grey  / masked legitimate
+ *        multi_alias                                   -> grey  / multi-alias services
+ *        no_website                                    -> black / no website
+ *   4. Suspicious signs: a '+' in the local part; more than 3 dots in the
+ *      whole address. Both signs                       -> black / suspicious signs
+ *      One of them                                     -> grey  / suspicious signs
+ *   5. Otherwise                                       -> white / unknown
+ *
+ * All matching is on bytes with ASCII case folded (list entries are stored
+ * lower-case); an IDN entry matches only the same UTF-8 spelling.
+ */
+#include "verify/classify.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "core/embed.h"
+#include "verify/email.h"
+
+/* fixtures/domains/<name>.txt, embedded by tools/embed.py (meson). */
+extern const struct embedded_file domain_list_files[];
+
+#define ENTRY_MAX 320   /* longest list entry accepted (an address is <= 254) */
+#define KEY_MAX 512     /* addresses longer than this are not looked up */
+
+/* ---- a set of lower-case byte strings, each with a bitmask value -------- */
+
+typedef struct hset {
+    uint64_t *hash;     /* 0 marks an empty slot */
+    uint32_t *off;      /* key offset in pool */
+    uint16_t *len;
+    uint8_t *val;
+    size_t cap, count;  /* cap is a power of two */
+    char *pool;
+    size_t pool_len, pool_cap;
+} hset;
+
+static uint64_t key_hash(const char *k, size_t n)
+{
+    uint64_t h = XXH3_64bits(k, n);
+    return h ? h : 1;
+}
+
+static void hset_free(hset *s)
+{
+    free(s->hash);
+    free(s->off);
+    free(s->len);
+    free(s->val);
+    free(s->pool);
+    memset(s, 0, sizeof *s);
+}
+
+static uc_err hset_grow(hset *s)
+{
+    size_t ncap = s->cap ? s->cap * 2 : 256;
+    hset n = { 0 };
+    n.cap = ncap;
+    n.hash = calloc(ncap, sizeof *n.hash);
+    n.off = malloc(ncap * sizeof *n.off);
+    n.len = malloc(ncap * sizeof *n.len);
+    n.val = malloc(ncap * sizeof *n.val);
+    if (!n.hash || !n.off || !n.len || !n.val) {
+        hset_free(&n);
+        return UC_ENOMEM;
+    }
+    for (size_t i = 0; i < s->cap; i++) {
+        if (!s->hash[i])
+            continue;
+        size_t j = s->hash[i] & (ncap - 1);
+        while (n.hash[j])
+            j = (j + 1) & (ncap - 1);
+        n.hash[j] = s->hash[i];
+        n.off[j] = s->off[i];
+        n.len[j] = s->len[i];
+        n.val[j] = s->val[i];
+    }
+    free(s->hash);
+    free(s->off);
+    free(s->len);
+    free(s->val);
+    s->hash = n.hash;
+    s->off = n.off;
+    s->len = n.len;
+    s->val = n.val;
+    s->cap = ncap;
+    return UC_OK;
+}
+
+/* Value bits of key (already lower-case), 0 when absent. No allocation. */
+static uint8_t hset_get(const hset *s, const char *k, size_t n)
+{
+    if (!s->cap)
+        return 0;
+    uint64_t h = key_hash(k, n);
+    for (size_t j = h & (s->cap - 1); s->hash[j]; j = (j + 1) & (s->cap - 1))
+        if (s->hash[j] == h && s->len[j] == n &&
+            memcmp(s->pool + s->off[j], k, n) == 0)
+            return s->val[j];
+    return 0;
+}
+
+/* OR bits into key's value, adding key (copied) when new. */
+static uc_err hset_or(hset *s, const char *k, size_t n, uint8_t bits)
+{
+    if ((s->count + 1) * 2 > s->cap && hset_grow(s) != UC_OK)
+        return UC_ENOMEM;
+    uint64_t h = key_hash(k, n);
+    size_t j = h & (s->cap - 1);
+    for (; s->hash[j]; j = (j + 1) & (s->cap - 1))
+        if (s->hash[j] == h && s->len[j] == n &&
+            memcmp(s->pool + s->off[j], k, n) == 0) {
+            s->val[j] |= bits;
+            return UC_OK;
+        }
+    if (s->pool_len + n > s->pool_cap) {
+        size_t ncap = s->pool_cap ? s->pool_cap * 2 : 4096;
+        while (ncap < s->pool_len + n)
+            ncap *= 2;
+        if (ncap > UINT32_MAX)
+            return UC_ELIMIT;
+        char *p = realloc(s->pool, ncap);
+        if (!p)
+            return UC_ENOMEM;
+        s->pool = p;
+        s->pool_cap = ncap;
+    }
+    memcpy(s->pool + s->pool_len, k, n);
+    s->hash[j] = h;
+    s->off[j] = (uint32_t)s->pool_len;
+    s->len[j] = (uint16_t)n;
+    s->val[j] = bits;
+    s->pool_len += n;
+    s->count++;
+    return UC_OK;
+}
+
+/* Remove bits from every key (a list being replaced). */
+static void hset_clear_bits(hset *s, uint8_t bits)
+{
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->hash[i])
+            s->val[i] &= (uint8_t)~bits;
+}
+
+/* ---- verdict strings ----------------------------------------------------- */
+
+static const char *const vcat[V_COUNT] = {
+    [V_WHITE_UNKNOWN] = "white",   [V_BLACK_INVALID] = "black",
+    [V_BLACK_DISPOSABLE] = "black", [V_GREY_MULTI_ALIAS] = "grey",
+    [V_GREY_MASKED] = "grey",      [V_BLACK_MASKED] = "black",
+    [V_GREY_SUSPICIOUS] = "grey",  [V_BLACK_SUSPICIOUS] = "black",
+    [V_BLACK_NO_WEBSITE] = "black", [V_WHITE_LIST] = "white",
+    [V_GREY_LIST] = "grey",        [V_BLACK_LIST] = "black",
+};
+
+static const char *const vtype[V_COUNT] = {
+    [V_WHITE_UNKNOWN] = "unknown",
+    [V_BLACK_INVALID] = "invalid",
+    [V_BLACK_DISPOSABLE] = "disposable",
+    [V_GREY_MULTI_ALIAS] = "multi-alias services",
+    [V_GREY_MASKED] = "masked legitimate",
+    [V_BLACK_MASKED] = "masked legitimate",
+    [V_GREY_SUSPICIOUS] = "suspicious signs",
+    [V_BLACK_SUSPICIOUS] = "suspicious signs",
+    [V_BLACK_NO_WEBSITE] = "no website",
+    [V_WHITE_LIST] = "white",
+    [V_GREY_LIST] = "grey",
+    [V_BLACK_LIST] = "black",
+};
+
+const char *verdict_category(verdict v)
+{
+    return (unsigned)v < V_COUNT ? vcat[v] : "white";
+}
+
+const char *verdict_domain_type(verdict v)
+{
+    return (unsigned)v < V_COUNT ? vtype[v] : "unknown";
+}
+
+/* ---- list text ------------------------------------------------------------ */
+
+/* Trim, drop the comment, fold ASCII case. Returns the entry length (0 for
+ * nothing) in out (room for ENTRY_MAX), or -1 when the entry is too long or
+ * holds white space. *bang tells whether it was written "!entry". */
+static int parse_line(const char *l, size_t n, char *out, bool *bang)
+{
+    const char *hash = memchr(l, '#', n);
+    if (hash)
+        n = (size_t)(hash - l);
+    while (n && (l[n - 1] == ' ' || l[n - 1] == '\t' || l[n - 1] == '\r'))
+        n--;
+    while (n && (*l == ' ' || *l == '\t')) {
+        l++;
+        n--;
+    }
+    *bang = n && *l == '!';
+    if (*bang) {
+        l++;
+        n--;
+    }
+    if (n >= 2 && l[0] == '*' && l[1] == '.') {  /* "*.example.com" */
+        l += 2;
+        n -= 2;
+    } else if (n && (l[0] == '.' || l[0] == '@')) {  /* ".example.com" */
+        l++;
+        n--;
+    }
+    if (n > ENTRY_MAX)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        char c = l[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\0')
+            return -1;
+        out[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+    }
+    return (int)n;
+}
+
+/* Lower-case copy of s into buf (KEY_MAX); false when it does not fit. */
+static bool fold(const char *s, size_t n, char *buf)
+{
+    if (n > KEY_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
+    return true;
+}
+
+/* ---- domain lists -------------------------------------------------------- */
+
+enum {
+    DL_DISPOSABLE = 1 << 0,
+    DL_MULTI_ALIAS = 1 << 1,
+    DL_MASK_GREY = 1 << 2,
+    DL_MASK_BLACK = 1 << 3,
+    DL_NO_WEBSITE = 1 << 4,
+    DL_WELL_KNOWN = 1 << 5,
+};
+
+static const struct {
+    const char *name;  /* file is <name>.txt; replacement <name>.replace */
+    uint8_t bit;
+} list_defs[] = {
+    { "disposable", DL_DISPOSABLE },
+    { "multi_alias", DL_MULTI_ALIAS },
+    { "masking", DL_MASK_GREY },
+    { "no_website", DL_NO_WEBSITE },
+    { "well_known", DL_WELL_KNOWN },
+};
+#define NLISTS (sizeof list_defs / sizeof list_defs[0])
+
+struct domain_lists {
+    hset set;
+};
+
+static uc_err add_list_text(hset *s, uint8_t bit, const char *text,
+                            size_t len, const char *what, char *err,
+                            size_t errcap)
+{
+    size_t lineno = 0;
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        char e[ENTRY_MAX];
+        bool bang;
+        lineno++;
+        int m = parse_line(p, n, e, &bang);
+        p += n + 1;
+        if (m == 0)
+            continue;
+        if (m < 0 || memchr(e, '@', (size_t)m) ||
+            (bang && bit != DL_MASK_GREY)) {
+            snprintf(err, errcap, "%s:%zu: not a domain%s", what, lineno,
+                     bang ? " ('!' is for masking lists only)" : "");
+            return UC_EFORMAT;
+        }
+        uc_err rc = hset_or(s, e, (size_t)m, bang ? DL_MASK_BLACK : bit);
+        if (rc) {
+            snprintf(err, errcap, "%s: %s", what, uc_strerror(rc));
+            return rc;
+        }
+    }
+    return UC_OK;
+}
+
+/* Read a whole file; UC_ENOTFOUND when it does not exist. */
+static uc_err read_file(const char *path, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT ? UC_ENOTFOUND : UC_EIO;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    uc_err rc = UC_OK;
+    for (;;) {
+        if (n == cap) {
+            if (cap >= ((size_t)64 << 20)) {  /* 64 MiB per list is plenty */
+                rc = UC_ELIMIT;
+                break;
+            }
+            char *nb = realloc(buf, cap ? cap * 2 : 65536);
+            if (!nb) {
+                rc = UC_ENOMEM;
+                break;
+            }
+            buf = nb;
+            cap = cap ? cap * 2 : 65536;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) {
+            if (ferror(f))
+                rc = UC_EIO;
+            break;
+        }
+    }
+    fclose(f);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *len = n;
+    return UC_OK;
+}
+
+static uc_err add_user_file(hset *s, uint8_t bit, const char *dir,
+                            const char *name, const char *suffix,
+                            bool *found, char *err, size_t errcap)
+{
+    char path[4096];
+    char *text = NULL;
+    size_t len = 0;
+    *found = false;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s%s", dir, name, suffix) >=
+        sizeof path) {
+        snprintf(err, errcap, "domain list directory path too long");
+        return UC_EINVAL;
+    }
+    uc_err rc = read_file(path, &text, &len);
+    if (rc == UC_ENOTFOUND)
+        return UC_OK;
+    if (rc) {
+        snprintf(err, errcap, "%s: %s", path, uc_strerror(rc));
+        return rc;
+    }
+    *found = true;
+    rc = add_list_text(s, bit, text, len, path, err, errcap);
+    free(text);
+    return rc;
+}
+
+/* Built-in lists first. With user_dir, for each list <name>:
+ *   <user_dir>/<name>.replace  replaces the built-in list (may be empty);
+ *   <user_dir>/<name>.txt      extends it (after any replacement).
+ * Names: disposable, multi_alias, masking, no_website, well_known. A missing
+ * file changes nothing; a missing or unreadable user_dir is an error. */
+uc_err domain_lists_load(const char *user_dir, domain_lists **out,
+                         char *err, size_t errcap)
+{
+    char dummy[8];
+    if (!err || !errcap) {
+        err = dummy;
+        errcap = sizeof dummy;
+    }
+    err[0] = '\0';
+    *out = NULL;
+    domain_lists *dl = calloc(1, sizeof *dl);
+    if (!dl) {
+        snprintf(err, errcap, "%s", uc_strerror(UC_ENOMEM));
+        return UC_ENOMEM;
+    }
+    uc_err rc = UC_OK;
+    for (size_t i = 0; i < NLISTS; i++) {
+        char fname[64];
+        snprintf(fname, sizeof fname, "%s.txt", list_defs[i].name);
+        const struct embedded_file *ef = domain_list_files;
+        while (ef->name && strcmp(ef->name, fname) != 0)
+            ef++;
+        if (!ef->name)
+            continue;
+        rc = add_list_text(&dl->set, list_defs[i].bit, (const char *)ef->data,
+                           ef->len, fname, err, errcap);
+        if (rc)
+            goto fail;
+    }
+    if (user_dir) {
+        DIR *d = opendir(user_dir);
+        if (!d) {
+            snprintf(err, errcap, "%s: %s", user_dir, strerror(errno));
+            rc = errno == ENOENT ? UC_ENOTFOUND : UC_EIO;
+            goto fail;
+        }
+        closedir(d);
+        for (size_t i = 0; i < NLISTS; i++) {
+            uint8_t bit = list_defs[i].bit;
+            bool found;
+            /* a replacement is loaded into a fresh set, then merged */
+            hset repl = { 0 };
+            rc = add_user_file(&repl, bit, user_dir, list_defs[i].name,
+                               ".replace", &found, err, errcap);
+            if (!rc && found) {
+                uint8_t clear = bit == DL_MASK_GREY ? DL_MASK_GREY | DL_MASK_BLACK
+                                                    : bit;
+                hset_clear_bits(&dl->set, clear);
+                for (size_t j = 0; !rc && j < repl.cap; j++)
+                    if (repl.hash[j])
+                        rc = hset_or(&dl->set, repl.pool + repl.off[j],
+                                     repl.len[j], repl.val[j]);
+            }
+            hset_free(&repl);
+            if (!rc)
+                rc = add_user_file(&dl->set, bit, user_dir, list_defs[i].name,
+                                   ".txt", &found, err, errcap);
+            if (rc)
+                goto fail;
+        }
+    }
+    *out = dl;
+    return UC_OK;
+fail:
+    if (!err[0])
+        snprintf(err, errcap, "%s", uc_strerror(rc));
+    domain_lists_free(dl);
+    return rc;
+}
+
+void domain_lists_free(domain_lists *dl)
+{
+    if (!dl)
+        return;
+    hset_free(&dl->set);
+    free(dl);
+}
+
+/* ---- account lists ------------------------------------------------------- */
+
+enum { AL_WHITE = 1 << LIST_WHITE, AL_GREY = 1 << LIST_GREY,
+       AL_BLACK = 1 << LIST_BLACK };
+
+struct acct_lists {
+    hset set;
+};
+
+acct_lists *acct_lists_new(void)
+{
+    return calloc(1, sizeof(acct_lists));
+}
+
+uc_err acct_lists_add(acct_lists *al, acct_list_kind kind, const char *text,
+                      size_t len)
+{
+    if (!al || (unsigned)kind > LIST_BLACK || (!text && len))
+        return UC_EINVAL;
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        char e[ENTRY_MAX];
+        bool bang;
+        int m = parse_line(p, n, e, &bang);
+        p += n + 1;
+        if (m == 0)
+            continue;
+        if (m < 0 || bang)
+            return UC_EINVAL;
+        uc_err rc = hset_or(&al->set, e, (size_t)m, (uint8_t)(1u << kind));
+        if (rc)
+            return rc;
+    }
+    return UC_OK;
+}
+
+void acct_lists_free(acct_lists *al)
+{
+    if (!al)
+        return;
+    hset_free(&al->set);
+    free(al);
+}
+
+/* ---- classify -------------------------------------------------------------- */
+
+/* Sandbox domains on every account's lists (see the precedence above). */
+static uint8_t sandbox_acct(const char *dom, size_t n)
+{
+    static const struct { const char *d; uint8_t bits; } sb[] = {
+        { "account-white.com", AL_WHITE },
+        { "account-grey.com", AL_GREY },
+        { "account-black.com", AL_BLACK },
+    };
+    for (size_t i = 0; i < sizeof sb / sizeof sb[0]; i++)
+        if (strlen(sb[i].d) == n && memcmp(sb[i].d, dom, n) == 0)
+            return sb[i].bits;
+    return 0;
+}
+
+/* OR of the values of dom and each of its parent domains. */
+static uint8_t lookup_suffixes(const hset *s, const char *dom, size_t n)
+{
+    uint8_t bits = 0;
+    for (;;) {
+        bits |= hset_get(s, dom, n);
+        const char *dot = memchr(dom, '.', n);
+        if (!dot)
+            return bits;
+        n -= (size_t)(dot - dom) + 1;
+        dom = dot + 1;
+    }
+}
+
+verdict classify(const domain_lists *dl, const acct_lists *al,
+                 const char *addr, size_t len)
+{
+    if (!email_valid(addr, len, NULL))
+        return V_BLACK_INVALID;
+    const char *at = memchr(addr, '@', len);  /* exactly one: it is valid */
+    size_t at_pos = (size_t)(at - addr);
+    char key[KEY_MAX];
+    bool fits = fold(addr, len, key);
+    const char *dom = key + at_pos + 1;
+    size_t dn = len - at_pos - 1;
+
+    if (fits) {
+        uint8_t a = sandbox_acct(dom, dn);
+        if (al) {
+            a |= hset_get(&al->set, key, len);
+            a |= lookup_suffixes(&al->set, dom, dn);
+        }
+        if (a & AL_BLACK)
+            return V_BLACK_LIST;
+        if (a & AL_GREY)
+            return V_GREY_LIST;
+        if (a & AL_WHITE)
+            return V_WHITE_LIST;
+
+        uint8_t d = dl ? lookup_suffixes(&dl->set, dom, dn) : 0;
+        if (!(d & DL_WELL_KNOWN)) {
+            if (d & DL_DISPOSABLE)
+                return V_BLACK_DISPOSABLE;
+            if (d & DL_MASK_BLACK)
+                return V_BLACK_MASKED;
+            if (d & DL_MASK_GREY)
+                return V_GREY_MASKED;
+            if (d & DL_MULTI_ALIAS)
+                return V_GREY_MULTI_ALIAS;
+            if (d & DL_NO_WEBSITE)
+                return V_BLACK_NO_WEBSITE;
+        }
+    }
+
+    bool plus = memchr(addr, '+', at_pos) != NULL;
+    size_t dots = 0;
+    for (size_t i = 0; i < len; i++)
+        dots += addr[i] == '.';
+    if (plus && dots > 3)
+        return V_BLACK_SUSPICIOUS;
+    if (plus || dots > 3)
+        return V_GREY_SUSPICIOUS;
+    return V_WHITE_UNKNOWN;
+}

@@ -1,0 +1,381 @@
+/* test_xlsx.c: every fixture in fixtures/xlsx read cell by cell (values,
+ * types, row numbers), every hostile one failing with its reason; a write ->
+ * read round trip through xlsxw, checked by openpyxl too when present. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "formats/xlsx_read.h"
+#include "formats/xlsx_write.h"
+
+#define FX "fixtures/xlsx/"
+
+/* Rows rendered as text, one line per row: "ROW:" then "|T=value" per
+ * cell with T one of - s n b e (empty, string, number, bool, error). */
+typedef struct table {
+    char *p;
+    size_t len;
+    size_t rows;
+    size_t stop_after;  /* cancel after this many rows when set */
+} table;
+
+static void tput(table *t, const char *s, size_t n)
+{
+    t->p = realloc(t->p, t->len + n + 1);
+    assert_non_null(t->p);
+    memcpy(t->p + t->len, s, n);
+    t->len += n;
+    t->p[t->len] = '\0';
+}
+
+static int on_row(void *ud, uint32_t row, const cell *cells, size_t ncells)
+{
+    static const char code[] = { '-', 's', 'n', 'b', 'e' };
+    table *t = ud;
+    char head[32];
+    tput(t, head, (size_t)snprintf(head, sizeof head, "%u:", row));
+    assert_true(ncells > 0);
+    assert_int_not_equal(cells[ncells - 1].type, CELL_EMPTY);
+    for (size_t i = 0; i < ncells; i++) {
+        char c[3] = { '|', code[cells[i].type], '=' };
+        tput(t, c, 3);
+        if (cells[i].type == CELL_EMPTY)
+            assert_int_equal(cells[i].len, 0);
+        if (cells[i].len)
+            tput(t, cells[i].v, cells[i].len);
+    }
+    tput(t, "\n", 1);
+    t->rows++;
+    return t->stop_after && t->rows >= t->stop_after;
+}
+
+/* Read path with lim (NULL: defaults); the table text in *out (owned). */
+static uc_err read_table(const char *path, const xlsx_limits *lim, char **out,
+                         char *err, size_t errcap)
+{
+    table t = { 0 };
+    tput(&t, "", 0);
+    uc_err e = xlsx_read(path, lim, on_row, &t, err, errcap);
+    *out = t.p;
+    return e;
+}
+
+static void expect_rows(const char *file, const char *want)
+{
+    char path[256], err[512], *got;
+    snprintf(path, sizeof path, FX "%s", file);
+    uc_err e = read_table(path, NULL, &got, err, sizeof err);
+    if (e)
+        print_error("%s: %s\n", file, err);
+    assert_int_equal(e, UC_OK);
+    if (strcmp(got, want))
+        print_error("%s:\n got: %s\nwant: %s\n", file, got, want);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static void expect_fail(const char *file, const xlsx_limits *lim, uc_err code,
+                        const char *reason)
+{
+    char path[256], err[512] = "", *got;
+    snprintf(path, sizeof path, FX "%s", file);
+    uc_err e = read_table(path, lim, &got, err, sizeof err);
+    if (e != code || strcmp(err, reason))
+        print_error("%s: rc %d reason \"%s\"\n", file, e, err);
+    assert_int_equal(e, code);
+    assert_string_equal(err, reason);
+    free(got);
+}
+
+#define PEOPLE \
+    "0:|s=email|s=name|s=age|s=score\n" \
+    "1:|s=alice@example.com|s=Alice|n=30|n=1.5\n" \
+    "2:|s=bob@example.org|s=Bob Smith|n=41|n=-2\n" \
+    "3:|s=carol@example.net|s=Carol, Jr.|-=|n=0.25\n"
+
+#define BASIC \
+    "0:|s=email|s=name|s=score\n" \
+    "1:|s=alice@example.com|s=Alice|n=42\n"
+
+static void test_real_tools(void **state)
+{
+    expect_rows("libreoffice.xlsx", PEOPLE);
+    expect_rows("openpyxl.xlsx", PEOPLE);
+    expect_rows("openpyxl_write_only.xlsx", PEOPLE);
+    expect_rows("sheetjs.xlsx", PEOPLE);
+    expect_rows("libxlsxwriter.xlsx", PEOPLE);
+}
+
+static void test_cell_kinds(void **state)
+{
+    expect_rows("inline_strings.xlsx",
+                "0:|s=email|s=kind|s=value\n"
+                "1:|s=a@example.com|s=str|s=xy\n"
+                "2:|s= b@example.com |s=bool|b=1\n"
+                "3:|s=c@example.com|s=error|e=#N/A\n"
+                "4:|s=d@example.com|s=number|n=1.50E+3\n"
+                "5:|s=e@example.com|s=date|s=2024-02-29T12:00:00\n"
+                "6:|s=f@example.com|s=esc_|s=tab\there\n");
+    expect_rows("rich_text.xlsx",
+                "0:|s=email|s=Note s\n"
+                "1:|s=bold@example.com|s=\xe6\xbc\xa2\xe5\xad\x97\n"
+                "2:|s=line1\r\nline2|s=_x0041_ stays literal\n"
+                "3:|s=smile \xf0\x9f\x98\x80\n");  /* shared "" is an empty cell */
+}
+
+static void test_layout(void **state)
+{
+    expect_rows("gaps.xlsx",
+                "0:|s=email|s=name|s=score\n"
+                "2:|s=alice@example.com|-=|n=7\n"
+                "7:|-=|-=|n=-0.5|-=|-=|s=Alice\n");
+    expect_rows("no_refs.xlsx",
+                "0:|s=email|s=name|s=score\n"
+                "1:|s=alice@example.com|n=1\n"
+                "4:|-=|n=2|n=3\n"
+                "5:|s=Alice\n");
+    expect_rows("prefixed_ns.xlsx", "0:|s=email\n1:|s=p@example.com|n=9\n");
+    expect_rows("strict.xlsx", "0:|s=email\n1:|s=s@example.com\n");
+    expect_rows("rel_targets.xlsx", BASIC);
+    expect_rows("hidden_first.xlsx", BASIC);
+}
+
+static void test_containers(void **state)
+{
+    expect_rows("data_descriptor.xlsx", BASIC);
+    expect_rows("stored.xlsx", BASIC);
+    expect_rows("zip64.xlsx", BASIC);
+    expect_rows("no_central_dir.xlsx", BASIC);
+    expect_rows("odd_names.xlsx", BASIC);
+    expect_rows("zip_bomb_honest.xlsx", "");  /* 64 MiB of blanks, under the cap */
+}
+
+#define SHEET "xl/worksheets/sheet1.xml"
+
+static void test_hostile(void **state)
+{
+    xlsx_limits lim;
+    xlsx_limits_default(&lim);
+    lim.zip.max_entry_bytes = 16u << 20;
+    expect_fail("zip_bomb_honest.xlsx", &lim, UC_ELIMIT,
+                "XLSX rejected: " SHEET " is larger than the 16 MiB per-entry cap");
+    expect_fail("zip_bomb.xlsx", NULL, UC_EFORMAT,
+                "Corrupt XLSX: " SHEET " inflates past its declared size");
+    expect_fail("entity_bomb.xlsx", NULL, UC_EFORMAT,
+                "XLSX rejected: XML contains a DOCTYPE (in " SHEET ")");
+    expect_fail("xxe_doctype.xlsx", NULL, UC_EFORMAT,
+                "XLSX rejected: XML contains a DOCTYPE (in xl/sharedStrings.xml)");
+    expect_fail("truncated.xlsx", NULL, UC_EFORMAT,
+                "Corrupt XLSX: " SHEET " is truncated");
+    expect_fail("crc_mismatch.xlsx", NULL, UC_EFORMAT,
+                "Corrupt XLSX: CRC mismatch in " SHEET);
+    expect_fail("no_workbook.xlsx", NULL, UC_EFORMAT,
+                "Not an XLSX workbook: no workbook part found");
+    expect_fail("not_zip.xlsx", NULL, UC_EFORMAT, "Corrupt XLSX: not a zip archive");
+    expect_fail("chartsheet_only.xlsx", NULL, UC_EFORMAT,
+                "No worksheet found in workbook");
+    expect_fail("sst_out_of_range.xlsx", NULL, UC_EFORMAT,
+                "Corrupt XLSX: shared string index 5 out of range");
+    expect_fail("past_grid_col.xlsx", NULL, UC_ELIMIT,
+                "XLSX rejected: cell XFE2 is past the 16384-column limit");
+    expect_fail("past_grid_row.xlsx", NULL, UC_ELIMIT,
+                "XLSX rejected: row 1048577 is past the 1048576-row limit");
+    expect_fail("encrypted.xlsx", NULL, UC_EFORMAT,
+                "XLSX rejected: " SHEET
+                " is encrypted (password-protected files are not supported)");
+    expect_fail("bad_method.xlsx", NULL, UC_EFORMAT,
+                "XLSX rejected: " SHEET " uses unsupported compression method 12");
+}
+
+static void test_limits_and_cancel(void **state)
+{
+    xlsx_limits lim;
+    xlsx_limits_default(&lim);
+    lim.max_columns = 5;
+    expect_fail("gaps.xlsx", &lim, UC_ELIMIT,
+                "XLSX rejected: cell F8 is past the 5-column limit");
+    xlsx_limits_default(&lim);
+    lim.max_rows = 4;
+    expect_fail("gaps.xlsx", &lim, UC_ELIMIT,
+                "XLSX rejected: row 5 is past the 4-row limit");
+    xlsx_limits_default(&lim);
+    lim.max_cell_bytes = 10;
+    expect_fail("inline_strings.xlsx", &lim, UC_ELIMIT,
+                "XLSX rejected: cell A2 holds more than 10 bytes of text");
+    expect_fail("libxlsxwriter.xlsx", &lim, UC_ELIMIT,
+                "XLSX rejected: shared string 4 is longer than 10 bytes");
+    xlsx_limits_default(&lim);
+    lim.max_shared_bytes = 8000;
+    expect_fail("libreoffice.xlsx", &lim, UC_ELIMIT,
+                "XLSX rejected: shared strings exceed the 8000 bytes cap");
+
+    table t = { .stop_after = 2 };
+    char err[256];
+    assert_int_equal(xlsx_read(FX "sheetjs.xlsx", NULL, on_row, &t, err, sizeof err),
+                     UC_ECANCELED);
+    assert_int_equal(t.rows, 2);
+    free(t.p);
+}
+
+/* Every prefix of a valid file must fail cleanly (or read), never crash. */
+static void test_every_truncation(void **state)
+{
+    FILE *f = fopen(FX "data_descriptor.xlsx", "rb");
+    assert_non_null(f);
+    static char data[1 << 16];
+    size_t n = fread(data, 1, sizeof data, f);
+    fclose(f);
+    char tmp[] = "/tmp/test_xlsx_cut_XXXXXX";
+    int fd = mkstemp(tmp);
+    assert_true(fd >= 0);
+    for (size_t cut = 0; cut < n; cut++) {
+        assert_int_equal(ftruncate(fd, 0), 0);
+        assert_int_equal(pwrite(fd, data, cut, 0), (ssize_t)cut);
+        char err[512] = "", *got;
+        uc_err e = read_table(tmp, NULL, &got, err, sizeof err);
+        if (e)
+            assert_true(err[0] != '\0');
+        free(got);
+        /* and a flipped byte in the whole file */
+        assert_int_equal(pwrite(fd, data, n, 0), (ssize_t)n);
+        char b = (char)(data[cut] ^ 0x5A);
+        assert_int_equal(pwrite(fd, &b, 1, (off_t)cut), 1);
+        err[0] = '\0';
+        e = read_table(tmp, NULL, &got, err, sizeof err);
+        if (e)
+            assert_true(err[0] != '\0');
+        free(got);
+    }
+    close(fd);
+    unlink(tmp);
+}
+
+/* ---- writer ---------------------------------------------------------- */
+
+static char tmpdir[64];
+
+static int setup_tmp(void **state)
+{
+    strcpy(tmpdir, "/tmp/test_xlsx_XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown_tmp(void **state)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+#define C(t, s) { t, s, sizeof(s) - 1 }
+#define E { CELL_EMPTY, NULL, 0 }
+
+static void test_round_trip(void **state)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/out.xlsx", tmpdir);
+    xlsxw *w;
+    assert_int_equal(xlsxw_open(path, tmpdir, &w), UC_OK);
+    const cell r0[] = { C(CELL_STRING, "email"), C(CELL_STRING, "n"),
+                        C(CELL_STRING, "flag"), C(CELL_STRING, "note") };
+    const cell r1[] = { C(CELL_STRING, "a@example.com"), C(CELL_NUMBER, "42"),
+                        C(CELL_BOOL, "1"), C(CELL_STRING, "<&>\"' \xc3\xa9\xf0\x9f\x98\x80") };
+    const cell r2[] = { C(CELL_STRING, " b@example.com "), C(CELL_NUMBER, "-0.25"),
+                        C(CELL_BOOL, "0"), C(CELL_ERROR, "#N/A") };
+    const cell r3[] = { E, C(CELL_NUMBER, "1.5E+3"), E, C(CELL_STRING, "tab\there") };
+    const cell r4[] = { C(CELL_NUMBER, "12abc"), C(CELL_NUMBER, "0x10"),
+                        C(CELL_NUMBER, "nan"), C(CELL_STRING, "00123") };
+    const cell r5[] = { E, E };  /* an empty row still takes a row number */
+    const cell r6[] = { C(CELL_STRING, "last"), E, E, E, E, C(CELL_NUMBER, "7") };
+    assert_int_equal(xlsxw_row(w, r0, 4), UC_OK);
+    assert_int_equal(xlsxw_row(w, r1, 4), UC_OK);
+    assert_int_equal(xlsxw_row(w, r2, 4), UC_OK);
+    assert_int_equal(xlsxw_row(w, r3, 4), UC_OK);
+    assert_int_equal(xlsxw_row(w, r4, 4), UC_OK);
+    assert_int_equal(xlsxw_row(w, r5, 2), UC_OK);
+    assert_int_equal(xlsxw_row(w, r6, 6), UC_OK);
+    assert_int_equal(xlsxw_close(w), UC_OK);
+
+    char err[512], *got;
+    assert_int_equal(read_table(path, NULL, &got, err, sizeof err), UC_OK);
+    assert_string_equal(got,
+        "0:|s=email|s=n|s=flag|s=note\n"
+        "1:|s=a@example.com|n=42|b=1|s=<&>\"' \xc3\xa9\xf0\x9f\x98\x80\n"
+        "2:|s= b@example.com |n=-0.25|b=0|s=#N/A\n"
+        "3:|-=|n=1500|-=|s=tab\there\n"
+        "4:|s=12abc|s=0x10|s=nan|s=00123\n"
+        "6:|s=last|-=|-=|-=|-=|n=7\n");
+    free(got);
+
+    /* openpyxl (Debian's python3-openpyxl) must open it and agree */
+    if (access("/usr/bin/python3", X_OK) ||
+        system("/usr/bin/python3 -c 'import openpyxl' 2>/dev/null")) {
+        print_message("openpyxl not available: skipping its check\n");
+        return;
+    }
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c '"
+             "import openpyxl,sys\n"
+             "ws=openpyxl.load_workbook(sys.argv[1]).active\n"
+             "v=[[c.value for c in r] for r in ws.iter_rows()]\n"
+             "assert v[0]==[\"email\",\"n\",\"flag\",\"note\",None,None],v[0]\n"
+             "assert v[1][:3]==[\"a@example.com\",42,True],v[1]\n"
+             "assert v[2][:4]==[\" b@example.com \",-0.25,False,\"#N/A\"],v[2]\n"
+             "assert v[3][1]==1500 and v[3][3]==\"tab\\there\",v[3]\n"
+             "assert v[6][0]==\"last\" and v[6][5]==7,v[6]\n"
+             "' '%s'", path);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_writer_limits(void **state)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/limit.xlsx", tmpdir);
+    xlsxw *w;
+    assert_int_equal(xlsxw_open(path, tmpdir, &w), UC_OK);
+    size_t n = 32768;
+    char *big = malloc(n);
+    memset(big, 'a', n);
+    cell ok = { CELL_STRING, big, 32767 }, bad = { CELL_STRING, big, n };
+    assert_int_equal(xlsxw_row(w, &ok, 1), UC_OK);
+    assert_int_equal(xlsxw_row(w, &bad, 1), UC_ELIMIT);
+    assert_string_equal(xlsxw_reason(w), "Result cell in row 2, column 1 is longer "
+                                         "than Excel's 32767-character limit");
+    /* 3-byte UTF-8 characters count once each */
+    for (size_t i = 0; i + 3 <= n; i += 3)
+        memcpy(big + i, "\xe2\x82\xac", 3);
+    cell euro = { CELL_STRING, big, 3 * 10000 };
+    assert_int_equal(xlsxw_row(w, &euro, 1), UC_OK);
+    free(big);
+    xlsxw_abort(w);
+    xlsxw_abort(NULL);
+
+    assert_int_equal(xlsxw_open(path, tmpdir, &w), UC_OK);
+    cell one = C(CELL_STRING, "x");
+    char err[256] = "";
+    assert_int_equal(xlsxw_row(w, &one, 1), UC_OK);
+    assert_int_equal(xlsxw_close_err(w, err, sizeof err), UC_OK);
+    assert_string_equal(err, "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_real_tools),
+        cmocka_unit_test(test_cell_kinds),
+        cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_containers),
+        cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_limits_and_cancel),
+        cmocka_unit_test(test_every_truncation),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_writer_limits),
+    };
+    return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
+}

@@ -1,0 +1,215 @@
+/* test_zip.c: the zip reader on the hand-made containers in fixtures/xlsx:
+ * every layout yields the same bytes; caps, CRC, truncation, encryption and
+ * unknown methods fail with the expected code and reason. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "formats/zip.h"
+
+#define FX "fixtures/xlsx/"
+#define SHEET "xl/worksheets/sheet1.xml"
+
+typedef struct sinkbuf {
+    char *p;
+    size_t len, cap;
+    size_t chunks;
+    uc_err fail_with;  /* returned from the first call when set */
+} sinkbuf;
+
+static uc_err collect(void *ud, const void *buf, size_t len)
+{
+    sinkbuf *s = ud;
+    if (s->fail_with)
+        return s->fail_with;
+    if (s->len + len + 1 > s->cap) {
+        s->cap = 2 * (s->len + len + 1);
+        s->p = realloc(s->p, s->cap);
+        assert_non_null(s->p);
+    }
+    memcpy(s->p + s->len, buf, len);
+    s->len += len;
+    s->p[s->len] = '\0';
+    s->chunks++;
+    return UC_OK;
+}
+
+/* Read name from path; returns the read's error, data in *out. */
+static uc_err read_entry(const char *path, const zipr_limits *lim, const char *name,
+                         sinkbuf *out, char *err, size_t errcap)
+{
+    zipr *z = NULL;
+    memset(out, 0, sizeof *out);
+    uc_err e = zipr_open(path, lim, &z, err, errcap);
+    if (e)
+        return e;
+    int idx = zipr_find(z, name);
+    assert_true(idx >= 0);
+    e = zipr_read(z, idx, collect, out, err, errcap);
+    zipr_close(z);
+    return e;
+}
+
+static void test_layouts_agree(void **state)
+{
+    static const char *files[] = {
+        "stored.xlsx", "data_descriptor.xlsx", "zip64.xlsx",
+        "no_central_dir.xlsx", "odd_names.xlsx", "crc_mismatch.xlsx",
+    };
+    char err[256];
+    sinkbuf ref;
+    assert_int_equal(read_entry(FX "stored.xlsx", NULL, SHEET, &ref, err, sizeof err),
+                     UC_OK);
+    assert_non_null(strstr(ref.p, "<sheetData>"));
+    assert_non_null(strstr(ref.p, "</worksheet>"));
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[256];
+        sinkbuf got;
+        snprintf(path, sizeof path, FX "%s", files[i]);
+        uc_err e = read_entry(path, NULL, SHEET, &got, err, sizeof err);
+        if (!strcmp(files[i], "crc_mismatch.xlsx")) {
+            /* the data streams out whole before the CRC says no */
+            assert_int_equal(e, UC_EFORMAT);
+            assert_string_equal(err, "Corrupt zip: CRC mismatch in " SHEET);
+        } else {
+            assert_int_equal(e, UC_OK);
+        }
+        assert_int_equal(got.len, ref.len);
+        assert_memory_equal(got.p, ref.p, ref.len);
+        free(got.p);
+    }
+    free(ref.p);
+}
+
+static void test_names(void **state)
+{
+    zipr *z;
+    char err[256];
+    assert_int_equal(zipr_open(FX "odd_names.xlsx", NULL, &z, err, sizeof err), UC_OK);
+    int a = zipr_find(z, SHEET);
+    assert_true(a >= 0);
+    assert_int_equal(zipr_find(z, "/XL\\WORKSHEETS/sheet1.xml"), a);
+    assert_true(zipr_find(z, "xl/workbook.xml") >= 0);  /* stored as /xl/Workbook.xml */
+    assert_int_equal(zipr_find(z, "xl/worksheets/sheet1.xm"), -1);
+    assert_int_equal(zipr_find(z, "xl/worksheets/sheet1.xml2"), -1);
+    zipr_close(z);
+    zipr_close(NULL);
+}
+
+static void test_large_entry_streams_in_chunks(void **state)
+{
+    zipr_limits lim;
+    zipr_limits_default(&lim);
+    char err[256];
+    sinkbuf got;
+    assert_int_equal(read_entry(FX "zip_bomb_honest.xlsx", &lim, SHEET, &got, err,
+                                sizeof err), UC_OK);
+    assert_true(got.len > 64u << 20);
+    assert_true(got.chunks >= 1024);  /* 64 KiB at a time */
+    free(got.p);
+}
+
+static void test_caps(void **state)
+{
+    zipr_limits lim;
+    zipr *z = NULL;
+    char err[256];
+    sinkbuf got;
+
+    zipr_limits_default(&lim);
+    lim.max_entries = 3;
+    assert_int_equal(zipr_open(FX "stored.xlsx", &lim, &z, err, sizeof err), UC_ELIMIT);
+    assert_null(z);
+    assert_string_equal(err, "Zip rejected: more than 3 entries in the archive");
+    /* the local-header fallback counts too */
+    assert_int_equal(zipr_open(FX "no_central_dir.xlsx", &lim, &z, err, sizeof err),
+                     UC_ELIMIT);
+
+    zipr_limits_default(&lim);
+    lim.max_entry_bytes = 16u << 20;
+    assert_int_equal(read_entry(FX "zip_bomb_honest.xlsx", &lim, SHEET, &got, err,
+                                sizeof err), UC_ELIMIT);
+    assert_string_equal(err, "Zip rejected: " SHEET
+                        " is larger than the 16 MiB per-entry cap");
+    free(got.p);
+
+    /* a bomb lying about its size stops at the declared size */
+    zipr_limits_default(&lim);
+    assert_int_equal(read_entry(FX "zip_bomb.xlsx", &lim, SHEET, &got, err, sizeof err),
+                     UC_EFORMAT);
+    assert_string_equal(err, "Corrupt zip: " SHEET " inflates past its declared size");
+    assert_true(got.len <= 1024);
+    free(got.p);
+
+    /* total over the archive's life */
+    zipr_limits_default(&lim);
+    lim.max_total_bytes = 1500;
+    assert_int_equal(zipr_open(FX "stored.xlsx", &lim, &z, err, sizeof err), UC_OK);
+    uc_err e = UC_OK;
+    for (int round = 0; round < 10 && !e; round++) {
+        memset(&got, 0, sizeof got);
+        e = zipr_read(z, zipr_find(z, "xl/workbook.xml"), collect, &got, err,
+                      sizeof err);
+        free(got.p);
+    }
+    assert_int_equal(e, UC_ELIMIT);
+    assert_string_equal(err, "Zip rejected: the archive inflates past the 1500 bytes total cap");
+    zipr_close(z);
+}
+
+static void test_bad_archives(void **state)
+{
+    char err[256];
+    sinkbuf got;
+    zipr *z = NULL;
+
+    assert_int_equal(read_entry(FX "encrypted.xlsx", NULL, SHEET, &got, err, sizeof err),
+                     UC_EFORMAT);
+    assert_string_equal(err, "Zip rejected: " SHEET
+                        " is encrypted (password-protected files are not supported)");
+    assert_int_equal(read_entry(FX "bad_method.xlsx", NULL, SHEET, &got, err, sizeof err),
+                     UC_EFORMAT);
+    assert_string_equal(err, "Zip rejected: " SHEET
+                        " uses unsupported compression method 12");
+    assert_int_equal(read_entry(FX "truncated.xlsx", NULL, SHEET, &got, err, sizeof err),
+                     UC_EFORMAT);
+    assert_string_equal(err, "Corrupt zip: " SHEET " is truncated");
+    free(got.p);
+
+    assert_int_equal(zipr_open(FX "not_zip.xlsx", NULL, &z, err, sizeof err), UC_EFORMAT);
+    assert_string_equal(err, "Corrupt zip: not a zip archive");
+    assert_int_equal(zipr_open(FX "no_such_file.xlsx", NULL, &z, err, sizeof err),
+                     UC_ENOTFOUND);
+    assert_null(z);
+}
+
+static void test_sink_error_passes_through(void **state)
+{
+    zipr *z;
+    char err[256] = "untouched";
+    sinkbuf s = { .fail_with = UC_ECANCELED };
+    assert_int_equal(zipr_open(FX "data_descriptor.xlsx", NULL, &z, NULL, 0), UC_OK);
+    strcpy(err, "untouched");
+    assert_int_equal(zipr_read(z, zipr_find(z, SHEET), collect, &s, err, sizeof err),
+                     UC_ECANCELED);
+    assert_string_equal(err, "untouched");
+    assert_int_equal(zipr_read(z, 999, collect, &s, err, sizeof err), UC_ENOTFOUND);
+    zipr_close(z);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layouts_agree),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_large_entry_streams_in_chunks),
+        cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_bad_archives),
+        cmocka_unit_test(test_sink_error_passes_through),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
