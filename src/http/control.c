@@ -648,6 +648,66 @@ static void consume(control *c, fault *f)
         }
 }
 
+/* What an HTTP fault does once its delay is over. */
+typedef struct fault_reply {
+    int status;
+    int drop;
+    int64_t drop_after;
+    json_t *body, *headers;
+} fault_reply;
+
+static void fault_reply_free(fault_reply *fr)
+{
+    json_decref(fr->body);
+    json_decref(fr->headers);
+    free(fr);
+}
+
+/* Queue the canned response, or mark the download to be cut. Returns 1
+ * when the request was answered (or is to be dropped: *ret MHD_NO). */
+static int fault_reply_send(req *rq, const fault_reply *fr, enum MHD_Result *ret)
+{
+    *ret = MHD_YES;
+    if (fr->drop && fr->drop_after < 0) {
+        *ret = MHD_NO; /* close the connection without a response */
+        return 1;
+    }
+    if (fr->status) {
+        json_t *b = fr->body ? json_incref(fr->body)
+                             : json_pack("{s:s}", "detail", "Injected fault");
+        char *s = json_dumps(b, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+        json_decref(b);
+        struct MHD_Response *r =
+            s ? MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE) : NULL;
+        if (!r) {
+            free(s);
+            *ret = MHD_NO;
+            return 1;
+        }
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        const char *hk;
+        json_t *hv;
+        json_object_foreach(fr->headers, hk, hv)
+            if (json_is_string(hv))
+                MHD_add_response_header(r, hk, json_string_value(hv));
+        *ret = resp_queue(rq, (unsigned)fr->status, r, strlen(s));
+        MHD_destroy_response(r);
+        return 1;
+    }
+    if (fr->drop_after >= 0)
+        rq->fault_drop_after = fr->drop_after;
+    return 0;
+}
+
+static void fault_deferred(req *rq, void *arg)
+{
+    fault_reply *fr = arg;
+    enum MHD_Result ret;
+    if (fault_reply_send(rq, fr, &ret) && ret == MHD_NO)
+        rq->drop = 1; /* closed when the connection resumes */
+    fault_reply_free(fr);
+}
+
 int control_fault_apply(req *rq, enum MHD_Result *ret)
 {
     control *c = rq->a->ctl;
@@ -678,41 +738,27 @@ int control_fault_apply(req *rq, enum MHD_Result *ret)
     consume(c, f);
     pthread_mutex_unlock(&c->lock);
 
+    fault_reply *fr = malloc(sizeof *fr);
+    if (!fr) {
+        json_decref(body);
+        json_decref(headers);
+        *ret = MHD_NO;
+        return 1;
+    }
+    *fr = (fault_reply){status, drop, drop_after, body, headers};
     if (delay > 0) {
-        struct timespec ts = {delay / 1000, (long)(delay % 1000) * 1000000};
-        nanosleep(&ts, NULL);
-    }
-    int answered = 0;
-    if (drop && drop_after < 0) {
-        rq->status = 0;
-        *ret = MHD_NO; /* close the connection without a response */
-        answered = 1;
-    } else if (status) {
-        json_t *b = body ? json_incref(body)
-                         : json_pack("{s:s}", "detail", "Injected fault");
-        char *s = json_dumps(b, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-        json_decref(b);
-        struct MHD_Response *r =
-            s ? MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE) : NULL;
-        if (!r) {
-            free(s);
+        /* The answer (or the go-ahead) comes after the delay, from
+         * another thread; the connection is suspended meanwhile. */
+        if (req_defer(rq, delay, fault_deferred, fr) != 0) {
+            fault_reply_free(fr);
             *ret = MHD_NO;
-        } else {
-            MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-            const char *hk;
-            json_t *hv;
-            json_object_foreach(headers, hk, hv)
-                if (json_is_string(hv))
-                    MHD_add_response_header(r, hk, json_string_value(hv));
-            *ret = resp_queue(rq, (unsigned)status, r, strlen(s));
-            MHD_destroy_response(r);
+            return 1;
         }
-        answered = 1;
-    } else if (drop_after >= 0) {
-        rq->fault_drop_after = drop_after;
+        *ret = MHD_YES;
+        return 1;
     }
-    json_decref(body);
-    json_decref(headers);
+    int answered = fault_reply_send(rq, fr, ret);
+    fault_reply_free(fr);
     return answered;
 }
 

@@ -9,9 +9,12 @@
 enum MHD_Result resp_queue(req *rq, unsigned status, struct MHD_Response *r,
                            size_t bytes)
 {
-    rq->status = status;
-    rq->bytes = bytes;
-    return MHD_queue_response(rq->c, status, r);
+    enum MHD_Result ret = MHD_queue_response(rq->c, status, r);
+    if (ret == MHD_YES) {
+        rq->status = status;
+        rq->bytes = bytes;
+    }
+    return ret;
 }
 
 enum MHD_Result resp_queue_json(req *rq, unsigned status, json_t *body)

@@ -1,13 +1,16 @@
 /* server.c: the libmicrohttpd daemon: routing, per-request state,
  * request bodies, the access log and the request journal.
  *
- * Threading: one thread per connection (slow clients never block others;
- * a fault's delay is a plain sleep), with a connection limit and an idle
- * timeout set on purpose. */
+ * Threading: a small pool of epoll threads serves every connection (slow
+ * clients cost a socket, not a thread), with a connection limit and an
+ * idle timeout set on purpose. Anything that must wait (a fault's delay,
+ * an answer given mid-upload) suspends its connection and finishes on a
+ * short-lived thread of its own (req_defer). */
 #include "http/server.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +28,7 @@
 #define SMALL_BODY_MAX (16u << 20) /* control API bodies (lists, faults) */
 #define V1 "/v1/external-api-requests/"
 #define DRAIN_MS 8000
+#define HTTP_THREADS 4  /* epoll threads; request work is short and never waits */
 
 typedef enum body_kind { BODY_NONE, BODY_SMALL, BODY_UPLOAD } body_kind;
 
@@ -171,6 +175,69 @@ int req_auth(req *rq, enum MHD_Result *ret)
     return 1;
 }
 
+typedef struct deferral {
+    req *rq;
+    int delay_ms;
+    defer_fn fn;
+    void *arg;
+} deferral;
+
+static void *deferred_main(void *p)
+{
+    deferral d = *(deferral *)p;
+    free(p);
+    if (d.delay_ms > 0) {
+        struct timespec ts = {d.delay_ms / 1000, (long)(d.delay_ms % 1000) * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    struct MHD_Connection *c = d.rq->c;
+    if (d.fn)
+        d.fn(d.rq, d.arg);
+    MHD_resume_connection(c);
+    return NULL;
+}
+
+int req_defer(req *rq, int delay_ms, defer_fn fn, void *arg)
+{
+    deferral *d = malloc(sizeof *d);
+    if (!d)
+        return -1;
+    *d = (deferral){rq, delay_ms, fn, arg};
+    rq->deferred = 1;
+    MHD_suspend_connection(rq->c);
+    pthread_t t;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&at, 64 * 1024);
+    int rc = pthread_create(&t, &at, deferred_main, d);
+    pthread_attr_destroy(&at);
+    if (rc != 0) {
+        free(d);
+        rq->deferred = 0;
+        MHD_resume_connection(rq->c);
+        return -1;
+    }
+    return 0;
+}
+
+/* Header-phase work: faults, then the upload's start. Returns 1 to go
+ * on, 0 when answered or suspended (*ret set). */
+static int begin(req *rq, enum MHD_Result *ret)
+{
+    *ret = MHD_YES;
+    if (!rq->begun) {
+        rq->begun = 1;
+        if (control_fault_apply(rq, ret))
+            return 0;
+        if (rq->deferred)
+            return 0;
+    }
+    if (rq->route->body == BODY_UPLOAD && !rq->up && !upload_begin(rq, ret))
+        return 0;
+    return 1;
+}
+
 static enum MHD_Result small_body(req *rq, const char *data, size_t n)
 {
     if (rq->body_too_big || rq->body_len + n > SMALL_BODY_MAX) {
@@ -219,13 +286,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             return known ? resp_detail(rq, 405, "Method Not Allowed")
                          : resp_detail(rq, 404, "Not Found");
         enum MHD_Result ret;
-        if (control_fault_apply(rq, &ret))
+        begin(rq, &ret);
+        return ret;
+    }
+    if (rq->drop)
+        return MHD_NO;
+    if (rq->deferred) { /* resumed after a delay: the header phase again */
+        rq->deferred = 0;
+        if (*upload_data_size == 0) {
+            enum MHD_Result ret;
+            begin(rq, &ret);
             return ret;
-        if (rq->route->body == BODY_UPLOAD) {
-            if (!upload_begin(rq, &ret))
-                return ret;
         }
-        return MHD_YES;
     }
     if (rq->status) { /* answered early (e.g. 401, 413): drop the rest */
         *upload_data_size = 0;
@@ -328,8 +400,8 @@ int server_start(app *a, char *err, size_t errcap)
         snprintf(err, errcap, "cannot resolve listen address %s: %s", host, gai_strerror(rc));
         return -1;
     }
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                     MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     char *cert = NULL, *key = NULL;
@@ -354,6 +426,7 @@ int server_start(app *a, char *err, size_t errcap)
         flags, 0, NULL, NULL, on_request, a,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),

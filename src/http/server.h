@@ -55,6 +55,9 @@ typedef struct req {
     size_t body_len, body_cap;
     int body_too_big;
     int64_t fault_drop_after; /* cut a download after this many bytes; -1 none */
+    int begun;                /* the header-phase work is done */
+    int deferred;             /* suspended by req_defer, not yet resumed */
+    int drop;                 /* close the connection without an answer */
 } req;
 
 /* Start listening (cfg->listen_host:port). On success a->port is the bound
@@ -71,6 +74,14 @@ const char *req_query(req *rq, const char *name);
 void req_origin(req *rq, char *out, size_t cap);
 /* The client's IP address as text. */
 void req_client_ip(req *rq, char *out, size_t cap);
+
+/* Suspend the connection; after delay_ms, another thread calls fn (which
+ * may queue a response: MHD accepts one for a suspended connection at any
+ * time) and resumes it. A response queued by fn ends the request; if fn
+ * queues none, handling goes on where it stopped. Returns 0, or -1 when
+ * no thread could be started (nothing was suspended then). */
+typedef void (*defer_fn)(req *rq, void *arg);
+int req_defer(req *rq, int delay_ms, defer_fn fn, void *arg);
 
 /* Checks X-API-Key. Returns 1 when the request may go on (rq->api_key
  * set); else queues the 401 and returns 0. */

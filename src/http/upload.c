@@ -13,6 +13,7 @@
 
 #define FIELD_MAX 65536        /* bytes kept of a text field */
 #define PP_BUFFER (64 * 1024)  /* post processor buffer */
+#define FORM_SLACK (3 * FIELD_MAX + 65536) /* most a form adds to its file */
 
 struct upload {
     struct MHD_PostProcessor *pp;
@@ -138,6 +139,26 @@ static enum MHD_Result refuse(req *rq)
     return resp_detail(rq, 400, "There was an error parsing the body");
 }
 
+static void refuse_deferred(req *rq, void *arg)
+{
+    (void)arg;
+    refuse(rq);
+}
+
+/* Answer now and stop reading: the rest of the body is dropped and the
+ * connection closed after the response. MHD takes no response while it
+ * hands over upload data, so the answer goes through req_defer. */
+static enum MHD_Result refuse_now(req *rq)
+{
+    upload *up = rq->up;
+    if (up->fd >= 0) { /* free the space at once */
+        close(up->fd);
+        up->fd = -1;
+        unlink(up->tmp);
+    }
+    return req_defer(rq, 0, refuse_deferred, NULL) == 0 ? MHD_YES : MHD_NO;
+}
+
 int upload_begin(req *rq, enum MHD_Result *ret)
 {
     if (!req_auth(rq, ret))
@@ -153,6 +174,22 @@ int upload_begin(req *rq, enum MHD_Result *ret)
     int64_t used = 0;
     task_storage_used(rq->a->d, rq->api_key, &used);
     up->room = (int64_t)rq->a->cfg->storage_limit - used;
+    /* A declared length far past the room (more than any form overhead)
+     * is refused before a byte of the body is read. */
+    const char *cl = req_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        long long n = atoll(cl);
+        if (n > up->room + FORM_SLACK) {
+            up->over_quota = 1;
+            *ret = refuse(rq);
+            return 0;
+        }
+        if ((uint64_t)n > rq->a->cfg->max_upload + FORM_SLACK) {
+            up->over_max = 1;
+            *ret = refuse(rq);
+            return 0;
+        }
+    }
     up->pp = MHD_create_post_processor(rq->c, PP_BUFFER, on_part, up);
     if (!up->pp) {
         /* Not multipart/form-data or urlencoded, or no boundary: the body
@@ -174,7 +211,7 @@ enum MHD_Result upload_feed(req *rq, const char *data, size_t n)
         if (!up->over_quota && !up->over_max && !up->io_error)
             up->parse_error = 1;
         if (up->over_quota || up->over_max || up->io_error)
-            return refuse(rq); /* answer now; the rest of the body is dropped */
+            return refuse_now(rq);
     }
     return MHD_YES;
 }

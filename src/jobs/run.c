@@ -398,8 +398,12 @@ static int xlsx_pass2(void *ud, uint32_t sheet_row, const cell *cells, size_t n)
     count(r, &rec);
     x->e = xlsx_put(x, cells, n, verdict_category((verdict)rec.verdict),
                     verdict_domain_type((verdict)rec.verdict));
-    if (x->e)
+    if (x->e) {
+        const char *why = xlsxw_reason(x->w);
+        if (why && *why)
+            snprintf(r->err, r->errcap, "%s", why);
         return 1;
+    }
     if ((i & (CHECK_EVERY - 1)) == 0) {
         if (cancelled(r)) {
             x->e = UC_ECANCELED;
@@ -452,7 +456,7 @@ static uc_err run_xlsx(run *r, const char *in, const char *out_tmp)
         e = x.e;
     if (e)
         goto done;
-    e = xlsxw_close(x.w);
+    e = xlsxw_close_err(x.w, r->err, r->errcap);
     x.w = NULL;
     if (e)
         goto done;

@@ -176,16 +176,22 @@ static void sb_length_reason(sbuf *b, size_t len, bool utf8, size_t limit)
               diff, diff > 1 ? "s" : "");
 }
 
+/* Not a message of email_validator (Python would raise MemoryError). */
+static const char OOM[] = "The email address could not be checked (out of memory).";
+
 /* ---- scratch memory: stack first, heap only for long input ------------- */
 
 #define ARENA_STACK 4096
-#define ARENA_HEAPS 8
+
+typedef struct heap_block {
+    struct heap_block *next;
+    uint32_t data[];
+} heap_block;
 
 typedef struct arena {
     uint32_t mem[ARENA_STACK];
     size_t used;
-    void *heap[ARENA_HEAPS];
-    int nheap;
+    heap_block *heap;
 } arena;
 
 static uint32_t *arena_alloc(arena *a, size_t n)
@@ -195,19 +201,23 @@ static uint32_t *arena_alloc(arena *a, size_t n)
         a->used += n;
         return p;
     }
-    if (a->nheap == ARENA_HEAPS || n > SIZE_MAX / sizeof(uint32_t) / 2)
+    if (n > (SIZE_MAX - sizeof(heap_block)) / sizeof(uint32_t) / 2)
         return NULL;
-    uint32_t *p = malloc((n ? n : 1) * sizeof *p);
-    if (p)
-        a->heap[a->nheap++] = p;
-    return p;
+    heap_block *b = malloc(sizeof *b + (n ? n : 1) * sizeof(uint32_t));
+    if (!b)
+        return NULL;
+    b->next = a->heap;
+    a->heap = b;
+    return b->data;
 }
 
 static void arena_release(arena *a)
 {
-    for (int i = 0; i < a->nheap; i++)
-        free(a->heap[i]);
-    a->nheap = 0;
+    while (a->heap) {
+        heap_block *next = a->heap->next;
+        free(a->heap);
+        a->heap = next;
+    }
 }
 
 /* ---- decoding ----------------------------------------------------------- */
@@ -440,7 +450,7 @@ static const char *check_local(arena *a, uint32_t *s, size_t n,
     size_t m;
     uint32_t *t = nfc(a, s, n, &m);
     if (!t)
-        return "The email address contains an invalid character.";
+        return OOM;
     for (size_t i = 0; i < m; i++) {
         char major = gc_major(t[i]);
         if (major == 'M' && i == 0) {
@@ -871,8 +881,6 @@ static bool puny_decode(const uint32_t *in, size_t n, uint32_t *out,
     return true;
 }
 
-#define OOM "The email address could not be checked (out of memory)."
-
 /* idna.core.ulabel() of an ASCII label; *u gets the U-label. */
 static const char *ulabel(arena *a, const uint32_t *l, size_t n,
                           uint32_t **u, size_t *un)
@@ -967,7 +975,7 @@ static const char *idna_encode(arena *a, uint32_t *d, size_t n, char *ascii,
         while (stop < end && !is_dot(d[stop]))
             stop++;
         char lab[LABEL_MAX + 1];
-        size_t ln, un;
+        size_t ln, un, mark = a->used;
         uint32_t *u;
         const char *e = alabel(a, d + start, stop - start, lab, &ln, &u, &un);
         if (e)
@@ -984,6 +992,7 @@ static const char *idna_encode(arena *a, uint32_t *d, size_t n, char *ascii,
             i18n[k++] = '.';
         memcpy(i18n + k, u, un * sizeof *u);
         k += un;
+        a->used = mark;  /* the label's scratch (on the stack) is done with */
         if (stop >= end)
             break;
         start = stop + 1;
@@ -1006,6 +1015,8 @@ static const char *const special_use[] = {
 static const char *domain_msg(const uint32_t *dom, size_t n, const char *fmt1,
                               const char *fmt2, const char *inner)
 {
+    if (inner == OOM)
+        return OOM;
     sbuf b = sb_init(tls_reason, REASON_CAP);
     sb_puts(&b, fmt1);
     sb_u32(&b, dom, n);
@@ -1159,7 +1170,7 @@ bool email_valid(const char *addr, size_t len, const char **reason)
     } else {
         arena a;
         a.used = 0;
-        a.nheap = 0;
+        a.heap = NULL;
         r = check_addr(&a, s, len, at);
         arena_release(&a);
     }

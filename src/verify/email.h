@@ -14,8 +14,11 @@
 /* addr: UTF-8 bytes (not NUL-terminated), already trimmed of surrounding
  * white space by the caller. Never allocates on the ASCII fast path;
  * thread-safe. Returns true when valid. When invalid and reason != NULL,
- * *reason points to a static message (email_validator's text, e.g.
- * "The email address is not valid. It must have exactly one @-sign."). */
+ * *reason points to email_validator's message text, e.g. "The email address
+ * is not valid. It must have exactly one @-sign."; texts with interpolated
+ * parts live in a per-thread buffer, valid until this thread's next call
+ * (copy it to keep it). A NUL inside an interpolated part reads as U+FFFD;
+ * texts over 1023 bytes are truncated. */
 bool email_valid(const char *addr, size_t len, const char **reason);
 
 #endif

@@ -6,6 +6,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import Server  # noqa: E402
+import contract  # noqa: E402,F401  (registers the OpenAPI check on every response)
 
 
 @pytest.fixture

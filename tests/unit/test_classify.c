@@ -1,6 +1,7 @@
 /* test_classify.c: every verdict is producible, the precedence holds, the
  * sandbox table fixtures/outcomes.csv is right, user lists extend/replace. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>

@@ -72,13 +72,21 @@ BAD_BYTES = [b"\xff", b"\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\xf4\x90\x80\x80"
 SPECIAL_USE = ["arpa", "invalid", "local", "localhost", "onion", "test"]
 
 
+def random_char(rng):
+    """Any code point but a surrogate (those come from BAD_BYTES)."""
+    while True:
+        c = rng.randint(0x80, 0x3000) if rng.random() < 0.6 else rng.randint(0x3000, 0x10FFFF)
+        if not 0xD800 <= c < 0xE000:
+            return chr(c)
+
+
 def mutate(rng, s):
     """Apply 1-3 random edits to str s."""
     for _ in range(rng.randint(1, 3)):
         op = rng.random()
         pos = rng.randint(0, len(s))
-        pool = rng.choice([ASCII_ALL, ASCII_ALL, CONTROL, UNI, UNI, ["."], ["@"], ["-"]])
-        c = rng.choice(pool)
+        pool = rng.choice([ASCII_ALL, ASCII_ALL, CONTROL, UNI, UNI, ["."], ["@"], ["-"], None])
+        c = random_char(rng) if pool is None else rng.choice(pool)
         if op < 0.4:
             s = s[:pos] + c + s[pos:]
         elif op < 0.7 and s:
@@ -229,12 +237,17 @@ def generate():
                   "a@{c}.com", "a@b{c}.com", "a@{c}b.com", "a@b.c{c}m", "a@b.{c}"]:
             add(t.replace("{c}", c))
 
-    # Random mutations of the valid addresses, until 12,000 lines.
-    while len(out) < 12000:
+    # Random mutations of the valid addresses, and random IDN labels written
+    # as Punycode, until 20,000 lines.
+    while len(out) < 20000:
         v = rng.choice(VALID)
         add(mutate(rng, v))
         if rng.random() < 0.1:
             add(mutate(rng, mutate(rng, v)).upper())
+        if rng.random() < 0.1:
+            lab = "".join(random_char(rng) if rng.random() < 0.5 else rng.choice(UNI)
+                          for _ in range(rng.randint(1, 8)))
+            add("a@xn--" + lab.lower().encode("punycode").decode("ascii") + ".com")
     return out
 
 
