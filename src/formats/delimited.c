@@ -29,13 +29,14 @@ struct delim_reader {
     struct csv_parser p;
     int p_live;
     uint64_t pos;
-    uint64_t line;
+    uint64_t row_start;   /* where the row being read began */
 
     /* per-row state filled by the callbacks */
     uint32_t want;
     uint32_t col;
     int row_done;
     int too_many_cols;
+    int field_too_long; /* a field longer than lim.max_field */
     char *buf;        /* captured field bytes */
     size_t buf_len, buf_cap;
     cell *cells;      /* DELIM_ALL capture */
@@ -55,7 +56,6 @@ static void *capped_realloc(void *p, size_t n)
 }
 
 static int space_only(unsigned char c) { return c == ' '; }
-static int space_or_tab(unsigned char c) { return c == ' ' || c == '\t'; }
 
 void delim_limits_default(delim_limits *lim)
 {
@@ -88,6 +88,12 @@ static void on_field(void *s, size_t len, void *ud)
     uint32_t col = r->col++;
     if (r->col > r->lim.max_columns) {
         r->too_many_cols = 1;
+        return;
+    }
+    /* capped_realloc bounds libcsv's buffer only roughly (block slack);
+     * this is the exact cap. */
+    if (len > r->lim.max_field) {
+        r->field_too_long = 1;
         return;
     }
     if (r->want == DELIM_ALL) {
@@ -200,13 +206,15 @@ void delim_rewind(delim_reader *r, char delim)
     if (delim != DELIM_LINES) {
         csv_init(&r->p, 0);
         csv_set_delim(&r->p, (unsigned char)delim);
-        csv_set_space_func(&r->p, delim == '\t' ? space_only : space_or_tab);
+        /* libcsv's built-in test (space or tab) is inlined; a function
+         * is called per byte, so set one only where tab is the delimiter. */
+        if (delim == '\t')
+            csv_set_space_func(&r->p, space_only);
         csv_set_realloc_func(&r->p, capped_realloc);
         csv_set_blk_size(&r->p, 256);
         r->p_live = 1;
     }
     r->pos = r->bom;
-    r->line = 1;
 }
 
 char delim_sniff(const delim_reader *r, const char *candidates)
@@ -296,6 +304,8 @@ static uint64_t utf8_check(const unsigned char *s, uint64_t a, uint64_t b, int *
     return b;
 }
 
+/* Line numbers are only needed for error messages, so they are counted
+ * from the start of the file when asked, never on the hot path. */
 static uint64_t count_lines(const char *s, uint64_t a, uint64_t b)
 {
     uint64_t n = 0;
@@ -315,13 +325,18 @@ static uint64_t next_eol(const delim_reader *r, uint64_t i)
     return cr ? (uint64_t)(cr - s) : lim;
 }
 
+uint64_t delim_line_at(const delim_reader *r, uint64_t off)
+{
+    return 1 + count_lines(r->data, r->bom, off < r->size ? off : r->size);
+}
+
 static uc_err finish_row(delim_reader *r, delim_row *row, uint64_t start,
                          uint64_t content_end, uint64_t next, char *err, size_t errcap)
 {
     int nul;
     uint64_t bad = utf8_check((const unsigned char *)r->data, start, next, &nul);
     if (bad != next) {
-        uint64_t ln = r->line + count_lines(r->data, start, bad);
+        uint64_t ln = delim_line_at(r, bad);
         if (nul)
             snprintf(err, errcap, "The file is not text: NUL byte on line %llu",
                      (unsigned long long)ln);
@@ -333,9 +348,7 @@ static uc_err finish_row(delim_reader *r, delim_row *row, uint64_t start,
     row->start = start;
     row->len = (uint32_t)(content_end - start);
     row->term_len = (uint8_t)(next - content_end);
-    row->line = r->line;
     row->nfields = r->col;
-    r->line += count_lines(r->data, start, next);
     r->pos = next;
     if (r->want != DELIM_ALL && r->want < r->col) {
         row->field.type = r->buf_len ? CELL_STRING : CELL_EMPTY;
@@ -353,7 +366,14 @@ static uc_err finish_row(delim_reader *r, delim_row *row, uint64_t start,
 static uc_err too_long(delim_reader *r, char *err, size_t errcap)
 {
     snprintf(err, errcap, "Row at line %llu is longer than %zu MB",
-             (unsigned long long)r->line, r->lim.max_row >> 20);
+             (unsigned long long)delim_line_at(r, r->row_start), r->lim.max_row >> 20);
+    return UC_ELIMIT;
+}
+
+static uc_err field_too_long(delim_reader *r, char *err, size_t errcap)
+{
+    snprintf(err, errcap, "A field at line %llu is longer than %zu MB",
+             (unsigned long long)delim_line_at(r, r->row_start), r->lim.max_field >> 20);
     return UC_ELIMIT;
 }
 
@@ -364,6 +384,7 @@ static uc_err next_line_only(delim_reader *r, delim_row *row, char *err, size_t 
         if (r->pos >= r->size)
             return UC_ENOTFOUND;
         uint64_t start = r->pos;
+        r->row_start = start;
         uint64_t eol = next_eol(r, start);
         uint64_t next = eol;
         if (eol < r->size)
@@ -377,7 +398,6 @@ static uc_err next_line_only(delim_reader *r, delim_row *row, char *err, size_t 
         while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'))
             b--;
         if (a == b) { /* blank line */
-            r->line += count_lines(s, start, next);
             r->pos = next;
             continue;
         }
@@ -385,7 +405,10 @@ static uc_err next_line_only(delim_reader *r, delim_row *row, char *err, size_t 
         r->ncells = 0;
         r->col = 0;
         r->too_many_cols = 0;
+        r->field_too_long = 0;
         on_field((void *)(s + a), b - a, r);
+        if (r->field_too_long)
+            return field_too_long(r, err, errcap);
         if (r->too_many_cols)
             return UC_ENOMEM;
         return finish_row(r, row, start, eol, next, err, errcap);
@@ -406,14 +429,13 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
     r->buf_len = 0;
     r->ncells = 0;
     r->too_many_cols = 0;
+    r->field_too_long = 0;
 
     /* Blank lines before the row are not rows (libcsv agrees). */
-    while (r->pos < r->size && (s[r->pos] == '\n' || s[r->pos] == '\r')) {
-        if (s[r->pos] == '\n' || r->pos + 1 >= r->size || s[r->pos + 1] != '\n')
-            r->line++;
+    while (r->pos < r->size && (s[r->pos] == '\n' || s[r->pos] == '\r'))
         r->pos++;
-    }
     uint64_t start = r->pos, at = r->pos;
+    r->row_start = start;
     for (;;) {
         if (at >= r->size) {
             if (csv_fini(&r->p, on_field, on_row, r) != 0)
@@ -421,6 +443,8 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
             /* csv_fini resets the parser for reuse. */
             if (r->too_many_cols)
                 goto cols;
+            if (r->field_too_long)
+                return field_too_long(r, err, errcap);
             if (!r->row_done) {
                 r->pos = r->size;
                 return UC_ENOTFOUND;
@@ -429,12 +453,16 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
         }
         uint64_t eol = next_eol(r, at);
         uint64_t seg_end = eol < r->size ? eol + 1 : r->size;
-        if (seg_end - start > r->lim.max_row)
+        /* the row's bytes so far, without the line end at eol (row.len
+         * counts the same way, and so does DELIM_LINES) */
+        if (eol - start > r->lim.max_row)
             return too_long(r, err, errcap);
         if (csv_parse(&r->p, s + at, seg_end - at, on_field, on_row, r) != seg_end - at)
             goto csv_failed;
         if (r->too_many_cols)
             goto cols;
+        if (r->field_too_long)
+            return field_too_long(r, err, errcap);
         at = seg_end;
         if (r->row_done) {
             uint64_t next = seg_end;
@@ -444,22 +472,19 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
         }
         if (r->p.pstate == LIBCSV_ROW_NOT_BEGUN) {
             /* A line of spaces only: libcsv skipped it; so do we. */
-            r->line += count_lines(s, start, at);
             start = at;
+            r->row_start = at;
         }
     }
 csv_failed:
-    if (csv_error(&r->p) == CSV_ENOMEM || csv_error(&r->p) == CSV_ETOOBIG) {
-        snprintf(err, errcap, "A field at line %llu is longer than %zu MB",
-                 (unsigned long long)r->line, r->lim.max_field >> 20);
-        return UC_ELIMIT;
-    }
+    if (csv_error(&r->p) == CSV_ENOMEM || csv_error(&r->p) == CSV_ETOOBIG)
+        return field_too_long(r, err, errcap);
     snprintf(err, errcap, "Cannot parse the file at line %llu: %s",
-             (unsigned long long)r->line, csv_strerror(csv_error(&r->p)));
+             (unsigned long long)delim_line_at(r, r->row_start), csv_strerror(csv_error(&r->p)));
     return UC_EFORMAT;
 cols:
     snprintf(err, errcap, "Row at line %llu has more than %u columns",
-             (unsigned long long)r->line, r->lim.max_columns);
+             (unsigned long long)delim_line_at(r, r->row_start), r->lim.max_columns);
     return UC_ELIMIT;
 }
 

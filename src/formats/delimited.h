@@ -31,7 +31,6 @@ typedef struct delim_row {
     uint32_t len;           /* bytes up to (not including) the line end */
     uint8_t term_len;       /* 0 at end of file without a newline, 1 or 2 */
     uint32_t nfields;
-    uint64_t line;          /* 1-based line number where the row starts */
     cell field;             /* the captured field (CELL_EMPTY if absent) */
 } delim_row;
 
@@ -64,6 +63,9 @@ const cell *delim_fields(const delim_reader *r, size_t *n);
 /* The whole mapped file and the length of its UTF-8 BOM (0 or 3). */
 const char *delim_data(const delim_reader *r, uint64_t *len);
 size_t delim_bom_len(const delim_reader *r);
+/* 1-based line number of byte offset off (counts from the start: for
+ * error messages, not for every row). */
+uint64_t delim_line_at(const delim_reader *r, uint64_t off);
 /* Bytes consumed so far, for progress. */
 uint64_t delim_pos(const delim_reader *r);
 

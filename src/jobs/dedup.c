@@ -7,8 +7,15 @@
 #include <unicase.h>
 #include <xxhash.h>
 
+/* A slot holds the entry id and 32 bits of its hash, so a probe touches
+ * the entry array only on a likely match: one cache miss per new key. */
+typedef struct slot {
+    uint32_t id1;        /* entry id + 1; 0 = empty */
+    uint32_t hbits;      /* bits 32..63 of the hash */
+} slot;
+
 struct dedup {
-    uint32_t *slots;     /* entry id + 1; 0 = empty */
+    slot *slots;
     size_t mask;         /* slots - 1 (power of two) */
     dedup_entry *e;
     uint8_t *tags;
@@ -29,6 +36,32 @@ dedup *dedup_new(void)
     return d;
 }
 
+static int rehash(dedup *d, size_t nmask)
+{
+    slot *ns = calloc(nmask + 1, sizeof *ns);
+    if (!ns)
+        return -1;
+    for (size_t i = 0; i < d->n; i++) {
+        size_t j = d->e[i].h & nmask;
+        while (ns[j].id1)
+            j = (j + 1) & nmask;
+        ns[j] = (slot){(uint32_t)i + 1, (uint32_t)(d->e[i].h >> 32)};
+    }
+    free(d->slots);
+    d->slots = ns;
+    d->mask = nmask;
+    return 0;
+}
+
+void dedup_reserve(dedup *d, size_t n)
+{
+    size_t want = d->mask + 1;
+    while (want < n * 2 && want < ((size_t)1 << 31))
+        want *= 2;
+    if (want > d->mask + 1)
+        rehash(d, want - 1); /* on ENOMEM the table just grows later */
+}
+
 void dedup_free(dedup *d)
 {
     if (!d)
@@ -39,39 +72,41 @@ void dedup_free(dedup *d)
     free(d);
 }
 
-static int grow_table(dedup *d)
+static int grow_table(dedup *d) { return rehash(d, d->mask * 2 + 1); }
+
+dedup_hash dedup_hash_of(const char *key, size_t len)
 {
-    size_t nmask = d->mask * 2 + 1;
-    uint32_t *ns = calloc(nmask + 1, sizeof *ns);
-    if (!ns)
-        return -1;
-    for (size_t i = 0; i < d->n; i++) {
-        size_t j = d->e[i].h & nmask;
-        while (ns[j])
-            j = (j + 1) & nmask;
-        ns[j] = (uint32_t)i + 1;
-    }
-    free(d->slots);
-    d->slots = ns;
-    d->mask = nmask;
-    return 0;
+    XXH128_hash_t hh = XXH3_128bits(key, len);
+    return (dedup_hash){hh.low64, (uint32_t)hh.high64};
+}
+
+void dedup_prefetch(const dedup *d, dedup_hash hh)
+{
+    __builtin_prefetch(&d->slots[hh.h & d->mask]);
 }
 
 uint32_t dedup_put(dedup *d, const char *key, size_t len, uint32_t row, int *is_new)
 {
-    XXH128_hash_t hh = XXH3_128bits(key, len);
-    uint64_t h = hh.low64;
-    uint32_t check = (uint32_t)hh.high64;
+    return dedup_put_hash(d, dedup_hash_of(key, len), row, is_new);
+}
+
+uint32_t dedup_put_hash(dedup *d, dedup_hash hh, uint32_t row, int *is_new)
+{
+    uint64_t h = hh.h;
+    uint32_t check = hh.check;
+    uint32_t hbits = (uint32_t)(h >> 32);
     size_t j = h & d->mask;
     for (;;) {
-        uint32_t s = d->slots[j];
-        if (!s)
+        slot sl = d->slots[j];
+        if (!sl.id1)
             break;
-        dedup_entry *en = &d->e[s - 1];
-        if (en->h == h && en->check == check) {
-            en->last_row = row;
-            *is_new = 0;
-            return s - 1;
+        if (sl.hbits == hbits) {
+            dedup_entry *en = &d->e[sl.id1 - 1];
+            if (en->h == h && en->check == check) {
+                en->last_row = row;
+                *is_new = 0;
+                return sl.id1 - 1;
+            }
         }
         j = (j + 1) & d->mask;
     }
@@ -92,11 +127,11 @@ uint32_t dedup_put(dedup *d, const char *key, size_t len, uint32_t row, int *is_
     uint32_t id = (uint32_t)d->n++;
     d->e[id] = (dedup_entry){h, check, row};
     d->tags[id] = 0;
-    d->slots[j] = id + 1;
+    d->slots[j] = (slot){id + 1, hbits};
     /* keep the load factor under 1/2 */
     if (d->n * 2 > d->mask + 1 && grow_table(d) != 0) {
         d->n--;
-        d->slots[j] = 0;
+        d->slots[j] = (slot){0, 0};
         return DEDUP_NONE;
     }
     *is_new = 1;
@@ -137,7 +172,11 @@ size_t dedup_normalise(const char *s, size_t len, char *out, size_t cap)
     }
     /* Full Unicode lowercase, as Python's str.lower() would do. */
     size_t ol = cap;
-    uint8_t *r = u8_tolower((const uint8_t *)s + a, n, NULL, NULL, (uint8_t *)out, &ol);
+    /* u8_tolower does not fail on invalid UTF-8: it turns every bad byte
+     * into U+FFFD, which would merge distinct addresses. Check first. */
+    uint8_t *r = NULL;
+    if (!u8_check((const uint8_t *)s + a, n))
+        r = u8_tolower((const uint8_t *)s + a, n, NULL, NULL, (uint8_t *)out, &ol);
     if (!r) { /* invalid UTF-8 or no room: ASCII lowercase only */
         for (size_t i = 0; i < n; i++) {
             unsigned char c = (unsigned char)s[a + i];

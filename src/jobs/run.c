@@ -41,6 +41,21 @@ typedef struct rowrec {
     uint8_t verdict;
 } rowrec;
 
+/* Pass 1 keeps the last few rows in flight: a row's address is hashed
+ * and its table slot prefetched when the row is read, and it is inserted
+ * PIPE rows later, when the slot is in cache. Rows still leave the pipe
+ * in order, so "last occurrence" is unchanged. */
+#define PIPE 16
+
+typedef struct pending {
+    rowrec rec;
+    uint32_t row;
+    int has_key;
+    dedup_hash hh;
+    size_t klen;
+    char key[KEY_MAX];
+} pending;
+
 /* Shared state of one run. */
 typedef struct run {
     const job_env *env;
@@ -56,7 +71,8 @@ typedef struct run {
     int has_header;
     uint32_t nrows;
     task_result res;
-    char key[KEY_MAX];
+    pending pipe[PIPE];
+    size_t pipe_head, pipe_n;
 } run;
 
 static int cancelled(const run *r) { return atomic_load(&r->j->cancel) != 0; }
@@ -98,25 +114,62 @@ static void no_email_column(run *r)
              "first column must hold addresses");
 }
 
-/* Hash and classify one address cell. */
-static uc_err key_row(run *r, const cell *c, uint32_t row, rowrec *rec)
+static uc_err spill(run *r, const rowrec *rec)
 {
-    rec->entry = DEDUP_NONE;
-    rec->verdict = V_BLACK_INVALID;
-    if (c->type == CELL_EMPTY || c->len == 0)
-        return UC_OK;
-    size_t kl = dedup_normalise(c->v, c->len, r->key, sizeof r->key);
-    if (kl == 0)
-        return UC_OK;
-    int is_new;
-    uint32_t id = dedup_put(r->dd, r->key, kl, row, &is_new);
-    if (id == DEDUP_NONE)
-        return UC_ENOMEM;
-    uint8_t *tag = dedup_tag(r->dd, id);
-    if (is_new)
-        *tag = (uint8_t)classify(r->env->dl, r->al, r->key, kl);
-    rec->entry = id;
-    rec->verdict = *tag;
+    return fwrite(rec, sizeof *rec, 1, r->recs) == 1 ? UC_OK : UC_EIO;
+}
+
+/* Insert the oldest row of the pipe, classify its address if new, and
+ * write its record. */
+static uc_err settle(run *r)
+{
+    pending *p = &r->pipe[r->pipe_head];
+    r->pipe_head = (r->pipe_head + 1) % PIPE;
+    r->pipe_n--;
+    if (p->has_key) {
+        int is_new;
+        uint32_t id = dedup_put_hash(r->dd, p->hh, p->row, &is_new);
+        if (id == DEDUP_NONE)
+            return UC_ENOMEM;
+        uint8_t *tag = dedup_tag(r->dd, id);
+        if (is_new)
+            *tag = (uint8_t)classify(r->env->dl, r->al, p->key, p->klen);
+        p->rec.entry = id;
+        p->rec.verdict = *tag;
+    }
+    return spill(r, &p->rec);
+}
+
+/* Take one data row into pass 1: normalise and hash its address cell. */
+static uc_err stage(run *r, const cell *c, rowrec rec)
+{
+    if (r->pipe_n == PIPE) {
+        uc_err e = settle(r);
+        if (e)
+            return e;
+    }
+    pending *p = &r->pipe[(r->pipe_head + r->pipe_n++) % PIPE];
+    rec.entry = DEDUP_NONE;
+    rec.verdict = V_BLACK_INVALID;
+    p->rec = rec;
+    p->row = r->nrows;
+    p->klen = c->type == CELL_EMPTY ? 0 : dedup_normalise(c->v, c->len, p->key, KEY_MAX);
+    p->has_key = p->klen > 0;
+    if (p->has_key) {
+        p->hh = dedup_hash_of(p->key, p->klen);
+        dedup_prefetch(r->dd, p->hh);
+    }
+    return UC_OK;
+}
+
+/* Settle every row still in the pipe. */
+static uc_err drain(run *r)
+{
+    while (r->pipe_n) {
+        uc_err e = settle(r);
+        if (e)
+            return e;
+    }
     return UC_OK;
 }
 
@@ -132,11 +185,6 @@ static void count(run *r, const rowrec *rec)
         r->res.invalid++;
     else
         r->res.charged++;
-}
-
-static uc_err spill(run *r, const rowrec *rec)
-{
-    return fwrite(rec, sizeof *rec, 1, r->recs) == 1 ? UC_OK : UC_EIO;
 }
 
 static uc_err open_spill(run *r)
@@ -199,12 +247,13 @@ static uc_err run_delimited(run *r, const char *in, const char *out_tmp)
     r->email_col = (uint32_t)col;
     r->ncols = (uint32_t)nf;
     delim_row header = row;
+    uint64_t size;
+    const char *data = delim_data(rd, &size);
+    dedup_reserve(r->dd, (size_t)(size / 64)); /* a modest guess at the rows */
     if ((e = open_spill(r)) != UC_OK)
         goto done;
 
     /* Pass 1. */
-    uint64_t size;
-    const char *data = delim_data(rd, &size);
     delim_rewind(rd, d);
     if (r->has_header && (e = delim_next(rd, r->email_col, &row, r->err, r->errcap)))
         goto done;
@@ -216,7 +265,7 @@ static uc_err run_delimited(run *r, const char *in, const char *out_tmp)
             goto done;
         if (row.nfields > r->ncols && d != DELIM_LINES) {
             snprintf(r->err, r->errcap, "Row at line %llu has %u fields, the %s has %u",
-                     (unsigned long long)row.line, row.nfields,
+                     (unsigned long long)delim_line_at(rd, row.start), row.nfields,
                      r->has_header ? "header" : "first row", r->ncols);
             e = UC_EFORMAT;
             goto done;
@@ -228,7 +277,7 @@ static uc_err run_delimited(run *r, const char *in, const char *out_tmp)
         }
         rowrec rec = {row.start, row.len, 0, 0, row.term_len, 0};
         rec.pad = d == DELIM_LINES ? 0 : (uint16_t)(r->ncols - row.nfields);
-        if ((e = key_row(r, &row.field, r->nrows, &rec)) || (e = spill(r, &rec)))
+        if ((e = stage(r, &row.field, rec)))
             goto done;
         r->nrows++;
         if ((r->nrows & (CHECK_EVERY - 1)) == 0) {
@@ -239,6 +288,8 @@ static uc_err run_delimited(run *r, const char *in, const char *out_tmp)
             set_progress(r, (int)(delim_pos(rd) * 80 / (size ? size : 1)));
         }
     }
+    if ((e = drain(r)))
+        goto done;
     if (r->nrows == 0) {
         snprintf(r->err, r->errcap, "No data rows: the file has only a header");
         e = UC_EFORMAT;
@@ -263,6 +314,13 @@ static uc_err run_delimited(run *r, const char *in, const char *out_tmp)
     }
     char pad[256];
     memset(pad, od, sizeof pad);
+    /* The two appended cells, made once per verdict. */
+    char tails[V_COUNT][64];
+    size_t tail_len[V_COUNT];
+    for (int v = 0; v < V_COUNT; v++)
+        tail_len[v] = (size_t)snprintf(tails[v], sizeof tails[v], "%c%s%c%s", od,
+                                       verdict_category((verdict)v), od,
+                                       verdict_domain_type((verdict)v));
     rewind(r->recs);
     for (uint32_t i = 0; i < r->nrows; i++) {
         rowrec rec;
@@ -275,9 +333,6 @@ static uc_err run_delimited(run *r, const char *in, const char *out_tmp)
             continue;
         }
         count(r, &rec);
-        int n = snprintf(tail, sizeof tail, "%c%s%c%s", od,
-                         verdict_category((verdict)rec.verdict), od,
-                         verdict_domain_type((verdict)rec.verdict));
         if ((e = outfile_write(of, data + rec.start, rec.len)))
             goto done;
         for (size_t p = rec.pad; p > 0;) {
@@ -286,7 +341,7 @@ static uc_err run_delimited(run *r, const char *in, const char *out_tmp)
                 goto done;
             p -= k;
         }
-        if ((e = outfile_write(of, tail, (size_t)n)) ||
+        if ((e = outfile_write(of, tails[rec.verdict], tail_len[rec.verdict])) ||
             (e = outfile_write(of, data + rec.start + rec.len, rec.term)))
             goto done;
         if ((i & (CHECK_EVERY - 1)) == 0) {
@@ -344,7 +399,7 @@ static int xlsx_pass1(void *ud, uint32_t sheet_row, const cell *cells, size_t n)
     static const cell none = {CELL_EMPTY, NULL, 0};
     const cell *c = r->email_col < n ? &cells[r->email_col] : &none;
     rowrec rec = {0};
-    if ((x->e = key_row(r, c, r->nrows, &rec)) || (x->e = spill(r, &rec)))
+    if ((x->e = stage(r, c, rec)))
         return 1;
     r->nrows++;
     if ((r->nrows & (CHECK_EVERY - 1)) == 0 && cancelled(r)) {
@@ -430,6 +485,8 @@ static uc_err run_xlsx(run *r, const char *in, const char *out_tmp)
     e = xlsx_read(in, &lim, xlsx_pass1, &x, r->err, r->errcap);
     if (x.e)
         e = x.e;
+    if (!e)
+        e = drain(r);
     if (e)
         goto done;
     if (!x.seen_first) {

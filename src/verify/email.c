@@ -1155,6 +1155,61 @@ static const char *check_addr(arena *a, const uint8_t *s, size_t len,
     return NULL;
 }
 
+/* ASCII fast path: true only for an address the full check below is
+ * sure to accept (plain dot-atom local part, plain LDH domain with a
+ * letter-ending TLD, no IDNA or special-use names). Anything else,
+ * including every invalid address, takes the full path, which alone
+ * decides and explains. Most real addresses end here, without decoding,
+ * NFC or IDNA. */
+static bool ascii_fast_ok(const uint8_t *s, size_t len, size_t at)
+{
+    static const char atext[] = "!#$%&'*+-/=?^_`{|}~";
+    if (len > EMAIL_MAX || at == 0 || at > LOCAL_MAX || at + 1 >= len ||
+        len - at - 1 > DOMAIN_MAX)
+        return false;
+    for (size_t i = 0; i < at; i++) {
+        uint8_t c = s[i];
+        if (c == '.') {
+            if (i == 0 || i == at - 1 || s[i - 1] == '.')
+                return false;
+        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                     (c >= '0' && c <= '9') || (c && strchr(atext, c)))) {
+            return false;
+        }
+    }
+    const uint8_t *d = s + at + 1;
+    size_t n = len - at - 1, start = 0, dots = 0;
+    char low[DOMAIN_MAX + 1];
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && d[i] != '.') {
+            uint8_t c = d[i];
+            if (c >= 'A' && c <= 'Z')
+                c = (uint8_t)(c + 32);
+            else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+                return false;
+            low[i] = (char)c;
+            continue;
+        }
+        size_t ll = i - start;
+        if (ll == 0 || ll > 63 || d[start] == '-' || d[i - 1] == '-')
+            return false;
+        if (ll >= 4 && d[start + 2] == '-' && d[start + 3] == '-')
+            return false; /* xn-- and other hyphen-3-4 labels: IDNA rules */
+        if (i < n) {
+            low[i] = '.';
+            dots++;
+        }
+        start = i + 1;
+    }
+    char last = low[n - 1];
+    if (!dots || !(last >= 'a' && last <= 'z'))
+        return false;
+    for (size_t i = 0; i < sizeof special_use / sizeof special_use[0]; i++)
+        if (ends_with_label(low, n, special_use[i]))
+            return false;
+    return true;
+}
+
 bool email_valid(const char *addr, size_t len, const char **reason)
 {
     const uint8_t *s = (const uint8_t *)addr;
@@ -1167,6 +1222,8 @@ bool email_valid(const char *addr, size_t len, const char **reason)
         }
     if (nat != 1) {
         r = "The email address is not valid. It must have exactly one @-sign.";
+    } else if (ascii_fast_ok(s, len, at)) {
+        return true;
     } else {
         arena a;
         a.used = 0;
