@@ -24,6 +24,9 @@ RESPONSE_CHECKS = []
 
 class CheckedSession(requests.Session):
     def request(self, method, url, *args, **kwargs):
+        # The session's own CA (a test's self-signed cert) must win over
+        # REQUESTS_CA_BUNDLE, which requests would otherwise prefer.
+        kwargs.setdefault('verify', self.verify)
         resp = super().request(method, url, *args, **kwargs)
         for check in RESPONSE_CHECKS:
             check(resp)
@@ -33,7 +36,7 @@ class CheckedSession(requests.Session):
 class Server:
     """A running ucmock. args: extra flags; data_dir: reuse one (restarts)."""
 
-    def __init__(self, args=(), data_dir=None, env=None, port=0):
+    def __init__(self, args=(), data_dir=None, env=None, port=0, scheme='http', verify=True):
         self.args = list(args)
         self.own_dir = data_dir is None
         self.tmp = tempfile.TemporaryDirectory(prefix='ucmock-test-') if self.own_dir else None
@@ -41,7 +44,9 @@ class Server:
         self.env = dict(os.environ, **(env or {}))
         self.port = port
         self.proc = None
+        self.scheme = scheme
         self.http = CheckedSession()
+        self.http.verify = verify
         self.log_path = os.path.join(os.path.dirname(self.data_dir), 'ucmock-%d.log' % os.getpid())
         self.start()
 
@@ -57,11 +62,12 @@ class Server:
             self.proc.wait(10)
             raise RuntimeError('ucmock did not start: %r\n%s' % (line, self.read_log()))
         self.port = int(m.group(1))
-        self.base = 'http://127.0.0.1:%d' % self.port
+        self.base = '%s://127.0.0.1:%d' % (self.scheme, self.port)
         deadline = time.time() + 10
         while time.time() < deadline:
             try:
-                if requests.get(self.base + '/healthz', timeout=2).status_code == 200:
+                if requests.get(self.base + '/healthz', timeout=2,
+                                verify=self.http.verify).status_code == 200:
                     return
             except requests.ConnectionError:
                 pass
