@@ -1,6 +1,7 @@
-/* xlsx_write.h: result workbooks, streamed row by row (libxlsxwriter in
- * constant_memory mode). Cell types are kept: numbers stay numbers, text
- * stays text. */
+/* xlsx_write.h: result workbooks, streamed row by row into a zip of our
+ * own (zlib deflate): constant memory. Cell types are kept: numbers stay
+ * numbers (with their text exactly as read), text stays text (inline
+ * strings), booleans and error literals stay what they are. */
 #ifndef UC_XLSX_WRITE_H
 #define UC_XLSX_WRITE_H
 
@@ -9,9 +10,9 @@
 
 typedef struct xlsxw xlsxw;
 
-/* Create a workbook at path with one sheet. tmpdir is where the writer
- * keeps the sheet body until close (UC_EIO if it is not writable). The
- * file itself is only created by xlsxw_close. */
+/* Create a workbook at path with one sheet (the file is written as rows
+ * come; it is complete only after xlsxw_close). tmpdir is unused (kept
+ * for writers that stage data). */
 uc_err xlsxw_open(const char *path, const char *tmpdir, xlsxw **out);
 /* Append one row (row numbers are assigned in call order, from 0). */
 uc_err xlsxw_row(xlsxw *w, const cell *cells, size_t ncells);

@@ -233,6 +233,8 @@ static int list_one(void *ud, const task *t)
         return 0;
     if (!strcmp(t->status, "failed"))
         json_object_set_new(o, "error", json_string(t->error));
+    if (t->finished_at) /* from upload done to result ready, for benchmarks */
+        json_object_set_new(o, "processing_ms", json_integer(t->finished_at - t->created_at));
     if (l->with_key)
         json_object_set_new(o, "api_key", json_string(t->api_key));
     json_array_append_new(l->arr, o);

@@ -78,12 +78,15 @@ static int path_matches(const route *r, const char *url, char *param, size_t cap
         return 0;
     const char *p = url + n;
     size_t pl = strlen(p);
-    if (pl == 0 || pl >= cap)
+    if (pl == 0)
         return 0;
+    if (pl >= cap) /* too long to be any id: matched, and found nowhere */
+        pl = cap - 1;
     /* only /__mock/lists/ params may hold one '/' (key/kind) */
     if (strchr(p, '/') && strcmp(r->path, "/__mock/lists/") != 0)
         return 0;
-    memcpy(param, p, pl + 1);
+    memcpy(param, p, pl);
+    param[pl] = 0;
     return 1;
 }
 
@@ -450,9 +453,9 @@ int server_start(app *a, char *err, size_t errcap)
 void server_stop(app *a)
 {
     if (a->daemon) {
+        /* Stop accepting; the listen socket is ours to close, but only
+         * after the daemon is gone (its epoll sets still hold it). */
         MHD_socket s = MHD_quiesce_daemon(a->daemon);
-        if (s != MHD_INVALID_SOCKET)
-            close(s);
         /* Let requests under way finish (idle keep-alive connections hold
          * none), then close what is left. */
         int64_t until = clock_mono_ms() + DRAIN_MS;
@@ -462,6 +465,8 @@ void server_stop(app *a)
         }
         MHD_stop_daemon(a->daemon); /* joins the connection threads */
         a->daemon = NULL;
+        if (s != MHD_INVALID_SOCKET)
+            close(s);
     }
     free(a->tls_cert_pem);
     free(a->tls_key_pem);

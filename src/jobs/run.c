@@ -365,24 +365,90 @@ done:
     return e;
 }
 
-/* ---- XLSX ---- */
+/* ---- XLSX ----
+ *
+ * Pass 1 reads the sheet once (inflate + XML) and, besides staging each
+ * address, spills the row's cells to a temp file; pass 2 replays that
+ * spill instead of parsing the workbook a second time. */
 
 typedef struct xrun {
     run *r;
-    int pass;
     int seen_first;
-    uint32_t row_i;       /* data rows so far */
-    xlsxw *w;
+    FILE *cells;          /* the cell spill: u32 n, then (u8 type, u32 len, bytes)... */
+    char cells_path[FILES_PATH_MAX];
+    char *buf;            /* pass 2: one row's bytes and cells */
+    size_t buf_cap;
+    cell *row;
+    size_t row_cap;
     cell *out;            /* row being written, plus two cells */
     size_t out_cap;
+    xlsxw *w;
     uc_err e;
 } xrun;
+
+static uc_err cells_put(FILE *f, const cell *cells, size_t n)
+{
+    uint32_t nn = (uint32_t)n;
+    if (fwrite(&nn, sizeof nn, 1, f) != 1)
+        return UC_EIO;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t t = (uint8_t)cells[i].type;
+        uint32_t len = (uint32_t)cells[i].len;
+        if (fwrite(&t, 1, 1, f) != 1 || fwrite(&len, sizeof len, 1, f) != 1 ||
+            (len && fwrite(cells[i].v, 1, len, f) != len))
+            return UC_EIO;
+    }
+    return UC_OK;
+}
+
+/* Read the next spilled row into x->row (borrowing x->buf). */
+static uc_err cells_get(xrun *x, size_t *n)
+{
+    uint32_t nn;
+    if (fread(&nn, sizeof nn, 1, x->cells) != 1)
+        return UC_EIO;
+    if (nn > x->row_cap) {
+        cell *nr = realloc(x->row, nn * sizeof *nr);
+        if (!nr)
+            return UC_ENOMEM;
+        x->row = nr;
+        x->row_cap = nn;
+    }
+    size_t used = 0;
+    for (uint32_t i = 0; i < nn; i++) {
+        uint8_t t;
+        uint32_t len;
+        if (fread(&t, 1, 1, x->cells) != 1 || fread(&len, sizeof len, 1, x->cells) != 1)
+            return UC_EIO;
+        if (used + len > x->buf_cap) {
+            size_t nc = x->buf_cap ? x->buf_cap : 4096;
+            while (nc < used + len)
+                nc *= 2;
+            char *nb = realloc(x->buf, nc);
+            if (!nb)
+                return UC_ENOMEM;
+            x->buf = nb;
+            x->buf_cap = nc;
+        }
+        if (len && fread(x->buf + used, 1, len, x->cells) != len)
+            return UC_EIO;
+        x->row[i] = (cell){(cell_type)t, NULL, len};
+        x->row[i].v = (const char *)(uintptr_t)used; /* offset until the row is whole */
+        used += len;
+    }
+    for (uint32_t i = 0; i < nn; i++)
+        x->row[i].v = x->row[i].len ? x->buf + (uintptr_t)x->row[i].v : NULL;
+    *n = nn;
+    return UC_OK;
+}
 
 static int xlsx_pass1(void *ud, uint32_t sheet_row, const cell *cells, size_t n)
 {
     xrun *x = ud;
     run *r = x->r;
     (void)sheet_row;
+    if ((x->e = cells_put(x->cells, cells, n)))
+        return 1;
     if (!x->seen_first) {
         x->seen_first = 1;
         int col = find_email_column(r, cells, n);
@@ -420,53 +486,54 @@ static uc_err xlsx_put(xrun *x, const cell *cells, size_t n, const char *cat,
         x->out = nc;
         x->out_cap = width + 2;
     }
-    memcpy(x->out, cells, n * sizeof *cells);
+    if (n)
+        memcpy(x->out, cells, n * sizeof *cells);
     for (size_t i = n; i < width; i++)
         x->out[i] = (cell){CELL_EMPTY, NULL, 0};
     x->out[width] = (cell){CELL_STRING, cat, strlen(cat)};
     x->out[width + 1] = (cell){CELL_STRING, dt, strlen(dt)};
-    return xlsxw_row(x->w, x->out, width + 2);
-}
-
-static int xlsx_pass2(void *ud, uint32_t sheet_row, const cell *cells, size_t n)
-{
-    xrun *x = ud;
-    run *r = x->r;
-    (void)sheet_row;
-    if (!x->seen_first) {
-        x->seen_first = 1;
-        if (r->has_header) {
-            x->e = xlsx_put(x, cells, n, "category", "domain_type");
-            return x->e != UC_OK;
-        }
-    }
-    rowrec rec;
-    if (fread(&rec, sizeof rec, 1, r->recs) != 1) {
-        x->e = UC_EIO;
-        return 1;
-    }
-    uint32_t i = x->row_i++;
-    if (!kept(r, &rec, i)) {
-        r->res.duplicates_removed++;
-        return 0;
-    }
-    count(r, &rec);
-    x->e = xlsx_put(x, cells, n, verdict_category((verdict)rec.verdict),
-                    verdict_domain_type((verdict)rec.verdict));
-    if (x->e) {
+    uc_err e = xlsxw_row(x->w, x->out, width + 2);
+    if (e) {
         const char *why = xlsxw_reason(x->w);
         if (why && *why)
-            snprintf(r->err, r->errcap, "%s", why);
-        return 1;
+            snprintf(x->r->err, x->r->errcap, "%s", why);
     }
-    if ((i & (CHECK_EVERY - 1)) == 0) {
-        if (cancelled(r)) {
-            x->e = UC_ECANCELED;
-            return 1;
+    return e;
+}
+
+/* Pass 2: replay the spilled rows, writing the kept ones. */
+static uc_err xlsx_write_rows(xrun *x)
+{
+    run *r = x->r;
+    size_t n;
+    uc_err e;
+    rewind(x->cells);
+    rewind(r->recs);
+    if (r->has_header) {
+        if ((e = cells_get(x, &n)) || (e = xlsx_put(x, x->row, n, "category", "domain_type")))
+            return e;
+    }
+    for (uint32_t i = 0; i < r->nrows; i++) {
+        rowrec rec;
+        if ((e = cells_get(x, &n)))
+            return e;
+        if (fread(&rec, sizeof rec, 1, r->recs) != 1)
+            return UC_EIO;
+        if (!kept(r, &rec, i)) {
+            r->res.duplicates_removed++;
+            continue;
         }
-        set_progress(r, 50 + (int)((uint64_t)i * 49 / (r->nrows ? r->nrows : 1)));
+        count(r, &rec);
+        if ((e = xlsx_put(x, x->row, n, verdict_category((verdict)rec.verdict),
+                          verdict_domain_type((verdict)rec.verdict))))
+            return e;
+        if ((i & (CHECK_EVERY - 1)) == 0) {
+            if (cancelled(r))
+                return UC_ECANCELED;
+            set_progress(r, 50 + (int)((uint64_t)i * 49 / r->nrows));
+        }
     }
-    return 0;
+    return UC_OK;
 }
 
 static uc_err run_xlsx(run *r, const char *in, const char *out_tmp)
@@ -482,6 +549,14 @@ static uc_err run_xlsx(run *r, const char *in, const char *out_tmp)
     uc_err e = open_spill(r);
     if (e)
         return e;
+    files_tmp_path(r->env->data_dir, ".cells", x.cells_path);
+    x.cells = fopen(x.cells_path, "w+e");
+    if (!x.cells) {
+        e = UC_EIO;
+        goto done;
+    }
+    unlink(x.cells_path); /* anonymous from here on */
+    setvbuf(x.cells, NULL, _IOFBF, 1 << 20);
     e = xlsx_read(in, &lim, xlsx_pass1, &x, r->err, r->errcap);
     if (x.e)
         e = x.e;
@@ -505,13 +580,7 @@ static uc_err run_xlsx(run *r, const char *in, const char *out_tmp)
     snprintf(tmpdir, sizeof tmpdir, "%s/tmp", r->env->data_dir);
     if ((e = xlsxw_open(out_tmp, tmpdir, &x.w)) != UC_OK)
         goto done;
-    rewind(r->recs);
-    x.pass = 2;
-    x.seen_first = 0;
-    e = xlsx_read(in, &lim, xlsx_pass2, &x, r->err, r->errcap);
-    if (x.e)
-        e = x.e;
-    if (e)
+    if ((e = xlsx_write_rows(&x)))
         goto done;
     e = xlsxw_close_err(x.w, r->err, r->errcap);
     x.w = NULL;
@@ -523,6 +592,10 @@ done:
     if (e == UC_ELIMIT && !r->err[0])
         snprintf(r->err, r->errcap, "The workbook is too large to write as XLSX");
     xlsxw_abort(x.w);
+    if (x.cells)
+        fclose(x.cells);
+    free(x.buf);
+    free(x.row);
     free(x.out);
     return e;
 }

@@ -306,8 +306,8 @@ static void test_round_trip(void **state)
     assert_string_equal(got,
         "0:|s=email|s=n|s=flag|s=note\n"
         "1:|s=a@example.com|n=42|b=1|s=<&>\"' \xc3\xa9\xf0\x9f\x98\x80\n"
-        "2:|s= b@example.com |n=-0.25|b=0|s=#N/A\n"
-        "3:|-=|n=1500|-=|s=tab\there\n"
+        "2:|s= b@example.com |n=-0.25|b=0|e=#N/A\n"  /* error cells stay errors */
+        "3:|-=|n=1.5E+3|-=|s=tab\there\n"              /* number text kept exactly */
         "4:|s=12abc|s=0x10|s=nan|s=00123\n"
         "6:|s=last|-=|-=|-=|-=|n=7\n");
     free(got);
