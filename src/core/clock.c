@@ -47,10 +47,15 @@ int clock_parse(const char *s, int64_t *ms)
     if (*p == 'Z' || *p == 'z') {
         p++;
     } else if (*p == '+' || *p == '-') {
-        int hh, mm;
-        if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
+        /* exactly [+-]HH:MM */
+        for (int i = 1; i <= 5; i++)
+            if (i == 3 ? p[i] != ':' : (p[i] < '0' || p[i] > '9'))
+                return -1;
+        int hh = (p[1] - '0') * 10 + (p[2] - '0');
+        int mm = (p[4] - '0') * 10 + (p[5] - '0');
+        if (hh > 23 || mm > 59)
             return -1;
-        tz = (hh * 60 + mm) * 60 * (*p == '+' ? 1 : -1);
+        tz = (int64_t)(hh * 60 + mm) * 60 * (*p == '+' ? 1 : -1);
         p += 6;
     } else {
         return -1;

@@ -5,6 +5,8 @@
  * at the last byte fed, and can report the row's exact byte span. */
 #include "formats/delimited.h"
 
+#include "core/utf8.h"
+
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -246,64 +248,6 @@ char delim_sniff(const delim_reader *r, const char *candidates)
     return d;
 }
 
-/* Validate that data[a, b) is UTF-8 without NUL bytes. Returns the offset
- * of the first bad byte, or b. */
-static uint64_t utf8_check(const unsigned char *s, uint64_t a, uint64_t b, int *nul)
-{
-    uint64_t i = a;
-    *nul = 0;
-    while (i < b) {
-        /* ASCII fast path, 8 bytes at a time. */
-        while (i + 8 <= b) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (w & 0x8080808080808080ull)
-                break;
-            /* any zero byte? */
-            if ((w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull)
-                break;
-            i += 8;
-        }
-        if (i >= b)
-            break;
-        unsigned char c = s[i];
-        if (c == 0) {
-            *nul = 1;
-            return i;
-        }
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        int n;
-        uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return i;
-        }
-        if (i + (uint64_t)n >= b)
-            return i;
-        for (int k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += (uint64_t)n + 1;
-    }
-    return b;
-}
-
 /* Line numbers are only needed for error messages, so they are counted
  * from the start of the file when asked, never on the hot path. */
 static uint64_t count_lines(const char *s, uint64_t a, uint64_t b)
@@ -334,7 +278,7 @@ static uc_err finish_row(delim_reader *r, delim_row *row, uint64_t start,
                          uint64_t content_end, uint64_t next, char *err, size_t errcap)
 {
     int nul;
-    uint64_t bad = utf8_check((const unsigned char *)r->data, start, next, &nul);
+    uint64_t bad = utf8_scan((const unsigned char *)r->data, start, next, &nul);
     if (bad != next) {
         uint64_t ln = delim_line_at(r, bad);
         if (nul)

@@ -716,7 +716,7 @@ static void cell_end(xctx *x)
     x->in_c = false;
     size_t off = x->coff, len = x->rowbuf.len - off;
     const char *ext = NULL;
-    if (x->cinline)
+    if (x->cinline && len) /* rowbuf.p may still be NULL when empty */
         len = unescape(x->rowbuf.p + off, len);
     if (x->cshared && len) {
         uint64_t idx = 0;

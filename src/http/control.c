@@ -182,7 +182,12 @@ enum MHD_Result control_clock_post(req *rq)
     json_t *set = json_object_get(j, "set");
     int64_t off = clock_offset_ms();
     if (adv && json_is_number(adv)) {
-        off += (int64_t)(json_number_value(adv) * 1000);
+        double sec = json_number_value(adv);
+        if (!(sec > -3.2e9 && sec < 3.2e9)) { /* about a century either way */
+            json_decref(j);
+            return resp_detail(rq, 400, "advance_seconds must be within 100 years");
+        }
+        off += (int64_t)(sec * 1000);
     } else if (set && json_is_string(set)) {
         int64_t target;
         if (clock_parse(json_string_value(set), &target) != 0) {

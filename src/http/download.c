@@ -36,7 +36,7 @@ dl_verdict download_verify(const unsigned char secret[32], const char *id,
         return DL_BAD;
     int64_t e = 0;
     for (const char *p = expires; *p; p++) {
-        if (*p < '0' || *p > '9')
+        if (*p < '0' || *p > '9' || e > (INT64_MAX - 9) / 10)
             return DL_BAD;
         e = e * 10 + (*p - '0');
     }

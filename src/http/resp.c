@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "http/server.h"
 
 enum MHD_Result resp_queue(req *rq, unsigned status, struct MHD_Response *r,
@@ -39,6 +40,17 @@ enum MHD_Result resp_queue_json(req *rq, unsigned status, json_t *body)
 enum MHD_Result resp_detail(req *rq, unsigned status, const char *msg)
 {
     return resp_queue_json(rq, status, json_pack("{s:s}", "detail", msg));
+}
+
+json_t *resp_text(const char *s, size_t n)
+{
+    json_t *j = json_stringn(s, n); /* NULL when not UTF-8 */
+    if (j)
+        return j;
+    char *clean = utf8_sanitize_dup(s, n);
+    j = clean ? json_string(clean) : NULL;
+    free(clean);
+    return j;
 }
 
 json_t *resp_422_new(void) { return json_array(); }

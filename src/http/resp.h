@@ -21,6 +21,10 @@ enum MHD_Result resp_detail(struct req *rq, unsigned status, const char *msg);
 enum MHD_Result resp_queue(struct req *rq, unsigned status, struct MHD_Response *r,
                            size_t bytes);
 
+/* A JSON string of any client bytes: kept as they are (NULs too) when
+ * they are UTF-8, else with ill-formed bytes replaced by U+FFFD. */
+json_t *resp_text(const char *s, size_t n);
+
 /* pydantic's 422 list: start with an empty array, add entries, send. */
 json_t *resp_422_new(void);
 /* type, loc ("body"/"query", name), msg, input (NULL = json null); ctx

@@ -29,6 +29,7 @@
 #define V1 "/v1/external-api-requests/"
 #define DRAIN_MS 8000
 #define HTTP_THREADS 4  /* epoll threads; request work is short and never waits */
+#define IDLE_TIMEOUT_S 20 /* a connection silent this long is closed (slow clients) */
 
 typedef enum body_kind { BODY_NONE, BODY_SMALL, BODY_UPLOAD } body_kind;
 
@@ -121,9 +122,40 @@ const char *req_header(req *rq, const char *name)
     return MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, name);
 }
 
+typedef struct qfind {
+    const char *name;
+    const char *v;
+    size_t len;
+} qfind;
+
+static enum MHD_Result qfind_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 size_t key_size, const char *value, size_t value_size)
+{
+    qfind *q = cls;
+    (void)kind;
+    if (key && key_size == strlen(q->name) && !memcmp(key, q->name, key_size)) {
+        q->v = value ? value : "";  /* "?a" alone is an empty value */
+        q->len = value ? value_size : 0;
+    }
+    return MHD_YES;
+}
+
+const char *req_query_n(req *rq, const char *name, size_t *len)
+{
+    /* As Starlette reads a query: names are case-sensitive, the last of
+     * repeated names wins, and values may hold any byte (even NUL). */
+    qfind q = {name, NULL, 0};
+    MHD_get_connection_values_n(rq->c, MHD_GET_ARGUMENT_KIND, qfind_one, &q);
+    if (len)
+        *len = q.len;
+    return q.v;
+}
+
 const char *req_query(req *rq, const char *name)
 {
-    return MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, name);
+    size_t n;
+    const char *v = req_query_n(rq, name, &n);
+    return v && memchr(v, 0, n) ? NULL : v; /* a NUL cannot be a C string */
 }
 
 void req_origin(req *rq, char *out, size_t cap)
@@ -431,7 +463,7 @@ int server_start(app *a, char *err, size_t errcap)
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,

@@ -68,7 +68,11 @@ void server_stop(app *a);
 
 /* Helpers for route handlers. */
 const char *req_header(req *rq, const char *name);
+/* A query parameter as Starlette reads it (case-sensitive name, last
+ * value wins). req_query_n gives any bytes with their length; req_query
+ * gives NULL for a value holding a NUL. Borrowed from MHD. */
 const char *req_query(req *rq, const char *name);
+const char *req_query_n(req *rq, const char *name, size_t *len);
 /* The origin download URLs are built on: --public-url, else the request's
  * scheme and Host. */
 void req_origin(req *rq, char *out, size_t cap);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/utf8.h"
 #include "http/resp.h"
 #include "store/files.h"
 
@@ -221,10 +222,38 @@ void upload_form_get(req *rq, upload_form *f)
     upload *up = rq->up;
     memset(f, 0, sizeof *f);
     if (up->pp) {
-        if (MHD_destroy_post_processor(up->pp) != MHD_YES)
+        /* Flushing the last buffered bytes may still cross a cap. */
+        if (MHD_destroy_post_processor(up->pp) != MHD_YES &&
+            !up->over_quota && !up->over_max && !up->io_error)
             up->parse_error = 1; /* body ended mid-part */
         up->pp = NULL;
     }
+    /* Text fields as Starlette would decode them: UTF-8, ill-formed bytes
+     * replaced (so every value can go into JSON and the database). */
+    char **fields[] = {&up->project_name, &up->deduplicate, &up->file_text};
+    size_t *lens[] = {&up->pn_len, &up->dd_len, &up->file_text_len};
+    for (int i = 0; i < 3; i++)
+        if (*fields[i]) {
+            char *clean = utf8_sanitize_dup(*fields[i], *lens[i]);
+            if (clean) {
+                free(*fields[i]);
+                *fields[i] = clean;
+                *lens[i] = strlen(clean);
+            }
+        }
+    char *fn = utf8_sanitize_dup(up->filename, strlen(up->filename));
+    if (fn) { /* cut back to the field, on a character boundary */
+        size_t n = strlen(fn);
+        if (n > TASK_FILENAME_MAX) {
+            n = TASK_FILENAME_MAX;
+            while (n > 0 && ((unsigned char)fn[n] & 0xC0) == 0x80)
+                n--;
+        }
+        memcpy(up->filename, fn, n);
+        up->filename[n] = 0;
+        free(fn);
+    }
+    f->refused = up->over_quota || up->over_max || up->io_error;
     f->parse_error = up->parse_error;
     f->has_file = up->has_file;
     f->file_is_text = up->file_is_text && !up->has_file;
@@ -233,6 +262,17 @@ void upload_form_get(req *rq, upload_form *f)
     f->file_bytes = up->bytes;
     f->project_name = up->project_name;
     f->deduplicate = up->deduplicate;
+}
+
+enum MHD_Result upload_refuse(req *rq)
+{
+    upload *up = rq->up;
+    if (up->fd >= 0) {
+        close(up->fd);
+        up->fd = -1;
+        unlink(up->tmp);
+    }
+    return refuse(rq);
 }
 
 uc_err upload_commit(req *rq, const char *path)

@@ -21,6 +21,7 @@ enum MHD_Result upload_feed(req *rq, const char *data, size_t n);
 
 /* What the form held, once the body has ended. */
 typedef struct upload_form {
+    int refused;             /* past the quota or --max-upload, or a write failed */
     int parse_error;         /* the body was not valid multipart */
     int has_file;            /* a part named file with a filename */
     int file_is_text;        /* a part named file without a filename */
@@ -32,6 +33,9 @@ typedef struct upload_form {
 } upload_form;
 
 void upload_form_get(req *rq, upload_form *f);
+
+/* Answer a refused upload (413 quota or size, 500 write error). */
+enum MHD_Result upload_refuse(req *rq);
 
 /* Move the stored upload to its final place (path). */
 uc_err upload_commit(req *rq, const char *path);

@@ -72,6 +72,8 @@ enum MHD_Result v1_batch_submit(req *rq)
     app *a = rq->a;
     upload_form f;
     upload_form_get(rq, &f);
+    if (f.refused)
+        return upload_refuse(rq);
     if (f.parse_error)
         return resp_detail(rq, 400, "There was an error parsing the body");
 
@@ -247,18 +249,19 @@ enum MHD_Result v1_check_email(req *rq)
     if (limits_ban_left(lim, ip, a->cfg->ban_threshold) == 0)
         return resp_detail(rq, 403, "Your IP address is banned. Contact the service "
                                     "administrator to unlock access.");
-    const char *email = req_query(rq, "email");
+    size_t elen;
+    const char *email = req_query_n(rq, "email", &elen);
     if (!email) {
         json_t *errs = resp_422_new();
         resp_422_add(errs, "missing", "query", "email", "Field required", NULL, NULL);
         return resp_422_send(rq, errs);
     }
     const char *reason = NULL;
-    if (!email_valid(email, strlen(email), &reason)) {
-        char msg[600];
+    if (!email_valid(email, elen, &reason)) {
+        char msg[1200];
         snprintf(msg, sizeof msg, "value is not a valid email address: %s", reason);
         json_t *errs = resp_422_new();
-        resp_422_add(errs, "value_error", "query", "email", msg, json_string(email),
+        resp_422_add(errs, "value_error", "query", "email", msg, resp_text(email, elen),
                      json_pack("{s:s}", "reason", reason));
         return resp_422_send(rq, errs);
     }
@@ -270,7 +273,7 @@ enum MHD_Result v1_check_email(req *rq)
     acct_lists *al = NULL;
     if (job_load_lists(a->d, rq->api_key, &al) != UC_OK)
         return resp_detail(rq, 500, "Internal Server Error");
-    verdict v = classify(a->dl, al, email, strlen(email));
+    verdict v = classify(a->dl, al, email, elen);
     acct_lists_free(al);
     const char *cat = verdict_category(v);
     int left = limits_ban_left(lim, ip, a->cfg->ban_threshold);

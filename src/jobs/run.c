@@ -67,7 +67,8 @@ typedef struct run {
     FILE *recs;
     char recs_path[FILES_PATH_MAX];
     uint32_t email_col;
-    uint32_t ncols;
+    uint32_t ncols;         /* cells in the first row */
+    uint32_t maxw;          /* XLSX: the widest row's cells */
     int has_header;
     uint32_t nrows;
     task_result res;
@@ -155,7 +156,19 @@ static uc_err stage(run *r, const cell *c, rowrec rec)
     p->row = r->nrows;
     p->klen = c->type == CELL_EMPTY ? 0 : dedup_normalise(c->v, c->len, p->key, KEY_MAX);
     p->has_key = p->klen > 0;
-    if (p->has_key) {
+    if (p->has_key && c->len >= KEY_MAX) {
+        /* A cell this long is no address (the limit is 254 octets), but
+         * two of them are the same only if all their text is: hash it
+         * whole. The kept prefix is enough to judge it invalid. */
+        size_t cap = c->len * 2 + 16; /* lowercase can grow UTF-8 a little */
+        char *big = malloc(cap);
+        if (!big)
+            return UC_ENOMEM;
+        size_t n = dedup_normalise(c->v, c->len, big, cap);
+        p->hh = dedup_hash_of(big, n);
+        free(big);
+        dedup_prefetch(r->dd, p->hh);
+    } else if (p->has_key) {
         p->hh = dedup_hash_of(p->key, p->klen);
         dedup_prefetch(r->dd, p->hh);
     }
@@ -449,6 +462,8 @@ static int xlsx_pass1(void *ud, uint32_t sheet_row, const cell *cells, size_t n)
     (void)sheet_row;
     if ((x->e = cells_put(x->cells, cells, n)))
         return 1;
+    if (n > r->maxw)
+        r->maxw = (uint32_t)n;
     if (!x->seen_first) {
         x->seen_first = 1;
         int col = find_email_column(r, cells, n);
@@ -475,10 +490,12 @@ static int xlsx_pass1(void *ud, uint32_t sheet_row, const cell *cells, size_t n)
     return 0;
 }
 
+/* Write one row with the two result cells after the widest row's last
+ * column, so they line up under their header cells on every row. */
 static uc_err xlsx_put(xrun *x, const cell *cells, size_t n, const char *cat,
                        const char *dt)
 {
-    size_t width = n > x->r->ncols ? n : x->r->ncols;
+    size_t width = x->r->maxw;
     if (width + 2 > x->out_cap) {
         cell *nc = realloc(x->out, (width + 2) * sizeof *nc);
         if (!nc)
@@ -557,9 +574,12 @@ static uc_err run_xlsx(run *r, const char *in, const char *out_tmp)
     }
     unlink(x.cells_path); /* anonymous from here on */
     setvbuf(x.cells, NULL, _IOFBF, 1 << 20);
-    e = xlsx_read(in, &lim, xlsx_pass1, &x, r->err, r->errcap);
-    if (x.e)
+    char rerr[TASK_ERROR_MAX + 1] = "";
+    e = xlsx_read(in, &lim, xlsx_pass1, &x, rerr, sizeof rerr);
+    if (x.e) /* our callback stopped the read: its reason stands */
         e = x.e;
+    else if (e)
+        snprintf(r->err, r->errcap, "%s", rerr);
     if (!e)
         e = drain(r);
     if (e)

@@ -13,9 +13,9 @@ from helpers import (GOOD_CSV, KEY, UUID_RE, assert_422, assert_detail, assert_n
 SUBMIT = V1 + '/batch-check-emails'
 
 
-def no_task_created(server):
+def no_task_created(server, timeout=15):
     assert tasks(server) == []
-    assert_no_strays(server)
+    assert_no_strays(server, timeout=timeout)
     assert_still_serving(server)
 
 
@@ -182,7 +182,9 @@ def test_upload_cut_off_mid_body(server, sent):
     assert sent < len(body)
     assert raw_exchange(server, upload_head(server, ctype, len(body) + 4096), body[:sent],
                         close_early=True) is None
-    no_task_created(server)  # polls until the partial file is gone
+    # polls until the partial file is gone; a connection whose end the
+    # server misses is closed by the 20 s idle timeout at the latest
+    no_task_created(server, timeout=40)
 
 
 def test_last_file_part_wins(server):
@@ -236,7 +238,7 @@ def test_unknown_path(server, path):
 
 
 @pytest.mark.parametrize('task_id', ['468e0130-bb87-4db6-8140-8d9aa91d6134', 'nope',
-                                     '468E0130-BB87-4DB6-8140-8D9AA91D6134', '..', 'x' * 200])
+                                     '468E0130-BB87-4DB6-8140-8D9AA91D6134', 'x' * 200])
 def test_unknown_task_id(server, task_id):
     run_ok(server, 'a.csv', GOOD_CSV)
     for ep in ('/batch-check-status/', '/batch-task-download/'):
@@ -320,13 +322,17 @@ def test_max_upload(make_server):
     st, _ = run_ok(s, 'a.csv', GOOD_CSV)
 
 
-@pytest.mark.xfail(strict=True, raises=requests.exceptions.ReadTimeout,
-                   reason='BUG: a 413 queued early (upload.c refuse() from upload_feed) is never '
-                   'sent when the chunk crossing the cap is the last of the body: the request hangs')
 @pytest.mark.parametrize('flag,detail', [
     ('--storage-limit', 'Storage quota exceeded, please delete old projects.'),
     ('--max-upload', 'File too large')])
 def test_cap_crossed_by_last_chunk_is_answered(make_server, flag, detail):
     s = make_server([flag, '1KB'])
-    small_but_over = b'email\n' + b'a@example.com\n' * 100   # 1.4 KB, one recv()
-    assert_detail(s.submit(KEY, 'a.csv', small_but_over, timeout=10), 413, detail)
+    small_but_over = b'email\n' + b'a@example.com\n' * 100   # 1.4 KB: one recv()
+    answers = set()
+    for _ in range(20):
+        try:
+            r = s.submit(KEY, 'a.csv', small_but_over, timeout=5)
+            answers.add((r.status_code, r.text))
+        except requests.exceptions.ReadTimeout:
+            answers.add('no answer')
+    assert answers == {(413, '{"detail":"%s"}' % detail)}

@@ -492,36 +492,28 @@ def test_rate_limit_default(server):
     assert_429(submit_small(server), 100)
 
 
-# ---- query parameter parsing: known differences from FastAPI ----
+# ---- query parameter parsing, as FastAPI/Starlette reads it ----
 #
-# BUG (src/http/server.c req_query -> MHD_lookup_connection_value): the
-# query string is read the way libmicrohttpd reads headers, not the way
-# FastAPI/Starlette reads it. These tests state the FastAPI behaviour and
-# are xfail(strict) until req_query is fixed; see the report.
+# (These once failed: req_query used libmicrohttpd's header-style lookup,
+# case-insensitive and first value wins.)
 
 def raw_check(server, query, key=KEY):
     """check-email with a query string sent exactly as written."""
     return server.post(CHECK + '?' + query, key)
 
 
-@pytest.mark.xfail(strict=True, reason='BUG: req_query matches parameter names '
-                   'case-insensitively (MHD lookup); FastAPI is case-sensitive')
 def test_query_name_is_case_sensitive(server):
     r = raw_check(server, 'EMAIL=a@x.io')
     assert r.status_code == 422
     assert r.json()['detail'][0]['type'] == 'missing'
 
 
-@pytest.mark.xfail(strict=True, reason='BUG: req_query takes the first of repeated '
-                   'parameters; Starlette (FastAPI) takes the last')
 def test_query_repeated_takes_last(server):
     r = raw_check(server, 'email=x@y.io&email=plaintext')
     assert r.status_code == 422
     assert r.json()['detail'][0]['input'] == 'plaintext'
 
 
-@pytest.mark.xfail(strict=True, reason='BUG: a %00 in the value truncates it (C '
-                   'string); FastAPI validates the whole value')
 def test_query_nul_not_truncated(server):
     addr = 'a\x00b@x.io'
     r = raw_check(server, 'email=a%00b@x.io')

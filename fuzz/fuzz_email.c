@@ -1,0 +1,58 @@
+/* fuzz_email.c: address syntax (email_valid) and classification (classify)
+ * on arbitrary bytes, with the built-in domain lists and a small account
+ * list derived from nothing but constants. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verify/classify.h"
+#include "verify/email.h"
+
+static domain_lists *dl;
+static acct_lists *al;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    char err[256];
+    if (domain_lists_load(NULL, &dl, err, sizeof err))
+        abort();
+    al = acct_lists_new();
+    static const char white[] = "# white\nboss@example.com\ntrusted.org\n";
+    static const char black[] = "spam.example\nbad@x.io\n\n";
+    if (!al || acct_lists_add(al, LIST_WHITE, white, sizeof white - 1) ||
+        acct_lists_add(al, LIST_BLACK, black, sizeof black - 1))
+        abort();
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* An exact-size heap copy: any read past the end is an ASan report. */
+    char *addr = malloc(size ? size : 1);
+    if (!addr)
+        return 0;
+    memcpy(addr, data, size);
+    const char *reason = NULL;
+    bool ok = email_valid(addr, size, &reason);
+    if (!ok && (!reason || strlen(reason) > 1023))
+        __builtin_trap(); /* every rejection has a (bounded) reason */
+    verdict v = classify(dl, NULL, addr, size);
+    if ((int)v < 0 || v >= V_COUNT)
+        __builtin_trap();
+    if (!ok && v != V_BLACK_INVALID)
+        __builtin_trap(); /* invalid syntax must classify as invalid */
+    verdict w = classify(dl, al, addr, size);
+    if ((int)w < 0 || w >= V_COUNT || !verdict_category(w) || !verdict_domain_type(w))
+        __builtin_trap();
+    /* The user's own lists, fed the input. */
+    acct_lists *mine = acct_lists_new();
+    if (mine) {
+        (void)acct_lists_add(mine, LIST_GREY, addr, size);
+        (void)classify(dl, mine, addr, size);
+        acct_lists_free(mine);
+    }
+    free(addr);
+    return 0;
+}
