@@ -53,8 +53,10 @@ class Server:
     # -- process control --
     def start(self):
         self.log = open(self.log_path, 'ab')
-        cmd = [UCMOCK_BIN, '--listen', '127.0.0.1:%d' % self.port,
-               '--data-dir', self.data_dir] + self.args
+        # UCMOCK_WRAPPER runs the server under a tool, e.g. valgrind
+        wrapper = os.environ.get('UCMOCK_WRAPPER', '').split()
+        cmd = wrapper + [UCMOCK_BIN, '--listen', '127.0.0.1:%d' % self.port,
+                         '--data-dir', self.data_dir] + self.args
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log)
         line = self.proc.stdout.readline().decode()
         m = re.search(r':(\d+) \(data dir', line)
@@ -63,7 +65,7 @@ class Server:
             raise RuntimeError('ucmock did not start: %r\n%s' % (line, self.read_log()))
         self.port = int(m.group(1))
         self.base = '%s://127.0.0.1:%d' % (self.scheme, self.port)
-        deadline = time.time() + 10
+        deadline = time.time() + (60 if wrapper else 10)
         while time.time() < deadline:
             try:
                 if requests.get(self.base + '/healthz', timeout=2,
@@ -74,7 +76,7 @@ class Server:
             time.sleep(0.02)
         raise RuntimeError('ucmock never became healthy')
 
-    def stop(self, sig=signal.SIGTERM, timeout=15):
+    def stop(self, sig=signal.SIGTERM, timeout=60):
         """Stop the process; returns its exit code."""
         if not self.proc:
             return None
