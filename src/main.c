@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/torture.h"
 #include "http/control.h"
 #include "http/server.h"
 #include "jobs/pool.h"
@@ -132,6 +133,7 @@ int main(int argc, char **argv)
     if (server_start(&a, err, sizeof err) != 0)
         goto fail;
     atomic_store(&a.ready, 1);
+    torture_arm(); /* fault injection, in the -Dtorture=true build only */
     printf("ucmock listening on %s://%s%s%s:%u (data dir %s)\n",
            cfg.tls_cert[0] ? "https" : "http", strchr(cfg.listen_host, ':') ? "[" : "",
            cfg.listen_host, strchr(cfg.listen_host, ':') ? "]" : "", a.port, cfg.data_dir);

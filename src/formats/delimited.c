@@ -38,6 +38,7 @@ struct delim_reader {
     uint32_t col;
     int row_done;
     int too_many_cols;
+    int oom;              /* a buffer could not grow */
     int field_too_long; /* a field longer than lim.max_field */
     char *buf;        /* captured field bytes */
     size_t buf_len, buf_cap;
@@ -47,6 +48,7 @@ struct delim_reader {
 };
 
 static __thread size_t tl_field_cap;
+static __thread int tl_oom;   /* a realloc within the cap failed */
 
 /* libcsv grows its field buffer through this: refusing past the cap turns
  * a gigantic field into CSV_ENOMEM, which we report as a limit. */
@@ -54,7 +56,10 @@ static void *capped_realloc(void *p, size_t n)
 {
     if (n > tl_field_cap + 1024)
         return NULL;
-    return realloc(p, n);
+    void *q = realloc(p, n);
+    if (!q)
+        tl_oom = 1;
+    return q;
 }
 
 static int space_only(unsigned char c) { return c == ' '; }
@@ -108,7 +113,7 @@ static void on_field(void *s, size_t len, void *ud)
             if (no)
                 r->offs = no;
             if (!ncl || !no) {
-                r->too_many_cols = 1;
+                r->oom = 1;
                 return;
             }
             r->cells_cap = nc;
@@ -118,11 +123,11 @@ static void on_field(void *s, size_t len, void *ud)
         r->cells[r->ncells].len = len;
         r->ncells++;
         if (buf_add(r, s, len) != 0)
-            r->too_many_cols = 1;
+            r->oom = 1;
     } else if (col == r->want) {
         r->buf_len = 0;
         if (buf_add(r, s, len) != 0)
-            r->too_many_cols = 1;
+            r->oom = 1;
     }
 }
 
@@ -350,10 +355,11 @@ static uc_err next_line_only(delim_reader *r, delim_row *row, char *err, size_t 
         r->col = 0;
         r->too_many_cols = 0;
         r->field_too_long = 0;
+        r->oom = 0;
         on_field((void *)(s + a), b - a, r);
         if (r->field_too_long)
             return field_too_long(r, err, errcap);
-        if (r->too_many_cols)
+        if (r->too_many_cols || r->oom)
             return UC_ENOMEM;
         return finish_row(r, row, start, eol, next, err, errcap);
     }
@@ -374,6 +380,8 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
     r->ncells = 0;
     r->too_many_cols = 0;
     r->field_too_long = 0;
+    r->oom = 0;
+    tl_oom = 0;
 
     /* Blank lines before the row are not rows (libcsv agrees). */
     while (r->pos < r->size && (s[r->pos] == '\n' || s[r->pos] == '\r'))
@@ -385,6 +393,8 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
             if (csv_fini(&r->p, on_field, on_row, r) != 0)
                 goto csv_failed;
             /* csv_fini resets the parser for reuse. */
+            if (r->oom)
+                return UC_ENOMEM;
             if (r->too_many_cols)
                 goto cols;
             if (r->field_too_long)
@@ -403,6 +413,8 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
             return too_long(r, err, errcap);
         if (csv_parse(&r->p, s + at, seg_end - at, on_field, on_row, r) != seg_end - at)
             goto csv_failed;
+        if (r->oom)
+            return UC_ENOMEM;
         if (r->too_many_cols)
             goto cols;
         if (r->field_too_long)
@@ -421,6 +433,8 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
         }
     }
 csv_failed:
+    if (tl_oom)
+        return UC_ENOMEM;
     if (csv_error(&r->p) == CSV_ENOMEM || csv_error(&r->p) == CSV_ETOOBIG)
         return field_too_long(r, err, errcap);
     snprintf(err, errcap, "Cannot parse the file at line %llu: %s",

@@ -536,7 +536,8 @@ static void XMLCALL sst_end(void *ud, const XML_Char *name)
         x->in_rph = false;
     } else if (!strcmp(local, "si") && x->in_si) {
         size_t s = x->soff[x->nsst];
-        x->sst.len = s + unescape(x->sst.p + s, x->sst.len - s);
+        if (x->sst.len > s) /* sst.p may still be NULL when all were empty */
+            x->sst.len = s + unescape(x->sst.p + s, x->sst.len - s);
         x->nsst++;
         x->in_si = false;
     }

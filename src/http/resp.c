@@ -18,6 +18,24 @@ enum MHD_Result resp_queue(req *rq, unsigned status, struct MHD_Response *r,
     return ret;
 }
 
+static const char ISE[] = "{\"detail\":\"Internal Server Error\"}";
+
+enum MHD_Result resp_500_static(struct MHD_Connection *c, req *rq)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        sizeof ISE - 1, (void *)ISE, MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    enum MHD_Result ret = MHD_queue_response(c, 500, r);
+    MHD_destroy_response(r);
+    if (ret == MHD_YES && rq) {
+        rq->status = 500;
+        rq->bytes = sizeof ISE - 1;
+    }
+    return ret;
+}
+
 enum MHD_Result resp_queue_json(req *rq, unsigned status, json_t *body)
 {
     char *s = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;

@@ -15,6 +15,9 @@ struct req;
 
 /* Queue body (taken: freed here) with status and content type. */
 enum MHD_Result resp_queue_json(struct req *rq, unsigned status, json_t *body);
+/* 500 {"detail":"Internal Server Error"} from static memory: the answer
+ * when building any other failed (out of memory). rq may be NULL. */
+enum MHD_Result resp_500_static(struct MHD_Connection *c, struct req *rq);
 /* {"detail": msg} */
 enum MHD_Result resp_detail(struct req *rq, unsigned status, const char *msg);
 /* Queue a prepared response (not destroyed here). */

@@ -275,6 +275,8 @@ static int begin(req *rq, enum MHD_Result *ret)
 
 static enum MHD_Result small_body(req *rq, const char *data, size_t n)
 {
+    if (rq->body_oom)
+        return MHD_YES;
     if (rq->body_too_big || rq->body_len + n > SMALL_BODY_MAX) {
         rq->body_too_big = 1;
         return MHD_YES;
@@ -284,8 +286,10 @@ static enum MHD_Result small_body(req *rq, const char *data, size_t n)
         while (nc < rq->body_len + n + 1)
             nc *= 2;
         char *nb = realloc(rq->body, nc);
-        if (!nb)
-            return MHD_NO;
+        if (!nb) {
+            rq->body_oom = 1; /* answered with a 500 once the body is in */
+            return MHD_YES;
+        }
         rq->body = nb;
         rq->body_cap = nc;
     }
@@ -305,8 +309,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     (void)version;
     if (!rq) {
         rq = calloc(1, sizeof *rq);
-        if (!rq)
-            return MHD_NO;
+        if (!rq) /* answered; MHD then drops the body and closes */
+            return resp_500_static(c, NULL);
         *con_cls = rq;
         rq->a = a;
         rq->c = c;
@@ -349,7 +353,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     }
     if (rq->body_too_big)
         return resp_detail(rq, 413, "Request body too large");
-    return rq->route->fn(rq);
+    if (rq->body_oom)
+        return resp_500_static(c, rq);
+    enum MHD_Result ret = rq->route->fn(rq);
+    /* A handler that could not build its answer (out of memory) still
+     * answers: a JSON 500, never a silently closed connection. */
+    if (ret == MHD_NO && !rq->status && !rq->drop)
+        ret = resp_500_static(c, rq);
+    return ret;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,

@@ -54,6 +54,7 @@ typedef struct req {
     char *body;               /* small request bodies (control API) */
     size_t body_len, body_cap;
     int body_too_big;
+    int body_oom;             /* a body buffer could not grow */
     int64_t fault_drop_after; /* cut a download after this many bytes; -1 none */
     int begun;                /* the header-phase work is done */
     int deferred;             /* suspended by req_defer, not yet resumed */

@@ -125,7 +125,11 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     } else if (!strcmp(key, "deduplicate")) {
         r = field_add(&up->deduplicate, &up->dd_len, off, data, size);
     }
-    return r == 0 ? MHD_YES : MHD_NO;
+    if (r != 0) {
+        up->io_error = 1; /* out of memory: answered as a 500 */
+        return MHD_NO;
+    }
+    return MHD_YES;
 }
 
 static enum MHD_Result refuse(req *rq)
@@ -166,7 +170,7 @@ int upload_begin(req *rq, enum MHD_Result *ret)
         return 0;
     upload *up = calloc(1, sizeof *up);
     if (!up) {
-        *ret = MHD_NO;
+        *ret = resp_500_static(rq->c, rq);
         return 0;
     }
     up->fd = -1;
@@ -280,11 +284,12 @@ uc_err upload_commit(req *rq, const char *path)
     upload *up = rq->up;
     if (up->fd < 0)
         return UC_EIO;
-    if (fsync(up->fd) != 0 || close(up->fd) != 0) {
-        up->fd = -1;
-        return UC_EIO;
-    }
+    int rc = fsync(up->fd);
+    if (close(up->fd) != 0)
+        rc = -1;
     up->fd = -1;
+    if (rc != 0)
+        return UC_EIO;
     if (rename(up->tmp, path) != 0)
         return UC_EIO;
     up->committed = 1;

@@ -165,10 +165,14 @@ enum MHD_Result v1_batch_submit(req *rq)
         remove(path);
         return resp_detail(rq, 500, "Error processing file");
     }
-    snprintf(rq->task_id, sizeof rq->task_id, "%s", t.id);
     if (pool_submit(a->pool, &t) != UC_OK) {
-        /* The row stays processing; the next start resumes it. */
+        /* Not queued: take it back whole rather than leave it waiting
+         * for the next start. */
+        task_delete(a->d, t.id, NULL);
+        remove(path);
+        return resp_detail(rq, 500, "Error processing file");
     }
+    snprintf(rq->task_id, sizeof rq->task_id, "%s", t.id);
     return resp_queue_json(rq, 200, json_pack("{s:s,s:s,s:s}", "task_id", t.id,
                                               "status", "processing", "message",
                                               "File upload successful. Processing started."));

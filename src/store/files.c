@@ -120,8 +120,11 @@ static int sweep_dir(const char *dir, const char *sub, db *d)
             memcpy(id, de->d_name, TASK_ID_LEN);
             id[TASK_ID_LEN] = 0;
             task t;
+            /* an upload belongs to any task; a result only to a
+             * completed one (a resumed task writes it again) */
             if (task_id_valid(id) && task_get(d, id, NULL, &t) == UC_OK &&
-                strcmp(de->d_name + TASK_ID_LEN + 1, t.format) == 0)
+                strcmp(de->d_name + TASK_ID_LEN + 1, t.format) == 0 &&
+                (strcmp(sub, "results") != 0 || strcmp(t.status, "completed") == 0))
                 keep = 1;
         }
         if (!keep) {
@@ -169,5 +172,9 @@ uc_err files_commit(const char *tmp, const char *final)
     close(fd);
     if (rc != 0 || rename(tmp, final) != 0)
         return UC_EIO;
-    return files_sync_dir(final);
+    if (files_sync_dir(final) != UC_OK) {
+        unlink(final); /* not durable: as if it never happened */
+        return UC_EIO;
+    }
+    return UC_OK;
 }

@@ -57,7 +57,7 @@ class Server:
         wrapper = os.environ.get('UCMOCK_WRAPPER', '').split()
         cmd = wrapper + [UCMOCK_BIN, '--listen', '127.0.0.1:%d' % self.port,
                          '--data-dir', self.data_dir] + self.args
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, env=self.env)
         line = self.proc.stdout.readline().decode()
         m = re.search(r':(\d+) \(data dir', line)
         if not m:
