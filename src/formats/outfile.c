@@ -2,6 +2,8 @@
  * anything larger). */
 #include "formats/outfile.h"
 
+#include "core/io.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -42,26 +44,11 @@ uc_err outfile_open(const char *path, outfile **out)
     return UC_OK;
 }
 
-static uc_err write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return UC_EIO;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return UC_OK;
-}
-
 static uc_err flush(outfile *f)
 {
     if (f->n == 0)
         return UC_OK;
-    uc_err e = write_all(f->fd, f->buf, f->n);
+    uc_err e = io_write_all(f->fd, f->buf, f->n);
     f->n = 0;
     if (e)
         f->failed = 1;
@@ -82,7 +69,7 @@ uc_err outfile_write(outfile *f, const void *buf, size_t len)
     if (e)
         return e;
     if (len >= OUT_BUF / 2) {
-        e = write_all(f->fd, buf, len);
+        e = io_write_all(f->fd, buf, len);
         if (e)
             f->failed = 1;
         return e;

@@ -2,6 +2,7 @@
  * are inflated by zipr_read in chunks and fed straight to expat; only the
  * shared strings (one arena) and the current row are ever held. */
 #include "formats/xlsx_read.h"
+#include "core/io.h"
 
 #include <expat.h>
 #include <stdarg.h>
@@ -138,15 +139,6 @@ static void rename_zip_reason(xctx *x)
     }
 }
 
-/* "512 MiB" for whole mebibytes, else "1500 bytes". */
-static const char *size_str(uint64_t n, char *out, size_t cap)
-{
-    if (n >= (1u << 20) && n % (1u << 20) == 0)
-        snprintf(out, cap, "%llu MiB", (unsigned long long)(n >> 20));
-    else
-        snprintf(out, cap, "%llu bytes", (unsigned long long)n);
-    return out;
-}
 
 static bool buf_grow(buf *b, size_t need)
 {
@@ -504,7 +496,7 @@ static void XMLCALL sst_start(void *ud, const XML_Char *name, const XML_Char **a
             /* the offsets count against the arena cap too */
             if (x->sst.len + nc * sizeof(size_t) > x->lim.max_shared_bytes) {
                 stop(x, UC_ELIMIT, "XLSX rejected: shared strings exceed the %s cap",
-                     size_str(x->lim.max_shared_bytes, sz, sizeof sz));
+                     io_size_str(x->lim.max_shared_bytes, sz, sizeof sz));
                 return;
             }
             size_t *no = realloc(x->soff, nc * sizeof *no);
@@ -557,7 +549,7 @@ static void XMLCALL sst_chars(void *ud, const XML_Char *s, int len)
     if (x->sst.len + (size_t)len + x->soffcap * sizeof(size_t) > x->lim.max_shared_bytes) {
         char sz[32];
         stop(x, UC_ELIMIT, "XLSX rejected: shared strings exceed the %s cap",
-             size_str(x->lim.max_shared_bytes, sz, sizeof sz));
+             io_size_str(x->lim.max_shared_bytes, sz, sizeof sz));
         return;
     }
     if (!buf_grow(&x->sst, x->sst.len + (size_t)len)) {

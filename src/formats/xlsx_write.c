@@ -10,6 +10,8 @@
  * value came back changed; here a number keeps its text exactly. */
 #include "formats/xlsx_write.h"
 
+#include "core/io.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -113,19 +115,11 @@ static uc_err setr(xlsxw *w, uc_err e, const char *fmt, ...)
 
 static uc_err out(xlsxw *w, const void *p, size_t n)
 {
-    const char *s = p;
-    while (n > 0) {
-        ssize_t k = write(w->fd, s, n);
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            w->failed = 1;
-            return setr(w, UC_EIO, "Cannot write XLSX: %s", strerror(errno));
-        }
-        s += k;
-        n -= (size_t)k;
-        w->pos += (uint64_t)k;
+    if (io_write_all(w->fd, p, n) != UC_OK) {
+        w->failed = 1;
+        return setr(w, UC_EIO, "Cannot write XLSX: %s", strerror(errno));
     }
+    w->pos += n;
     return UC_OK;
 }
 

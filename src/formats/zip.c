@@ -2,6 +2,7 @@
  * never maps the archive; trusts no size or offset the file declares; the
  * central directory is the index, a scan of local headers the fallback. */
 #include "formats/zip.h"
+#include "core/io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -89,15 +90,6 @@ static uc_err reject(char *err, size_t errcap, const char *fmt, ...)
     return UC_EFORMAT;
 }
 
-/* "16 MiB" for whole mebibytes, else "1500 bytes". */
-static const char *size_str(uint64_t n, char *buf, size_t cap)
-{
-    if (n >= (1u << 20) && n % (1u << 20) == 0)
-        snprintf(buf, cap, "%llu MiB", (unsigned long long)(n >> 20));
-    else
-        snprintf(buf, cap, "%llu bytes", (unsigned long long)n);
-    return buf;
-}
 
 static uint16_t le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint32_t le32(const unsigned char *p)
@@ -330,10 +322,10 @@ static uc_err account(zipr *z, const zentry *ze, zrun *run, uint64_t n,
     char sz[32];
     if (n > z->lim.max_entry_bytes - run->out)
         return fail(err, errcap, UC_ELIMIT, "%s inflates past the %s per-entry cap",
-                    ze->name, size_str(z->lim.max_entry_bytes, sz, sizeof sz));
+                    ze->name, io_size_str(z->lim.max_entry_bytes, sz, sizeof sz));
     if (n > z->lim.max_total_bytes - z->total_out)
         return fail(err, errcap, UC_ELIMIT, "the archive inflates past the %s total cap",
-                    size_str(z->lim.max_total_bytes, sz, sizeof sz));
+                    io_size_str(z->lim.max_total_bytes, sz, sizeof sz));
     run->out += n;
     z->total_out += n;
     return UC_OK;
@@ -601,7 +593,7 @@ uc_err zipr_read(zipr *z, int idx, zipr_sink sink, void *ud, char *err,
     char sz[32];
     if (ze->usize > z->lim.max_entry_bytes)
         return fail(err, errcap, UC_ELIMIT, "%s is larger than the %s per-entry cap",
-                    ze->name, size_str(z->lim.max_entry_bytes, sz, sizeof sz));
+                    ze->name, io_size_str(z->lim.max_entry_bytes, sz, sizeof sz));
     unsigned char h[LOC_LEN];
     uc_err e = rd(z, ze->lho, h, sizeof h);
     if (e || le32(h) != SIG_LOCAL)

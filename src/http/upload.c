@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/io.h"
 #include "core/utf8.h"
 #include "http/resp.h"
 #include "store/files.h"
@@ -55,21 +56,6 @@ static int field_add(char **f, size_t *len, uint64_t off, const char *data, size
     return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key,
                                const char *filename, const char *content_type,
                                const char *transfer_encoding, const char *data,
@@ -108,7 +94,7 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
             up->over_quota = 1;
             return MHD_NO;
         }
-        if (size && write_all(up->fd, data, size) != 0) {
+        if (size && io_write_all(up->fd, data, size) != UC_OK) {
             up->io_error = 1;
             return MHD_NO;
         }
