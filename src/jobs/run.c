@@ -39,6 +39,7 @@ typedef struct rowrec {
     uint16_t pad;        /* delimiters to add to reach the header's width */
     uint8_t term;        /* line-end bytes after the row */
     uint8_t verdict;
+    uint32_t spare;      /* no padding: the record is written as bytes */
 } rowrec;
 
 /* Pass 1 keeps the last few rows in flight: a row's address is hashed
@@ -288,7 +289,7 @@ static uc_err run_delimited(run *r, const char *in, const char *out_tmp)
             e = UC_ELIMIT;
             goto done;
         }
-        rowrec rec = {row.start, row.len, 0, 0, row.term_len, 0};
+        rowrec rec = {row.start, row.len, 0, 0, row.term_len, 0, 0};
         rec.pad = d == DELIM_LINES ? 0 : (uint16_t)(r->ncols - row.nfields);
         if ((e = stage(r, &row.field, rec)))
             goto done;
