@@ -42,6 +42,10 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/ucfuzz.$t.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 mkdir "$tmp/corpus" "$tmp/artifacts"
 cp "$here/corpus/$t"/* "$tmp/corpus/" 2>/dev/null || true
+# inputs that once crashed run first, as regression tests
+for f in "$here/crashes/$t"-*; do
+    case $f in *.log) ;; *) [ -f "$f" ] && cp "$f" "$tmp/corpus/" ;; esac
+done
 
 rc=0
 (cd "$tmp" && ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
