@@ -36,7 +36,8 @@ enum MHD_Result resp_500_static(struct MHD_Connection *c, req *rq)
     return ret;
 }
 
-enum MHD_Result resp_queue_json(req *rq, unsigned status, json_t *body)
+enum MHD_Result resp_queue_json_hdr(req *rq, unsigned status, json_t *body,
+                                    const char *hname, const char *hvalue)
 {
     char *s = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(body);
@@ -50,9 +51,16 @@ enum MHD_Result resp_queue_json(req *rq, unsigned status, json_t *body)
         return MHD_NO;
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    if (hname)
+        MHD_add_response_header(r, hname, hvalue);
     enum MHD_Result ret = resp_queue(rq, status, r, n);
     MHD_destroy_response(r);
     return ret;
+}
+
+enum MHD_Result resp_queue_json(req *rq, unsigned status, json_t *body)
+{
+    return resp_queue_json_hdr(rq, status, body, NULL, NULL);
 }
 
 enum MHD_Result resp_detail(req *rq, unsigned status, const char *msg)

@@ -15,6 +15,9 @@ struct req;
 
 /* Queue body (taken: freed here) with status and content type. */
 enum MHD_Result resp_queue_json(struct req *rq, unsigned status, json_t *body);
+/* The same with one extra header (e.g. Retry-After). */
+enum MHD_Result resp_queue_json_hdr(struct req *rq, unsigned status, json_t *body,
+                                    const char *hname, const char *hvalue);
 /* 500 {"detail":"Internal Server Error"} from static memory: the answer
  * when building any other failed (out of memory). rq may be NULL. */
 enum MHD_Result resp_500_static(struct MHD_Connection *c, struct req *rq);

@@ -115,18 +115,8 @@ enum MHD_Result v1_batch_submit(req *rq)
         char msg[96], ra[16];
         snprintf(msg, sizeof msg, "Rate limit exceeded: %d per 1 minute", a->cfg->rate_limit);
         snprintf(ra, sizeof ra, "%d", wait);
-        json_t *body = json_pack("{s:s}", "error", msg);
-        char *s = json_dumps(body, JSON_COMPACT);
-        json_decref(body);
-        if (!s)
-            return MHD_NO;
-        struct MHD_Response *r =
-            MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
-        enum MHD_Result ret = resp_queue(rq, 429, r, strlen(s));
-        MHD_destroy_response(r);
-        return ret;
+        return resp_queue_json_hdr(rq, 429, json_pack("{s:s}", "error", msg),
+                                   MHD_HTTP_HEADER_RETRY_AFTER, ra);
     }
 
     const char *fmt = format_of(f.filename);

@@ -709,13 +709,20 @@ uc_err job_execute(const job_env *env, job *j)
         unlink(tmp);
         return UC_ECANCELED;
     }
-    if (!e && r.res.charged > 0 && account_charge(env->d, t->api_key, r.res.charged) != UC_OK) {
-        snprintf(errbuf, sizeof errbuf, "Insufficient credits — please top up your balance.");
-        e = UC_EQUOTA;
-    }
     if (!e && files_commit(tmp, final) != UC_OK) {
         snprintf(errbuf, sizeof errbuf, "Error processing file");
         e = UC_EIO;
+    }
+    /* Charged only once the result is safely in place. */
+    if (!e && r.res.charged > 0) {
+        uc_err ce = account_charge(env->d, t->api_key, r.res.charged);
+        if (ce) {
+            unlink(final);
+            snprintf(errbuf, sizeof errbuf, "%s", ce == UC_EQUOTA
+                     ? "Insufficient credits — please top up your balance."
+                     : "Error processing file");
+            e = ce;
+        }
     }
     if (e) {
         unlink(tmp);
