@@ -32,6 +32,7 @@ struct delim_reader {
     int p_live;
     uint64_t pos;
     uint64_t row_start;   /* where the row being read began */
+    uint64_t dropped;     /* pages of the map below this are released */
 
     /* per-row state filled by the callbacks */
     uint32_t want;
@@ -222,6 +223,7 @@ void delim_rewind(delim_reader *r, char delim)
         r->p_live = 1;
     }
     r->pos = r->bom;
+    r->dropped = 0;
 }
 
 char delim_sniff(const delim_reader *r, const char *candidates)
@@ -272,6 +274,20 @@ static uint64_t next_eol(const delim_reader *r, uint64_t i)
     uint64_t lim = lf ? (uint64_t)(lf - s) : r->size;
     const char *cr = memchr(s + i, '\r', lim - i);
     return cr ? (uint64_t)(cr - s) : lim;
+}
+
+#define RELEASE_STEP (64u << 20)
+
+void delim_release_before(delim_reader *r, uint64_t off)
+{
+    /* Mapped pages count as the process's memory until released; the
+     * file stays in the page cache, so a later read is a minor fault. */
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    off -= off % page;
+    if (off > r->dropped + RELEASE_STEP) {
+        madvise((char *)r->data + r->dropped, off - r->dropped, MADV_DONTNEED);
+        r->dropped = off;
+    }
 }
 
 uint64_t delim_line_at(const delim_reader *r, uint64_t off)
@@ -334,6 +350,7 @@ static uc_err next_line_only(delim_reader *r, delim_row *row, char *err, size_t 
             return UC_ENOTFOUND;
         uint64_t start = r->pos;
         r->row_start = start;
+        delim_release_before(r, start);
         uint64_t eol = next_eol(r, start);
         uint64_t next = eol;
         if (eol < r->size)
@@ -388,6 +405,7 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
         r->pos++;
     uint64_t start = r->pos, at = r->pos;
     r->row_start = start;
+    delim_release_before(r, start);
     for (;;) {
         if (at >= r->size) {
             if (csv_fini(&r->p, on_field, on_row, r) != 0)

@@ -63,6 +63,12 @@ const cell *delim_fields(const delim_reader *r, size_t *n);
 /* The whole mapped file and the length of its UTF-8 BOM (0 or 3). */
 const char *delim_data(const delim_reader *r, uint64_t *len);
 size_t delim_bom_len(const delim_reader *r);
+/* Let go of the mapped pages below off (rounded down; done in 64 MiB
+ * steps): memory then stays flat however large the file. The bytes can
+ * still be read again (from the page cache). delim_next does it as it
+ * goes; a caller copying rows out of delim_data does it too. */
+void delim_release_before(delim_reader *r, uint64_t off);
+
 /* 1-based line number of byte offset off (counts from the start: for
  * error messages, not for every row). */
 uint64_t delim_line_at(const delim_reader *r, uint64_t off);

@@ -364,6 +364,7 @@ static uc_err run_delimited(run *r, const char *in, const char *out_tmp)
                 goto done;
             }
             set_progress(r, 80 + (int)((uint64_t)i * 19 / r->nrows));
+            delim_release_before(rd, rec.start);
         }
     }
     r->res.rows = r->nrows;
