@@ -36,8 +36,8 @@ dl_verdict download_verify(const unsigned char secret[32], const char *id,
         return DL_BAD;
     int64_t e = 0;
     for (const char *p = expires; *p; p++) {
-        if (*p < '0' || *p > '9' || e > (INT64_MAX - 9) / 10)
-            return DL_BAD;
+        if (*p < '0' || *p > '9' || e > (INT64_MAX - (*p - '0')) / 10)
+            return DL_BAD; /* not a digit, or past INT64_MAX */
         e = e * 10 + (*p - '0');
     }
     char want[65];
