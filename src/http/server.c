@@ -28,7 +28,7 @@
 #define SMALL_BODY_MAX (16u << 20) /* control API bodies (lists, faults) */
 #define V1 "/v1/external-api-requests/"
 #define DRAIN_MS 8000
-#define HTTP_THREADS 4  /* epoll threads; request work is short and never waits */
+#define HTTP_THREADS 2  /* epoll threads (one a core); request work is short and never waits */
 #define IDLE_TIMEOUT_S 20 /* a connection silent this long is closed (slow clients) */
 
 typedef enum body_kind { BODY_NONE, BODY_SMALL, BODY_UPLOAD } body_kind;

@@ -56,7 +56,7 @@ static int rehash(dedup *d, size_t nmask)
 void dedup_reserve(dedup *d, size_t n)
 {
     size_t want = d->mask + 1;
-    while (want < n * 2 && want < ((size_t)1 << 31))
+    while (want * 3 < n * 4 && want < ((size_t)1 << 31))
         want *= 2;
     if (want > d->mask + 1)
         rehash(d, want - 1); /* on ENOMEM the table just grows later */
@@ -113,7 +113,7 @@ uint32_t dedup_put_hash(dedup *d, dedup_hash hh, uint32_t row, int *is_new)
     if (d->n == UINT32_MAX - 1)
         return DEDUP_NONE;
     if (d->n == d->cap) {
-        size_t nc = d->cap ? d->cap * 2 : 1024;
+        size_t nc = d->cap ? d->cap + d->cap / 2 : 1024; /* 1.5x: less slack at 10M */
         dedup_entry *ne = realloc(d->e, nc * sizeof *ne);
         if (!ne)
             return DEDUP_NONE;
@@ -128,8 +128,9 @@ uint32_t dedup_put_hash(dedup *d, dedup_hash hh, uint32_t row, int *is_new)
     d->e[id] = (dedup_entry){h, check, row};
     d->tags[id] = 0;
     d->slots[j] = (slot){id + 1, hbits};
-    /* keep the load factor under 1/2 */
-    if (d->n * 2 > d->mask + 1 && grow_table(d) != 0) {
+    /* keep the load factor under 3/4 (a slot is 8 bytes; probes stay
+     * short with 32 hash bits checked in the slot itself) */
+    if (d->n * 4 > (d->mask + 1) * 3 && grow_table(d) != 0) {
         d->n--;
         d->slots[j] = (slot){0, 0};
         return DEDUP_NONE;

@@ -4,7 +4,7 @@
  * the normalised address (64 bits probe the table, 32 more confirm), the
  * last row it was seen on, and a cached verdict, so each distinct address
  * is hashed once and classified once. Memory grows with distinct
- * addresses only (16 bytes per entry plus 16-32 bytes of table). With 96
+ * addresses only (16 bytes per entry plus 11-21 bytes of table). With 96
  * bits compared, a false merge needs a collision of probability about
  * n^2 / 2^97: below 1e-15 for ten million addresses. */
 #ifndef UC_DEDUP_H
