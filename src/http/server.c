@@ -97,6 +97,9 @@ static const route *match(const char *method, const char *url, char *param,
 {
     char rewritten[512];
     const char *acc = "/__mock/accounts/";
+    *path_known = 0;
+    if (!strncmp(url, "/__mock/lists/", 14))
+        return NULL; /* internal name: reached only through the rewrite */
     if (!strncmp(url, acc, strlen(acc))) {
         const char *rest = url + strlen(acc);
         const char *sl = strstr(rest, "/lists/");
