@@ -158,6 +158,13 @@ static bool buf_grow(buf *b, size_t need)
 /* Split an expat name "uri local" and classify the namespace. */
 static int ns_of(const char *name, const char **local)
 {
+    /* The common case first, without scanning for the separator:
+     * strncmp stops at a shorter name's NUL. */
+    static const size_t lm = sizeof(NS_MAIN_T) - 1;
+    if (!strncmp(name, NS_MAIN_T, lm) && name[lm] == NS_SEP) {
+        *local = name + lm + 1;
+        return NS_MAIN;
+    }
     const char *sp = strchr(name, NS_SEP);
     if (!sp) {
         *local = name;

@@ -256,6 +256,20 @@ static uc_err put_text(xlsxw *w, const char *s, size_t n)
     return put(w, s + run, n - run);
 }
 
+/* Decimal digits of v into buf (no NUL); returns their count. */
+static size_t put_u32(char *buf, uint32_t v)
+{
+    char tmp[10];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    return n;
+}
+
 /* "A1"-style reference of column col (0-based) in row (1-based). */
 static size_t cell_ref(char *buf, size_t col, uint32_t row)
 {
@@ -269,7 +283,7 @@ static size_t cell_ref(char *buf, size_t col, uint32_t row)
     size_t k = 0;
     while (n > 0)
         buf[k++] = tmp[--n];
-    return k + (size_t)sprintf(buf + k, "%u", row);
+    return k + put_u32(buf + k, row);
 }
 
 /* UTF-16 length of UTF-8 text, as Excel counts characters. */
@@ -284,20 +298,44 @@ static size_t utf16_len(const char *s, size_t n)
     return u;
 }
 
-/* A number cell only if its text is a finite decimal that strtod takes
- * whole (it is then also a valid xsd:double and is written as is). */
+/* A number cell only if its text is an xsd:double in plain decimal form
+ * ([+-]digits[.digits][(e|E)[+-]digits], at least one digit before the
+ * exponent): then it is written as is. Anything else (hex, inf, nan,
+ * spaces) is written as text. */
 static bool is_number(const char *s, size_t n)
 {
-    char buf[64];
-    if (n == 0 || n >= sizeof buf)
+    size_t i = 0, digits = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-'))
+        i++;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++, digits++;
+    if (i < n && s[i] == '.')
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            digits++;
+    if (!digits)
         return false;
-    memcpy(buf, s, n);
-    buf[n] = 0;
-    if (strpbrk(buf, "xXpPnN \t\n\r\f\v"))
+    bool exp = i < n && (s[i] == 'e' || s[i] == 'E');
+    if (exp) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t ed = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++, ed++;
+        if (!ed)
+            return false;
+    }
+    if (i != n)
         return false;
-    char *end;
-    double d = strtod(buf, &end);
-    return *end == '\0' && isfinite(d);
+    if (exp || n > 32) { /* could overflow: let strtod confirm it is finite */
+        char buf[400];
+        if (n >= sizeof buf)
+            return false;
+        memcpy(buf, s, n);
+        buf[n] = 0;
+        return isfinite(strtod(buf, NULL));
+    }
+    return true;
 }
 
 static bool is_error_literal(const char *s, size_t n)
@@ -377,9 +415,13 @@ uc_err xlsxw_row(xlsxw *w, const cell *cells, size_t ncells)
                         "Result cell in row %u, column %zu is longer than "
                         "Excel's %d-character limit", r, i + 1, XLSX_MAX_CHARS);
     }
-    char buf[64];
-    int n = snprintf(buf, sizeof buf, "<row r=\"%u\">", r);
-    uc_err e = put(w, buf, (size_t)n);
+    char buf[32];
+    size_t n = 0;
+    memcpy(buf, "<row r=\"", 8);
+    n = 8 + put_u32(buf + 8, r);
+    buf[n++] = '"';
+    buf[n++] = '>';
+    uc_err e = put(w, buf, n);
     for (size_t i = 0; !e && i < ncells; i++) {
         const cell *c = &cells[i];
         if (c->type == CELL_EMPTY || c->len == 0)

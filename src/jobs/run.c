@@ -118,7 +118,7 @@ static void no_email_column(run *r)
 
 static uc_err spill(run *r, const rowrec *rec)
 {
-    return fwrite(rec, sizeof *rec, 1, r->recs) == 1 ? UC_OK : UC_EIO;
+    return fwrite_unlocked(rec, sizeof *rec, 1, r->recs) == 1 ? UC_OK : UC_EIO;
 }
 
 /* Insert the oldest row of the pipe, classify its address if new, and
@@ -338,7 +338,7 @@ static uc_err run_delimited(run *r, const char *in, const char *out_tmp)
     rewind(r->recs);
     for (uint32_t i = 0; i < r->nrows; i++) {
         rowrec rec;
-        if (fread(&rec, sizeof rec, 1, r->recs) != 1) {
+        if (fread_unlocked(&rec, sizeof rec, 1, r->recs) != 1) {
             e = UC_EIO;
             goto done;
         }
@@ -398,19 +398,25 @@ typedef struct xrun {
     cell *out;            /* row being written, plus two cells */
     size_t out_cap;
     xlsxw *w;
+    const char *cat, *dt;  /* the result cells last written, and lengths */
+    size_t cat_len, dt_len;
     uc_err e;
 } xrun;
 
 static uc_err cells_put(FILE *f, const cell *cells, size_t n)
 {
+    /* one row, one locked stdio call per piece is what costs: unlocked
+     * calls (the spill belongs to this thread alone) */
     uint32_t nn = (uint32_t)n;
-    if (fwrite(&nn, sizeof nn, 1, f) != 1)
+    if (fwrite_unlocked(&nn, sizeof nn, 1, f) != 1)
         return UC_EIO;
     for (size_t i = 0; i < n; i++) {
-        uint8_t t = (uint8_t)cells[i].type;
+        unsigned char h[5];
         uint32_t len = (uint32_t)cells[i].len;
-        if (fwrite(&t, 1, 1, f) != 1 || fwrite(&len, sizeof len, 1, f) != 1 ||
-            (len && fwrite(cells[i].v, 1, len, f) != len))
+        h[0] = (unsigned char)cells[i].type;
+        memcpy(h + 1, &len, 4);
+        if (fwrite_unlocked(h, sizeof h, 1, f) != 1 ||
+            (len && fwrite_unlocked(cells[i].v, 1, len, f) != len))
             return UC_EIO;
     }
     return UC_OK;
@@ -420,7 +426,7 @@ static uc_err cells_put(FILE *f, const cell *cells, size_t n)
 static uc_err cells_get(xrun *x, size_t *n)
 {
     uint32_t nn;
-    if (fread(&nn, sizeof nn, 1, x->cells) != 1)
+    if (fread_unlocked(&nn, sizeof nn, 1, x->cells) != 1)
         return UC_EIO;
     if (nn > x->row_cap) {
         cell *nr = realloc(x->row, nn * sizeof *nr);
@@ -431,10 +437,11 @@ static uc_err cells_get(xrun *x, size_t *n)
     }
     size_t used = 0;
     for (uint32_t i = 0; i < nn; i++) {
-        uint8_t t;
+        unsigned char h[5];
         uint32_t len;
-        if (fread(&t, 1, 1, x->cells) != 1 || fread(&len, sizeof len, 1, x->cells) != 1)
+        if (fread_unlocked(h, sizeof h, 1, x->cells) != 1)
             return UC_EIO;
+        memcpy(&len, h + 1, 4);
         if (used + len > x->buf_cap) {
             size_t nc = x->buf_cap ? x->buf_cap : 4096;
             while (nc < used + len)
@@ -445,9 +452,9 @@ static uc_err cells_get(xrun *x, size_t *n)
             x->buf = nb;
             x->buf_cap = nc;
         }
-        if (len && fread(x->buf + used, 1, len, x->cells) != len)
+        if (len && fread_unlocked(x->buf + used, 1, len, x->cells) != len)
             return UC_EIO;
-        x->row[i] = (cell){(cell_type)t, NULL, len};
+        x->row[i] = (cell){(cell_type)h[0], NULL, len};
         x->row[i].v = (const char *)(uintptr_t)used; /* offset until the row is whole */
         used += len;
     }
@@ -497,6 +504,14 @@ static int xlsx_pass1(void *ud, uint32_t sheet_row, const cell *cells, size_t n)
 static uc_err xlsx_put(xrun *x, const cell *cells, size_t n, const char *cat,
                        const char *dt)
 {
+    if (cat != x->cat) { /* the same few strings on every row: measure once */
+        x->cat = cat;
+        x->cat_len = strlen(cat);
+    }
+    if (dt != x->dt) {
+        x->dt = dt;
+        x->dt_len = strlen(dt);
+    }
     size_t width = x->r->maxw;
     if (width + 2 > x->out_cap) {
         cell *nc = realloc(x->out, (width + 2) * sizeof *nc);
@@ -509,8 +524,8 @@ static uc_err xlsx_put(xrun *x, const cell *cells, size_t n, const char *cat,
         memcpy(x->out, cells, n * sizeof *cells);
     for (size_t i = n; i < width; i++)
         x->out[i] = (cell){CELL_EMPTY, NULL, 0};
-    x->out[width] = (cell){CELL_STRING, cat, strlen(cat)};
-    x->out[width + 1] = (cell){CELL_STRING, dt, strlen(dt)};
+    x->out[width] = (cell){CELL_STRING, cat, x->cat_len};
+    x->out[width + 1] = (cell){CELL_STRING, dt, x->dt_len};
     uc_err e = xlsxw_row(x->w, x->out, width + 2);
     if (e) {
         const char *why = xlsxw_reason(x->w);
@@ -536,7 +551,7 @@ static uc_err xlsx_write_rows(xrun *x)
         rowrec rec;
         if ((e = cells_get(x, &n)))
             return e;
-        if (fread(&rec, sizeof rec, 1, r->recs) != 1)
+        if (fread_unlocked(&rec, sizeof rec, 1, r->recs) != 1)
             return UC_EIO;
         if (!kept(r, &rec, i)) {
             r->res.duplicates_removed++;
