@@ -394,27 +394,18 @@ enum MHD_Result control_list_put(req *rq)
     if (!split_list_param(rq, key, sizeof key, &kind))
         return resp_detail(rq, 404, "Not Found");
     const char *body = rq->body ? rq->body : "";
-    /* Parse it once now so a bad list is refused here, not at the next run. */
+    if (memchr(body, 0, rq->body_len))
+        return resp_detail(rq, 400, "The list must be text");
+    /* Parse it once now so a bad list is refused here, not at the next
+     * run; the parse also counts the entries for the answer. */
     acct_lists *al = acct_lists_new();
     uc_err e = al ? acct_lists_add(al, LIST_WHITE, body, rq->body_len) : UC_ENOMEM;
+    size_t entries = e ? 0 : acct_lists_entries(al);
     acct_lists_free(al);
     if (e)
         return resp_detail(rq, 400, "The list could not be read");
-    if (memchr(body, 0, rq->body_len))
-        return resp_detail(rq, 400, "The list must be text");
     if (account_list_put(rq->a->d, key, kind, body, rq->body_len) != UC_OK)
         return resp_detail(rq, 500, "Internal Server Error");
-    size_t entries = 0;
-    for (const char *p = body; *p;) {
-        const char *e2 = strchr(p, '\n');
-        size_t n = e2 ? (size_t)(e2 - p) : strlen(p);
-        size_t i = 0;
-        while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
-            i++;
-        if (i < n && p[i] != '#')
-            entries++;
-        p += n + (e2 ? 1 : 0);
-    }
     return resp_queue_json(rq, 200, json_pack("{s:s,s:s,s:I}", "api_key", key, "kind", kind,
                                               "entries", (json_int_t)entries));
 }

@@ -130,6 +130,16 @@ static enum MHD_Result refuse(req *rq)
     return resp_detail(rq, 400, "There was an error parsing the body");
 }
 
+/* Close and remove the partial upload (a refused one keeps nothing). */
+static void discard_file(upload *up)
+{
+    if (up->fd >= 0) {
+        close(up->fd);
+        up->fd = -1;
+        unlink(up->tmp);
+    }
+}
+
 static void refuse_deferred(req *rq, void *arg)
 {
     (void)arg;
@@ -141,12 +151,7 @@ static void refuse_deferred(req *rq, void *arg)
  * hands over upload data, so the answer goes through req_defer. */
 static enum MHD_Result refuse_now(req *rq)
 {
-    upload *up = rq->up;
-    if (up->fd >= 0) { /* free the space at once */
-        close(up->fd);
-        up->fd = -1;
-        unlink(up->tmp);
-    }
+    discard_file(rq->up); /* free the space at once */
     return req_defer(rq, 0, refuse_deferred, NULL) == 0 ? MHD_YES : MHD_NO;
 }
 
@@ -256,12 +261,7 @@ void upload_form_get(req *rq, upload_form *f)
 
 enum MHD_Result upload_refuse(req *rq)
 {
-    upload *up = rq->up;
-    if (up->fd >= 0) {
-        close(up->fd);
-        up->fd = -1;
-        unlink(up->tmp);
-    }
+    discard_file(rq->up);
     return refuse(rq);
 }
 

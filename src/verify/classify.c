@@ -467,6 +467,7 @@ enum { AL_WHITE = 1 << LIST_WHITE, AL_GREY = 1 << LIST_GREY,
 
 struct acct_lists {
     hset set;
+    size_t lines;   /* entries read, over every acct_lists_add */
 };
 
 acct_lists *acct_lists_new(void)
@@ -494,8 +495,14 @@ uc_err acct_lists_add(acct_lists *al, acct_list_kind kind, const char *text,
         uc_err rc = hset_or(&al->set, e, (size_t)m, (uint8_t)(1u << kind));
         if (rc)
             return rc;
+        al->lines++;
     }
     return UC_OK;
+}
+
+size_t acct_lists_entries(const acct_lists *al)
+{
+    return al->lines;
 }
 
 void acct_lists_free(acct_lists *al)

@@ -48,6 +48,8 @@ acct_lists *acct_lists_new(void);             /* NULL on ENOMEM */
  * comments ignored; an entry with '@' is an address, else a domain). */
 uc_err acct_lists_add(acct_lists *al, acct_list_kind kind,
                       const char *text, size_t len);
+/* Entries (non-blank, non-comment lines) read by acct_lists_add so far. */
+size_t acct_lists_entries(const acct_lists *al);
 void acct_lists_free(acct_lists *al);         /* accepts NULL */
 
 /* Validate and classify one address (trimmed, UTF-8). al may be NULL.
