@@ -50,10 +50,9 @@ static void run_once(const char *path, const delim_limits *lim)
     delim_reader *rd = NULL;
     if (delim_open(path, lim, &rd, err, sizeof err))
         return;
-    uint64_t size;
-    const char *data = delim_data(rd, &size);
+    uint64_t size = delim_size(rd);
     if (size)
-        sink += (unsigned char)data[size - 1];
+        sink += (unsigned char)delim_bytes_at(rd, size - 1)[0];
     (void)delim_bom_len(rd);
 
     /* As run.c: TXT sniffs over four candidates, CSV over three. */

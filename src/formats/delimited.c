@@ -278,7 +278,7 @@ static uint64_t next_eol(const delim_reader *r, uint64_t i)
 
 #define RELEASE_STEP (64u << 20)
 
-void delim_release_before(delim_reader *r, uint64_t off)
+static void release_before(delim_reader *r, uint64_t off)
 {
     /* Mapped pages count as the process's memory until released; the
      * file stays in the page cache, so a later read is a minor fault. */
@@ -350,7 +350,7 @@ static uc_err next_line_only(delim_reader *r, delim_row *row, char *err, size_t 
             return UC_ENOTFOUND;
         uint64_t start = r->pos;
         r->row_start = start;
-        delim_release_before(r, start);
+        release_before(r, start);
         uint64_t eol = next_eol(r, start);
         uint64_t next = eol;
         if (eol < r->size)
@@ -405,7 +405,7 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
         r->pos++;
     uint64_t start = r->pos, at = r->pos;
     r->row_start = start;
-    delim_release_before(r, start);
+    release_before(r, start);
     for (;;) {
         if (at >= r->size) {
             if (csv_fini(&r->p, on_field, on_row, r) != 0)
@@ -470,10 +470,15 @@ const cell *delim_fields(const delim_reader *r, size_t *n)
     return r->cells;
 }
 
-const char *delim_data(const delim_reader *r, uint64_t *len)
+uint64_t delim_size(const delim_reader *r) { return r->size; }
+
+const char *delim_bytes_at(delim_reader *r, uint64_t off)
 {
-    *len = r->size;
-    return r->data;
+    if (off < r->dropped)
+        r->dropped = 0; /* a new pass from the start: release it again */
+    else if (off - r->dropped > RELEASE_STEP)
+        release_before(r, off);
+    return r->data + off;
 }
 
 size_t delim_bom_len(const delim_reader *r) { return r->bom; }

@@ -60,14 +60,18 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
  * call. */
 const cell *delim_fields(const delim_reader *r, size_t *n);
 
-/* The whole mapped file and the length of its UTF-8 BOM (0 or 3). */
-const char *delim_data(const delim_reader *r, uint64_t *len);
+/* Bytes in the file, and the length of its UTF-8 BOM (0 or 3). */
+uint64_t delim_size(const delim_reader *r);
 size_t delim_bom_len(const delim_reader *r);
-/* Let go of the mapped pages below off (rounded down; done in 64 MiB
- * steps): memory then stays flat however large the file. The bytes can
- * still be read again (from the page cache). delim_next does it as it
- * goes; a caller copying rows out of delim_data does it too. */
-void delim_release_before(delim_reader *r, uint64_t off);
+
+/* The file's bytes from offset off on (to its end), borrowed from the
+ * mapping until delim_close: how a writer copies a row read earlier
+ * through unchanged (off = row.start: row.len bytes, then term_len bytes
+ * of line end). Called with rising offsets, as a pass copying rows out in
+ * order does, it lets go of the mapped pages well behind off (in 64 MiB
+ * steps; an offset below the pages already let go starts over), so
+ * memory stays flat however large the file. */
+const char *delim_bytes_at(delim_reader *r, uint64_t off);
 
 /* 1-based line number of byte offset off (counts from the start: for
  * error messages, not for every row). */

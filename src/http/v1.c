@@ -12,6 +12,7 @@
 #include "http/resp.h"
 #include "http/routes.h"
 #include "http/upload.h"
+#include "jobs/lists.h"
 #include "store/accounts.h"
 #include "store/files.h"
 #include "verify/email.h"
@@ -265,7 +266,7 @@ enum MHD_Result v1_check_email(req *rq)
     if (account_charge(a->d, rq->api_key, 1) == UC_EQUOTA)
         return resp_detail(rq, 402, "Insufficient credits — please top up your balance.");
     acct_lists *al = NULL;
-    if (job_load_lists(a->d, rq->api_key, &al) != UC_OK)
+    if (lists_load(a->d, rq->api_key, &al) != UC_OK)
         return resp_detail(rq, 500, "Internal Server Error");
     verdict v = classify(a->dl, al, email, elen);
     acct_lists_free(al);

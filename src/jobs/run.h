@@ -35,10 +35,6 @@ typedef struct job {
  * job was cancelled (its files are removed; the row is the canceller's). */
 uc_err job_execute(const job_env *env, job *j);
 
-/* Load key's white/grey/black lists from the database (NULL-safe to
- * free). Used by batch runs and single checks alike. */
-uc_err job_load_lists(db *d, const char *key, acct_lists **out);
-
 /* Progress as a client should see it: the work done, held back so that
  * the task takes at least its delay. */
 int job_progress(const job *j);

@@ -1,0 +1,105 @@
+/* pass.h: what the per-format passes share with the run lifecycle (run.c).
+ *
+ * A pass reads the task's upload twice. Pass 1 parses every row, stages
+ * its address into the dedup set (pass_stage: each distinct address is
+ * hashed and classified once) and spills a small record per row; pass 2
+ * replays the records and writes the kept rows with the two result
+ * columns. A row is kept when dedup is off, its address is empty, or it is
+ * the last row of its address. One pass per input format:
+ * pass_delimited.c (rows copied through byte for byte) and pass_xlsx.c
+ * (cells through the cell spill). Internal to src/jobs. */
+#ifndef UC_PASS_H
+#define UC_PASS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/err.h"
+#include "formats/cell.h"
+#include "jobs/dedup.h"
+#include "jobs/run.h"
+#include "store/tasks.h"
+#include "verify/classify.h"
+
+#define PASS_KEY_MAX 1024       /* longer cells are invalid addresses anyway */
+#define CHECK_EVERY 65536       /* rows between cancel checks (a power of 2) */
+
+/* One data row as pass 1 saw it; spilled as raw bytes, so no padding. */
+typedef struct rowrec {
+    uint64_t start;      /* delimited: row bytes in the input */
+    uint32_t len;
+    uint32_t entry;      /* dedup entry, DEDUP_NONE for an empty address */
+    uint16_t pad;        /* delimiters to add to reach the header's width */
+    uint8_t term;        /* line-end bytes after the row */
+    uint8_t verdict;
+    uint32_t spare;
+} rowrec;
+
+/* Pass 1 keeps the last few rows in flight: a row's address is hashed and
+ * its table slot prefetched when the row is read, and it is inserted PIPE
+ * rows later, when the slot is in cache. Rows still leave the pipe in
+ * order, so "last occurrence" is unchanged. */
+#define PIPE 16
+
+typedef struct pending {
+    rowrec rec;
+    uint32_t row;
+    int has_key;
+    dedup_hash hh;
+    size_t klen;
+    char key[PASS_KEY_MAX];
+} pending;
+
+/* The state of one run, made by run.c and handed to a pass. */
+typedef struct pass {
+    const job_env *env;
+    job *j;
+    char *err;              /* the task's error text, if it fails */
+    size_t errcap;
+    dedup *dd;
+    acct_lists *al;
+    FILE *recs;             /* the row records (pass_open_records) */
+    uint32_t email_col;
+    uint32_t ncols;         /* cells in the first row */
+    uint32_t maxw;          /* XLSX: the widest row's cells */
+    int has_header;
+    uint32_t nrows;         /* data rows staged */
+    task_result res;
+    pending pipe[PIPE];
+    size_t pipe_head, pipe_n;
+} pass;
+
+/* The passes: read the upload at in, write the result to out_tmp, fill
+ * r->res. On failure r->err holds the reason when there is one to give. */
+uc_err pass_delimited(pass *r, const char *in, const char *out_tmp);
+uc_err pass_xlsx(pass *r, const char *in, const char *out_tmp);
+
+/* Open r->recs, the anonymous temp file of row records. */
+uc_err pass_open_records(pass *r);
+/* Pass 1: take a data row (its address cell c, borrowed) into the pipe;
+ * rec carries the format's own fields. Counts the row in r->nrows. */
+uc_err pass_stage(pass *r, const cell *c, rowrec rec);
+/* Pass 1: settle every row still in the pipe (call once at the end). */
+uc_err pass_drain(pass *r);
+/* Pass 2: the next row record, and whether it is kept. Counts the row's
+ * outcome in r->res (duplicates_removed, or invalid/charged). */
+static inline uc_err pass_replay(pass *r, uint32_t row, rowrec *rec, int *keep)
+{
+    if (fread_unlocked(rec, sizeof *rec, 1, r->recs) != 1)
+        return UC_EIO;
+    *keep = !r->j->t.deduplicate || rec->entry == DEDUP_NONE ||
+            dedup_last(r->dd, rec->entry) == row;
+    if (!*keep)
+        r->res.duplicates_removed++;
+    else if (rec->verdict == V_BLACK_INVALID)
+        r->res.invalid++;
+    else
+        r->res.charged++;
+    return UC_OK;
+}
+
+static inline int pass_cancelled(const pass *r) { return atomic_load(&r->j->cancel) != 0; }
+static inline void pass_progress(pass *r, int p) { atomic_store(&r->j->progress, p); }
+
+#endif

@@ -1,0 +1,207 @@
+/* pass_delimited.c: the two passes over a CSV, TSV or TXT upload (see
+ * pass.h). Pass 2 copies each kept row's original bytes through unchanged
+ * and appends the two result cells with the file's own delimiter and line
+ * ending: no field is ever re-serialised, which is what makes this path
+ * fast. */
+#include "jobs/pass.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "formats/delimited.h"
+#include "formats/outfile.h"
+#include "jobs/email_column.h"
+
+/* One delimited pass: the reader, the delimiter and the header row. */
+typedef struct dpass {
+    pass *r;
+    delim_reader *rd;
+    char d;               /* the delimiter, or DELIM_LINES */
+    delim_row header;     /* the first row */
+    uint64_t size;        /* bytes in the file */
+} dpass;
+
+/* Read the first row with delimiter x->d and judge its address column. */
+static uc_err first_row(dpass *x, email_column *ec)
+{
+    pass *r = x->r;
+    delim_rewind(x->rd, x->d);
+    uc_err e = delim_next(x->rd, DELIM_ALL, &x->header, r->err, r->errcap);
+    if (e == UC_ENOTFOUND) {
+        snprintf(r->err, r->errcap, "The file is empty");
+        return UC_EFORMAT;
+    }
+    if (e)
+        return e;
+    size_t nf;
+    const cell *fields = delim_fields(x->rd, &nf);
+    r->ncols = (uint32_t)nf;
+    return email_column_find(fields, nf, ec);
+}
+
+/* Open the upload, choose the delimiter, find the address column. */
+static uc_err open_input(dpass *x, const char *in)
+{
+    pass *r = x->r;
+    uc_err e = delim_open(in, NULL, &x->rd, r->err, r->errcap);
+    if (e)
+        return e;
+    const char *fmt = r->j->t.format;
+    int is_txt = !strcmp(fmt, "txt");
+    x->d = !strcmp(fmt, "tsv") ? '\t' : delim_sniff(x->rd, is_txt ? ",;\t|" : ",;\t");
+    if (!x->d)
+        x->d = is_txt ? DELIM_LINES : ',';
+    email_column ec;
+    e = first_row(x, &ec);
+    if (e == UC_ENOTFOUND && is_txt && x->d != DELIM_LINES) {
+        /* No header: a plain list of addresses, one per line. */
+        x->d = DELIM_LINES;
+        e = first_row(x, &ec);
+    }
+    if (e == UC_ENOTFOUND) {
+        snprintf(r->err, r->errcap, "%s", EMAIL_COLUMN_MISSING);
+        return UC_EFORMAT;
+    }
+    if (e)
+        return e;
+    r->email_col = ec.col;
+    r->has_header = ec.has_header;
+    x->size = delim_size(x->rd);
+    return UC_OK;
+}
+
+/* Pass 1: every data row's address into the pipe, its span into a record. */
+static uc_err read_rows(dpass *x)
+{
+    pass *r = x->r;
+    delim_row row;
+    uc_err e;
+    delim_rewind(x->rd, x->d);
+    if (r->has_header && (e = delim_next(x->rd, r->email_col, &row, r->err, r->errcap)))
+        return e;
+    for (;;) {
+        e = delim_next(x->rd, r->email_col, &row, r->err, r->errcap);
+        if (e == UC_ENOTFOUND)
+            break;
+        if (e)
+            return e;
+        if (row.nfields > r->ncols && x->d != DELIM_LINES) {
+            snprintf(r->err, r->errcap, "Row at line %llu has %u fields, the %s has %u",
+                     (unsigned long long)delim_line_at(x->rd, row.start), row.nfields,
+                     r->has_header ? "header" : "first row", r->ncols);
+            return UC_EFORMAT;
+        }
+        if (r->nrows == UINT32_MAX - 1) {
+            snprintf(r->err, r->errcap, "Too many rows");
+            return UC_ELIMIT;
+        }
+        rowrec rec = {row.start, row.len, 0, 0, row.term_len, 0, 0};
+        rec.pad = x->d == DELIM_LINES ? 0 : (uint16_t)(r->ncols - row.nfields);
+        if ((e = pass_stage(r, &row.field, rec)))
+            return e;
+        if ((r->nrows & (CHECK_EVERY - 1)) == 0) {
+            if (pass_cancelled(r))
+                return UC_ECANCELED;
+            pass_progress(r, (int)(delim_pos(x->rd) * 80 / (x->size ? x->size : 1)));
+        }
+    }
+    if ((e = pass_drain(r)))
+        return e;
+    if (r->nrows == 0) {
+        snprintf(r->err, r->errcap, "No data rows: the file has only a header");
+        return UC_EFORMAT;
+    }
+    return UC_OK;
+}
+
+/* The BOM and the header row with the two result column names. */
+static uc_err write_head(dpass *x, outfile *of, char od)
+{
+    uc_err e;
+    size_t bom = delim_bom_len(x->rd);
+    if (bom && (e = outfile_write(of, delim_bytes_at(x->rd, 0), bom)))
+        return e;
+    if (!x->r->has_header)
+        return UC_OK;
+    char tail[64];
+    int n = snprintf(tail, sizeof tail, "%ccategory%cdomain_type", od, od);
+    const char *h = delim_bytes_at(x->rd, x->header.start);
+    if ((e = outfile_write(of, h, x->header.len)) ||
+        (e = outfile_write(of, tail, (size_t)n)) ||
+        (e = outfile_write(of, h + x->header.len, x->header.term_len)))
+        return e;
+    return UC_OK;
+}
+
+/* Pass 2: replay the records; copy each kept row through, padded to the
+ * header's width, with its two result cells before its line end. */
+static uc_err write_rows(dpass *x, outfile *of)
+{
+    pass *r = x->r;
+    char od = x->d == DELIM_LINES ? ',' : x->d;
+    uc_err e = write_head(x, of, od);
+    if (e)
+        return e;
+    char pad[256];
+    memset(pad, od, sizeof pad);
+    /* The two appended cells, made once per verdict. */
+    char tails[V_COUNT][64];
+    size_t tail_len[V_COUNT];
+    for (int v = 0; v < V_COUNT; v++)
+        tail_len[v] = (size_t)snprintf(tails[v], sizeof tails[v], "%c%s%c%s", od,
+                                       verdict_category((verdict)v), od,
+                                       verdict_domain_type((verdict)v));
+    rewind(r->recs);
+    for (uint32_t i = 0; i < r->nrows; i++) {
+        rowrec rec;
+        int keep;
+        if ((e = pass_replay(r, i, &rec, &keep)))
+            return e;
+        if (!keep)
+            continue;
+        const char *row = delim_bytes_at(x->rd, rec.start);
+        if ((e = outfile_write(of, row, rec.len)))
+            return e;
+        for (size_t p = rec.pad; p > 0;) {
+            size_t k = p < sizeof pad ? p : sizeof pad;
+            if ((e = outfile_write(of, pad, k)))
+                return e;
+            p -= k;
+        }
+        if ((e = outfile_write(of, tails[rec.verdict], tail_len[rec.verdict])) ||
+            (e = outfile_write(of, row + rec.len, rec.term)))
+            return e;
+        if ((i & (CHECK_EVERY - 1)) == 0) {
+            if (pass_cancelled(r))
+                return UC_ECANCELED;
+            pass_progress(r, 80 + (int)((uint64_t)i * 19 / r->nrows));
+        }
+    }
+    return UC_OK;
+}
+
+uc_err pass_delimited(pass *r, const char *in, const char *out_tmp)
+{
+    dpass x = {.r = r};
+    outfile *of = NULL;
+    uc_err e = open_input(&x, in);
+    if (e)
+        goto done;
+    dedup_reserve(r->dd, (size_t)(x.size / 64)); /* a modest guess at the rows */
+    if ((e = pass_open_records(r)) || (e = read_rows(&x)))
+        goto done;
+    pass_progress(r, 80);
+    if ((e = outfile_open(out_tmp, &of)) || (e = write_rows(&x, of)))
+        goto done;
+    r->res.rows = r->nrows;
+    e = outfile_close(of, &r->res.result_bytes);
+    of = NULL;
+    if (e)
+        snprintf(r->err, r->errcap, "Error processing file");
+done:
+    if (e == UC_EIO && !r->err[0])
+        snprintf(r->err, r->errcap, "Error processing file");
+    outfile_abort(of);
+    delim_close(x.rd);
+    return e;
+}

@@ -1,0 +1,204 @@
+/* pass_xlsx.c: the two passes over an XLSX upload (see pass.h).
+ *
+ * Pass 1 reads the sheet once (inflate + XML) and, besides staging each
+ * address, writes the row's cells to the cell spill (cellspill.h); pass 2
+ * replays that spill instead of parsing the workbook a second time, and
+ * writes the kept rows into a new workbook. */
+#include "jobs/pass.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/xlsx_read.h"
+#include "formats/xlsx_write.h"
+#include "jobs/cellspill.h"
+#include "jobs/email_column.h"
+#include "store/files.h"
+
+typedef struct xpass {
+    pass *r;
+    int seen_first;
+    cellspill *cells;
+    cell *out;            /* row being written, plus two cells */
+    size_t out_cap;
+    xlsxw *w;
+    const char *cat, *dt;  /* the result cells last written, and lengths */
+    size_t cat_len, dt_len;
+    uc_err e;             /* why read_row stopped the read */
+} xpass;
+
+/* The first row: find the address column. Returns 1 when the row is a
+ * header (not data), 0 when it is data, -1 on failure (x->e set). */
+static int first_row(xpass *x, const cell *cells, size_t n)
+{
+    pass *r = x->r;
+    email_column ec;
+    x->seen_first = 1;
+    if (email_column_find(cells, n, &ec) != UC_OK) {
+        snprintf(r->err, r->errcap, "%s", EMAIL_COLUMN_MISSING);
+        x->e = UC_EFORMAT;
+        return -1;
+    }
+    r->email_col = ec.col;
+    r->has_header = ec.has_header;
+    r->ncols = (uint32_t)n;
+    return ec.has_header;
+}
+
+/* Pass 1, called by the sheet reader for each row. */
+static int read_row(void *ud, uint32_t sheet_row, const cell *cells, size_t n)
+{
+    xpass *x = ud;
+    pass *r = x->r;
+    (void)sheet_row;
+    if ((x->e = cellspill_put(x->cells, cells, n)))
+        return 1;
+    if (n > r->maxw)
+        r->maxw = (uint32_t)n;
+    if (!x->seen_first) {
+        int h = first_row(x, cells, n);
+        if (h != 0)
+            return h < 0;
+    }
+    static const cell none = {CELL_EMPTY, NULL, 0};
+    const cell *c = r->email_col < n ? &cells[r->email_col] : &none;
+    rowrec rec = {0};
+    if ((x->e = pass_stage(r, c, rec)))
+        return 1;
+    if ((r->nrows & (CHECK_EVERY - 1)) == 0 && pass_cancelled(r)) {
+        x->e = UC_ECANCELED;
+        return 1;
+    }
+    return 0;
+}
+
+/* Write one row with the two result cells after the widest row's last
+ * column, so they line up under their header cells on every row. */
+static uc_err put_row(xpass *x, const cell *cells, size_t n, const char *cat,
+                      const char *dt)
+{
+    if (cat != x->cat) { /* the same few strings on every row: measure once */
+        x->cat = cat;
+        x->cat_len = strlen(cat);
+    }
+    if (dt != x->dt) {
+        x->dt = dt;
+        x->dt_len = strlen(dt);
+    }
+    size_t width = x->r->maxw;
+    if (width + 2 > x->out_cap) {
+        cell *nc = realloc(x->out, (width + 2) * sizeof *nc);
+        if (!nc)
+            return UC_ENOMEM;
+        x->out = nc;
+        x->out_cap = width + 2;
+    }
+    if (n)
+        memcpy(x->out, cells, n * sizeof *cells);
+    for (size_t i = n; i < width; i++)
+        x->out[i] = (cell){CELL_EMPTY, NULL, 0};
+    x->out[width] = (cell){CELL_STRING, cat, x->cat_len};
+    x->out[width + 1] = (cell){CELL_STRING, dt, x->dt_len};
+    uc_err e = xlsxw_row(x->w, x->out, width + 2);
+    if (e) {
+        const char *why = xlsxw_reason(x->w);
+        if (why && *why)
+            snprintf(x->r->err, x->r->errcap, "%s", why);
+    }
+    return e;
+}
+
+/* Pass 2: replay the spilled rows, writing the kept ones. */
+static uc_err write_rows(xpass *x)
+{
+    pass *r = x->r;
+    const cell *cells;
+    size_t n;
+    uc_err e;
+    if ((e = cellspill_rewind(x->cells)))
+        return e;
+    rewind(r->recs);
+    if (r->has_header) {
+        if ((e = cellspill_get(x->cells, &cells, &n)) ||
+            (e = put_row(x, cells, n, "category", "domain_type")))
+            return e;
+    }
+    for (uint32_t i = 0; i < r->nrows; i++) {
+        rowrec rec;
+        int keep;
+        if ((e = cellspill_get(x->cells, &cells, &n)) || (e = pass_replay(r, i, &rec, &keep)))
+            return e;
+        if (!keep)
+            continue;
+        if ((e = put_row(x, cells, n, verdict_category((verdict)rec.verdict),
+                         verdict_domain_type((verdict)rec.verdict))))
+            return e;
+        if ((i & (CHECK_EVERY - 1)) == 0) {
+            if (pass_cancelled(r))
+                return UC_ECANCELED;
+            pass_progress(r, 50 + (int)((uint64_t)i * 49 / r->nrows));
+        }
+    }
+    return UC_OK;
+}
+
+/* Pass 1: read the sheet into the pipe and the spill. */
+static uc_err read_sheet(xpass *x, const char *in)
+{
+    pass *r = x->r;
+    xlsx_limits lim;
+    xlsx_limits_default(&lim);
+    lim.zip.max_total_bytes = r->env->xlsx_max_inflated;
+    if (lim.zip.max_entry_bytes > lim.zip.max_total_bytes)
+        lim.zip.max_entry_bytes = lim.zip.max_total_bytes;
+    lim.zip.max_entries = r->env->xlsx_max_entries;
+
+    char rerr[TASK_ERROR_MAX + 1] = "";
+    uc_err e = xlsx_read(in, &lim, read_row, x, rerr, sizeof rerr);
+    if (x->e) /* our callback stopped the read: its reason stands */
+        e = x->e;
+    else if (e)
+        snprintf(r->err, r->errcap, "%s", rerr);
+    if (!e)
+        e = pass_drain(r);
+    if (e)
+        return e;
+    if (!x->seen_first) {
+        snprintf(r->err, r->errcap, "The worksheet is empty");
+        return UC_EFORMAT;
+    }
+    if (r->nrows == 0) {
+        snprintf(r->err, r->errcap, "No data rows: the sheet has only a header");
+        return UC_EFORMAT;
+    }
+    return UC_OK;
+}
+
+uc_err pass_xlsx(pass *r, const char *in, const char *out_tmp)
+{
+    xpass x = {.r = r};
+    uc_err e;
+    if ((e = pass_open_records(r)) || (e = cellspill_open(r->env->data_dir, &x.cells)) ||
+        (e = read_sheet(&x, in)))
+        goto done;
+    pass_progress(r, 50);
+
+    char tmpdir[FILES_PATH_MAX];
+    snprintf(tmpdir, sizeof tmpdir, "%s/tmp", r->env->data_dir);
+    if ((e = xlsxw_open(out_tmp, tmpdir, &x.w)) || (e = write_rows(&x)))
+        goto done;
+    e = xlsxw_close_err(x.w, r->err, r->errcap);
+    x.w = NULL;
+    if (e)
+        goto done;
+    r->res.rows = r->nrows;
+    r->res.result_bytes = files_size(out_tmp);
+done:
+    if (e == UC_ELIMIT && !r->err[0])
+        snprintf(r->err, r->errcap, "The workbook is too large to write as XLSX");
+    xlsxw_abort(x.w);
+    cellspill_close(x.cells);
+    free(x.out);
+    return e;
+}
