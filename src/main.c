@@ -127,7 +127,7 @@ int main(int argc, char **argv)
     }
     retention_env renv = {a.d, a.pool, cfg.data_dir};
     retention_sweep(&renv, clock_now_ms() - (int64_t)cfg.retention_days * 86400000, NULL);
-    task_each(a.d, NULL, "processing", 0, resume_one, &a);
+    task_each(a.d, NULL, TASK_PROCESSING, 0, resume_one, &a);
     if (pthread_create(&sweep_thread, NULL, sweeper, &a) == 0)
         sweeping = 1;
     if (server_start(&a, err, sizeof err) != 0)

@@ -5,6 +5,7 @@
  * at the last byte fed, and can report the row's exact byte span. */
 #include "formats/delimited.h"
 
+#include "core/buf.h"
 #include "core/utf8.h"
 
 #include <csv.h>
@@ -41,11 +42,10 @@ struct delim_reader {
     int too_many_cols;
     int oom;              /* a buffer could not grow */
     int field_too_long; /* a field longer than lim.max_field */
-    char *buf;        /* captured field bytes */
-    size_t buf_len, buf_cap;
-    cell *cells;      /* DELIM_ALL capture */
-    size_t *offs;     /* start of each captured field in buf */
-    size_t ncells, cells_cap;
+    struct buf field; /* captured field bytes */
+    struct buf cells; /* DELIM_ALL capture: cell records */
+    struct buf offs;  /* size_t records: start of each captured field */
+    size_t ncells;
 };
 
 static __thread size_t tl_field_cap;
@@ -72,22 +72,12 @@ void delim_limits_default(delim_limits *lim)
     lim->max_columns = 16384;
 }
 
-static int buf_add(delim_reader *r, const char *s, size_t n)
+static void clear_row(delim_reader *r)
 {
-    if (r->buf_len + n + 1 > r->buf_cap) {
-        size_t nc = r->buf_cap ? r->buf_cap : 256;
-        while (nc < r->buf_len + n + 1)
-            nc *= 2;
-        char *nb = realloc(r->buf, nc);
-        if (!nb)
-            return -1;
-        r->buf = nb;
-        r->buf_cap = nc;
-    }
-    if (n)
-        memcpy(r->buf + r->buf_len, s, n);
-    r->buf_len += n;
-    return 0;
+    buf_reset(&r->field);
+    buf_reset(&r->cells);
+    buf_reset(&r->offs);
+    r->ncells = 0;
 }
 
 static void on_field(void *s, size_t len, void *ud)
@@ -105,29 +95,18 @@ static void on_field(void *s, size_t len, void *ud)
         return;
     }
     if (r->want == DELIM_ALL) {
-        if (r->ncells == r->cells_cap) {
-            size_t nc = r->cells_cap ? r->cells_cap * 2 : 16;
-            cell *ncl = realloc(r->cells, nc * sizeof *ncl);
-            size_t *no = realloc(r->offs, nc * sizeof *no);
-            if (ncl)
-                r->cells = ncl;
-            if (no)
-                r->offs = no;
-            if (!ncl || !no) {
-                r->oom = 1;
-                return;
-            }
-            r->cells_cap = nc;
-        }
-        r->offs[r->ncells] = r->buf_len;
-        r->cells[r->ncells].type = len ? CELL_STRING : CELL_EMPTY;
-        r->cells[r->ncells].len = len;
-        r->ncells++;
-        if (buf_add(r, s, len) != 0)
+        /* v is set in finish_row, once the field bytes stop moving */
+        cell c = {len ? CELL_STRING : CELL_EMPTY, NULL, len};
+        size_t off = r->field.len;
+        if (buf_add(&r->cells, &c, sizeof c) || buf_add(&r->offs, &off, sizeof off) ||
+            buf_add(&r->field, s, len)) {
             r->oom = 1;
+            return;
+        }
+        r->ncells++;
     } else if (col == r->want) {
-        r->buf_len = 0;
-        if (buf_add(r, s, len) != 0)
+        buf_reset(&r->field);
+        if (buf_add(&r->field, s, len) != 0)
             r->oom = 1;
     }
 }
@@ -145,6 +124,9 @@ uc_err delim_open(const char *path, const delim_limits *lim, delim_reader **out,
     if (!r)
         return UC_ENOMEM;
     r->fd = -1;
+    buf_init(&r->field, SIZE_MAX);
+    buf_init(&r->cells, SIZE_MAX);
+    buf_init(&r->offs, SIZE_MAX);
     if (lim)
         r->lim = *lim;
     else
@@ -199,9 +181,9 @@ void delim_close(delim_reader *r)
         munmap((void *)r->data, r->size);
     if (r->fd >= 0)
         close(r->fd);
-    free(r->buf);
-    free(r->cells);
-    free(r->offs);
+    buf_free(&r->field);
+    buf_free(&r->cells);
+    buf_free(&r->offs);
     free(r);
 }
 
@@ -316,15 +298,18 @@ static uc_err finish_row(delim_reader *r, delim_row *row, uint64_t start,
     row->nfields = r->col;
     r->pos = next;
     if (r->want != DELIM_ALL && r->want < r->col) {
-        row->field.type = r->buf_len ? CELL_STRING : CELL_EMPTY;
-        row->field.v = r->buf;
-        row->field.len = r->buf_len;
+        row->field.type = r->field.len ? CELL_STRING : CELL_EMPTY;
+        row->field.v = r->field.data;
+        row->field.len = r->field.len;
     } else {
         row->field = (cell){CELL_EMPTY, NULL, 0};
     }
-    if (r->want == DELIM_ALL)
+    if (r->want == DELIM_ALL) {
+        cell *cells = (cell *)r->cells.data;
+        const size_t *offs = (const size_t *)r->offs.data;
         for (size_t i = 0; i < r->ncells; i++)
-            r->cells[i].v = r->buf + r->offs[i];
+            cells[i].v = r->field.data + offs[i];
+    }
     return UC_OK;
 }
 
@@ -367,8 +352,7 @@ static uc_err next_line_only(delim_reader *r, delim_row *row, char *err, size_t 
             r->pos = next;
             continue;
         }
-        r->buf_len = 0;
-        r->ncells = 0;
+        clear_row(r);
         r->col = 0;
         r->too_many_cols = 0;
         r->field_too_long = 0;
@@ -393,8 +377,7 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
     tl_field_cap = r->lim.max_field;
     r->col = 0;
     r->row_done = 0;
-    r->buf_len = 0;
-    r->ncells = 0;
+    clear_row(r);
     r->too_many_cols = 0;
     r->field_too_long = 0;
     r->oom = 0;
@@ -467,7 +450,7 @@ cols:
 const cell *delim_fields(const delim_reader *r, size_t *n)
 {
     *n = r->ncells;
-    return r->cells;
+    return (const cell *)r->cells.data;
 }
 
 uint64_t delim_size(const delim_reader *r) { return r->size; }

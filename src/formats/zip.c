@@ -2,12 +2,14 @@
  * never maps the archive; trusts no size or offset the file declares; the
  * central directory is the index, a scan of local headers the fallback. */
 #include "formats/zip.h"
+#include "core/buf.h"
 #include "core/io.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,10 +45,14 @@ struct zipr {
     uint64_t fsize;
     zipr_limits lim;
     uint64_t total_out;  /* inflated bytes handed out so far */
-    zentry *e;
+    struct buf ents;     /* zentry records */
     uint32_t n;
-    uint32_t cap;
 };
+
+static zentry *entry(const zipr *z, uint32_t i)
+{
+    return (zentry *)z->ents.data + i;
+}
 
 void zipr_limits_default(zipr_limits *lim)
 {
@@ -141,22 +147,18 @@ static uc_err push(zipr *z, const zentry *ze, char *err, size_t errcap)
     if (z->n >= z->lim.max_entries)
         return fail(err, errcap, UC_ELIMIT, "more than %u entries in the archive",
                     z->lim.max_entries);
-    if (z->n == z->cap) {
-        uint32_t nc = z->cap ? z->cap * 2 : 32;
-        zentry *ne = realloc(z->e, nc * sizeof *ne);
-        if (!ne)
-            return UC_ENOMEM;
-        z->e = ne;
-        z->cap = nc;
-    }
-    z->e[z->n++] = *ze;
+    uc_err e = buf_add(&z->ents, ze, sizeof *ze);
+    if (e)
+        return e;
+    z->n++;
     return UC_OK;
 }
 
 static void drop_entries(zipr *z)
 {
     for (uint32_t i = 0; i < z->n; i++)
-        free(z->e[i].name);
+        free(entry(z, i)->name);
+    buf_reset(&z->ents);
     z->n = 0;
 }
 
@@ -508,6 +510,7 @@ uc_err zipr_open(const char *path, const zipr_limits *lim, zipr **out,
     zipr *z = calloc(1, sizeof *z);
     if (!z)
         return fail(err, errcap, UC_ENOMEM, "out of memory");
+    buf_init(&z->ents, SIZE_MAX); /* lim.max_entries bounds it */
     z->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (lim)
         z->lim = *lim;
@@ -544,7 +547,7 @@ void zipr_close(zipr *z)
     if (!z)
         return;
     drop_entries(z);
-    free(z->e);
+    buf_free(&z->ents);
     if (z->fd >= 0)
         close(z->fd);
     free(z);
@@ -572,7 +575,7 @@ static bool name_eq(const char *entry, const char *q)
 int zipr_find(const zipr *z, const char *name)
 {
     for (uint32_t i = 0; i < z->n; i++)
-        if (name_eq(z->e[i].name, name))
+        if (name_eq(entry(z, i)->name, name))
             return (int)i;
     return -1;
 }
@@ -582,7 +585,7 @@ uc_err zipr_read(zipr *z, int idx, zipr_sink sink, void *ud, char *err,
 {
     if (idx < 0 || (uint32_t)idx >= z->n)
         return fail(err, errcap, UC_ENOTFOUND, "no such zip entry");
-    const zentry *ze = &z->e[idx];
+    const zentry *ze = entry(z, (uint32_t)idx);
     if ((ze->flags & 1) || ze->method == 99)
         return reject(err, errcap,
                       "%s is encrypted (password-protected files are not supported)",

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/messages.h"
 #include "http/resp.h"
 #include "http/routes.h"
 #include "jobs/retention.h"
@@ -224,11 +225,12 @@ static int list_one(void *ud, const task *t)
     if (t->finished_at)
         clock_format(t->finished_at, finished, sizeof finished);
     int progress = 100;
-    if (!strcmp(t->status, "processing") && !pool_progress(l->a->pool, t->id, &progress))
+    if (t->status == TASK_PROCESSING && !pool_progress(l->a->pool, t->id, &progress))
         progress = 0;
     json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:s,s:i,s:s,s:s,s:s*,s:I,s:I,s:I,s:I,s:I,s:I}",
         "task_id", t->id, "project_name", t->project_name, "filename", t->filename,
-        "format", t->format, "deduplicate", t->deduplicate, "status", t->status,
+        "format", task_format_name(t->format), "deduplicate", t->deduplicate,
+        "status", task_status_name(t->status),
         "progress", progress, "created_at", created, "expires_at", expires,
         "finished_at", t->finished_at ? finished : NULL, "rows", (json_int_t)t->rows,
         "duplicates_removed", (json_int_t)t->duplicates_removed, "invalid",
@@ -236,7 +238,7 @@ static int list_one(void *ud, const task *t)
         (json_int_t)t->upload_bytes, "result_bytes", (json_int_t)t->result_bytes);
     if (!o)
         return 0;
-    if (!strcmp(t->status, "failed"))
+    if (t->status == TASK_FAILED)
         json_object_set_new(o, "error", json_string(t->error));
     if (t->finished_at) /* from upload done to result ready, for benchmarks */
         json_object_set_new(o, "processing_ms", json_integer(t->finished_at - t->created_at));
@@ -253,9 +255,9 @@ enum MHD_Result control_tasks_list(req *rq)
     if (key && !*key)
         key = NULL;
     listing l = {a, json_array(), key == NULL};
-    if (task_each(a->d, key, NULL, 0, list_one, &l) != UC_OK) {
+    if (task_each(a->d, key, TASK_STATUS_ANY, 0, list_one, &l) != UC_OK) {
         json_decref(l.arr);
-        return resp_detail(rq, 500, "Internal Server Error");
+        return resp_detail(rq, 500, MSG_INTERNAL);
     }
     json_t *o = json_pack("{s:o}", "tasks", l.arr);
     if (key) {
@@ -276,9 +278,9 @@ enum MHD_Result control_task_delete(req *rq)
     uc_err e = task_id_valid(rq->param) ? retention_delete(&env, rq->param, rq->api_key)
                                         : UC_ENOTFOUND;
     if (e == UC_ENOTFOUND)
-        return resp_detail(rq, 404, "Task does not exist or has not started");
+        return resp_detail(rq, 404, MSG_NO_TASK);
     if (e)
-        return resp_detail(rq, 500, "Internal Server Error");
+        return resp_detail(rq, 500, MSG_INTERNAL);
     return resp_queue_json(rq, 200, json_pack("{s:s,s:b}", "task_id", rq->param,
                                               "deleted", 1));
 }
@@ -326,7 +328,7 @@ enum MHD_Result control_reset(req *rq)
     json_t *o = json_pack("{s:b,s:s?}", "reset", 1, "api_key", key);
     json_decref(j);
     if (e)
-        return resp_detail(rq, 500, "Internal Server Error");
+        return resp_detail(rq, 500, MSG_INTERNAL);
     return resp_queue_json(rq, 200, o);
 }
 
@@ -345,7 +347,7 @@ enum MHD_Result control_account_get(req *rq)
     int64_t used = 0;
     if (account_get(a->d, key, a->cfg->credits, &acct) != UC_OK ||
         task_storage_used(a->d, key, &used) != UC_OK)
-        return resp_detail(rq, 500, "Internal Server Error");
+        return resp_detail(rq, 500, MSG_INTERNAL);
     json_t *o = json_pack("{s:s,s:o,s:I,s:I,s:I}", "api_key", key, "credits",
                           acct.credits < 0 ? json_null() : json_integer(acct.credits),
                           "charged", (json_int_t)acct.charged, "storage_used",
@@ -371,10 +373,10 @@ enum MHD_Result control_list_get(req *rq)
     char key[TASK_KEY_MAX + 1];
     const char *kind;
     if (!split_list_param(rq, key, sizeof key, &kind))
-        return resp_detail(rq, 404, "Not Found");
+        return resp_detail(rq, 404, MSG_NOT_FOUND);
     char *body = NULL;
     if (account_list_get(rq->a->d, key, kind, &body) != UC_OK)
-        return resp_detail(rq, 500, "Internal Server Error");
+        return resp_detail(rq, 500, MSG_INTERNAL);
     size_t n = strlen(body);
     struct MHD_Response *r = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
@@ -392,7 +394,7 @@ enum MHD_Result control_list_put(req *rq)
     char key[TASK_KEY_MAX + 1];
     const char *kind;
     if (!split_list_param(rq, key, sizeof key, &kind))
-        return resp_detail(rq, 404, "Not Found");
+        return resp_detail(rq, 404, MSG_NOT_FOUND);
     const char *body = rq->body ? rq->body : "";
     if (memchr(body, 0, rq->body_len))
         return resp_detail(rq, 400, "The list must be text");
@@ -405,7 +407,7 @@ enum MHD_Result control_list_put(req *rq)
     if (e)
         return resp_detail(rq, 400, "The list could not be read");
     if (account_list_put(rq->a->d, key, kind, body, rq->body_len) != UC_OK)
-        return resp_detail(rq, 500, "Internal Server Error");
+        return resp_detail(rq, 500, MSG_INTERNAL);
     return resp_queue_json(rq, 200, json_pack("{s:s,s:s,s:I}", "api_key", key, "kind", kind,
                                               "entries", (json_int_t)entries));
 }
@@ -525,13 +527,14 @@ static fault *fault_parse(json_t *j, char *msg, size_t cap)
         }
         f->is_task = 1;
         const char *outcome = str_or_null(t, "outcome");
-        if (outcome && strcmp(outcome, "failed") && strcmp(outcome, "completed")) {
+        enum task_status want = TASK_COMPLETED;
+        if (outcome && (!task_status_parse(outcome, &want) || want == TASK_PROCESSING)) {
             snprintf(msg, cap, "task.outcome must be failed or completed");
             goto bad;
         }
-        f->task_fail = outcome && !strcmp(outcome, "failed");
+        f->task_fail = want == TASK_FAILED;
         const char *err = str_or_null(t, "error");
-        f->task_error = strdup(err ? err : "Error processing file");
+        f->task_error = strdup(err ? err : MSG_ERROR_PROCESSING);
         json_t *pm = json_object_get(t, "processing_ms");
         if (pm && (!json_is_integer(pm) || json_integer_value(pm) < 0 ||
                    json_integer_value(pm) > 3600000)) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/messages.h"
 #include "http/control.h"
 #include "http/resp.h"
 #include "http/routes.h"
@@ -55,14 +56,18 @@ dl_verdict download_verify(const unsigned char secret[32], const char *id,
     return now > e ? DL_EXPIRED : DL_OK;
 }
 
-static const char *content_type(const char *fmt)
+static const char *content_type(enum task_format fmt)
 {
-    if (!strcmp(fmt, "xlsx"))
+    switch (fmt) {
+    case TASK_XLSX:
         return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-    if (!strcmp(fmt, "tsv"))
+    case TASK_TSV:
         return "text/tab-separated-values; charset=utf-8";
-    if (!strcmp(fmt, "txt"))
+    case TASK_TXT:
         return "text/plain; charset=utf-8";
+    case TASK_CSV:
+        break;
+    }
     return "text/csv; charset=utf-8";
 }
 
@@ -89,8 +94,8 @@ static void disposition(const task *t, char *out, size_t cap)
     if (!a)
         snprintf(ascii, sizeof ascii, "results");
     snprintf(out, cap, "attachment; filename=\"%s_results.%s\"; "
-             "filename*=UTF-8''%s_results.%s", ascii, t->format, p ? pct : "results",
-             t->format);
+             "filename*=UTF-8''%s_results.%s", ascii, task_format_name(t->format),
+             p ? pct : "results", task_format_name(t->format));
 }
 
 /* A response that stops after `limit` bytes of the file, then breaks the
@@ -128,15 +133,15 @@ enum MHD_Result download_serve(req *rq)
     dl_verdict v = download_verify(a->secret, id, req_query(rq, "expires"),
                                    req_query(rq, "signature"), now);
     if (v == DL_BAD)
-        return resp_detail(rq, 403, "Invalid download link signature");
+        return resp_detail(rq, 403, MSG_LINK_BAD_SIGNATURE);
     if (v == DL_EXPIRED)
-        return resp_detail(rq, 403, "Download link has expired");
+        return resp_detail(rq, 403, MSG_LINK_EXPIRED);
     task t;
     if (task_id_valid(id))
         memcpy(rq->task_id, id, TASK_ID_LEN + 1);
     if (!task_id_valid(id) || task_get(a->d, id, NULL, &t) != UC_OK ||
-        strcmp(t.status, "completed") != 0)
-        return resp_detail(rq, 404, "Not Found");
+        t.status != TASK_COMPLETED)
+        return resp_detail(rq, 404, MSG_NOT_FOUND);
     char path[FILES_PATH_MAX];
     files_result_path(a->cfg->data_dir, t.id, t.format, path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -144,7 +149,7 @@ enum MHD_Result download_serve(req *rq)
     if (fd < 0 || fstat(fd, &st) != 0) {
         if (fd >= 0)
             close(fd);
-        return resp_detail(rq, 404, "Not Found");
+        return resp_detail(rq, 404, MSG_NOT_FOUND);
     }
     struct MHD_Response *r;
     uint64_t size = (uint64_t)st.st_size;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/messages.h"
 #include "core/utf8.h"
 #include "http/server.h"
 
@@ -18,7 +19,7 @@ enum MHD_Result resp_queue(req *rq, unsigned status, struct MHD_Response *r,
     return ret;
 }
 
-static const char ISE[] = "{\"detail\":\"Internal Server Error\"}";
+static const char ISE[] = "{\"detail\":\"" MSG_INTERNAL "\"}";
 
 enum MHD_Result resp_500_static(struct MHD_Connection *c, req *rq)
 {

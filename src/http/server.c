@@ -20,6 +20,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/messages.h"
 #include "http/control.h"
 #include "http/resp.h"
 #include "http/routes.h"
@@ -194,7 +195,7 @@ int req_auth(req *rq, enum MHD_Result *ret)
 {
     const char *k = req_header(rq, "X-API-Key");
     if (!k || !*k) {
-        *ret = resp_detail(rq, 401, "No auth provided");
+        *ret = resp_detail(rq, 401, MSG_NO_AUTH);
         return 0;
     }
     const config *cfg = rq->a->cfg;
@@ -206,7 +207,7 @@ int req_auth(req *rq, enum MHD_Result *ret)
                 ok = 1;
     }
     if (!ok) {
-        *ret = resp_detail(rq, 401, "Invalid API key.");
+        *ret = resp_detail(rq, 401, MSG_BAD_KEY);
         return 0;
     }
     rq->api_key = k;
@@ -325,8 +326,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         int known;
         rq->route = match(method, url, rq->param, sizeof rq->param, &known);
         if (!rq->route)
-            return known ? resp_detail(rq, 405, "Method Not Allowed")
-                         : resp_detail(rq, 404, "Not Found");
+            return known ? resp_detail(rq, 405, MSG_METHOD_NOT_ALLOWED)
+                         : resp_detail(rq, 404, MSG_NOT_FOUND);
         enum MHD_Result ret;
         begin(rq, &ret);
         return ret;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/io.h"
+#include "core/messages.h"
 #include "core/utf8.h"
 #include "http/resp.h"
 #include "store/files.h"
@@ -122,12 +123,12 @@ static enum MHD_Result refuse(req *rq)
 {
     upload *up = rq->up;
     if (up->over_quota)
-        return resp_detail(rq, 413, "Storage quota exceeded, please delete old projects.");
+        return resp_detail(rq, 413, MSG_QUOTA);
     if (up->over_max)
         return resp_detail(rq, 413, "File too large");
     if (up->io_error)
-        return resp_detail(rq, 500, "Error processing file");
-    return resp_detail(rq, 400, "There was an error parsing the body");
+        return resp_detail(rq, 500, MSG_ERROR_PROCESSING);
+    return resp_detail(rq, 400, MSG_BAD_BODY);
 }
 
 /* Close and remove the partial upload (a refused one keeps nothing). */

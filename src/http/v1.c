@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "core/messages.h"
 #include "http/control.h"
 #include "http/download.h"
 #include "http/resp.h"
@@ -42,21 +43,15 @@ static int parse_bool(const char *v)
     return -1;
 }
 
-/* The file's format from its name's extension; NULL if not accepted. */
-static const char *format_of(const char *filename)
+/* The file's format from its name's extension; false if not accepted. */
+static bool format_of(const char *filename, enum task_format *out)
 {
     const char *base = filename;
     for (const char *p = filename; *p; p++)
         if (*p == '/' || *p == '\\')
             base = p + 1;
     const char *dot = strrchr(base, '.');
-    if (!dot)
-        return NULL;
-    static const char *ok[] = {"csv", "tsv", "txt", "xlsx"};
-    for (int i = 0; i < 4; i++)
-        if (!strcasecmp(dot + 1, ok[i]))
-            return ok[i];
-    return NULL;
+    return dot && task_format_parse(dot + 1, out);
 }
 
 static const char *base_name(const char *filename)
@@ -76,7 +71,7 @@ enum MHD_Result v1_batch_submit(req *rq)
     if (f.refused)
         return upload_refuse(rq);
     if (f.parse_error)
-        return resp_detail(rq, 400, "There was an error parsing the body");
+        return resp_detail(rq, 400, MSG_BAD_BODY);
 
     json_t *errs = resp_422_new();
     if (!f.has_file) {
@@ -85,10 +80,10 @@ enum MHD_Result v1_batch_submit(req *rq)
                          "Value error, Expected UploadFile, received: <class 'str'>",
                          json_string(f.file_text), json_pack("{s:{}}", "error"));
         else
-            resp_422_add(errs, "missing", "body", "file", "Field required", NULL, NULL);
+            resp_422_add(errs, "missing", "body", "file", MSG_FIELD_REQUIRED, NULL, NULL);
     }
     if (!f.project_name) {
-        resp_422_add(errs, "missing", "body", "project_name", "Field required", NULL, NULL);
+        resp_422_add(errs, "missing", "body", "project_name", MSG_FIELD_REQUIRED, NULL, NULL);
     } else {
         size_t n = utf8_chars(f.project_name);
         if (n < 1)
@@ -114,27 +109,27 @@ enum MHD_Result v1_batch_submit(req *rq)
                                clock_now_ms());
     if (wait > 0) {
         char msg[96], ra[16];
-        snprintf(msg, sizeof msg, "Rate limit exceeded: %d per 1 minute", a->cfg->rate_limit);
+        snprintf(msg, sizeof msg, MSG_RATE_LIMIT_FMT, a->cfg->rate_limit);
         snprintf(ra, sizeof ra, "%d", wait);
         return resp_queue_json_hdr(rq, 429, json_pack("{s:s}", "error", msg),
                                    MHD_HTTP_HEADER_RETRY_AFTER, ra);
     }
 
-    const char *fmt = format_of(f.filename);
-    if (!fmt)
-        return resp_detail(rq, 400, "Invalid file extension.");
+    enum task_format fmt;
+    if (!format_of(f.filename, &fmt))
+        return resp_detail(rq, 400, MSG_BAD_EXTENSION);
 
     int64_t used = 0;
     if (task_storage_used(a->d, rq->api_key, &used) != UC_OK)
-        return resp_detail(rq, 500, "Error processing file");
+        return resp_detail(rq, 500, MSG_ERROR_PROCESSING);
     if ((uint64_t)used + f.file_bytes > a->cfg->storage_limit)
-        return resp_detail(rq, 413, "Storage quota exceeded, please delete old projects.");
+        return resp_detail(rq, 413, MSG_QUOTA);
 
     account acct;
     if (account_get(a->d, rq->api_key, a->cfg->credits, &acct) != UC_OK)
-        return resp_detail(rq, 500, "Error processing file");
+        return resp_detail(rq, 500, MSG_ERROR_PROCESSING);
     if (acct.credits == 0)
-        return resp_detail(rq, 402, "Insufficient credits — please top up your balance.");
+        return resp_detail(rq, 402, MSG_NO_CREDITS);
 
     task t;
     memset(&t, 0, sizeof t);
@@ -142,7 +137,7 @@ enum MHD_Result v1_batch_submit(req *rq)
     snprintf(t.api_key, sizeof t.api_key, "%s", rq->api_key);
     snprintf(t.project_name, sizeof t.project_name, "%s", f.project_name);
     snprintf(t.filename, sizeof t.filename, "%s", base_name(f.filename));
-    snprintf(t.format, sizeof t.format, "%s", fmt);
+    t.format = fmt;
     t.deduplicate = dedup != 0;
     t.created_at = clock_now_ms();
     t.upload_bytes = (int64_t)f.file_bytes;
@@ -151,22 +146,22 @@ enum MHD_Result v1_batch_submit(req *rq)
     char path[FILES_PATH_MAX];
     files_upload_path(a->cfg->data_dir, t.id, t.format, path);
     if (upload_commit(rq, path) != UC_OK)
-        return resp_detail(rq, 500, "Error processing file");
+        return resp_detail(rq, 500, MSG_ERROR_PROCESSING);
     if (task_insert(a->d, &t) != UC_OK) {
         remove(path);
-        return resp_detail(rq, 500, "Error processing file");
+        return resp_detail(rq, 500, MSG_ERROR_PROCESSING);
     }
     if (pool_submit(a->pool, &t) != UC_OK) {
         /* Not queued: take it back whole rather than leave it waiting
          * for the next start. */
         task_delete(a->d, t.id, NULL);
         remove(path);
-        return resp_detail(rq, 500, "Error processing file");
+        return resp_detail(rq, 500, MSG_ERROR_PROCESSING);
     }
     snprintf(rq->task_id, sizeof rq->task_id, "%s", t.id);
     return resp_queue_json(rq, 200, json_pack("{s:s,s:s,s:s}", "task_id", t.id,
-                                              "status", "processing", "message",
-                                              "File upload successful. Processing started."));
+                                              "status", task_status_name(TASK_PROCESSING), "message",
+                                              MSG_UPLOAD_OK));
 }
 
 /* Load the caller's task named in the path; queue 404 if not theirs. */
@@ -179,11 +174,11 @@ static int own_task(req *rq, task *t, enum MHD_Result *ret)
     uc_err e = task_id_valid(rq->param) ? task_get(rq->a->d, rq->param, rq->api_key, t)
                                         : UC_ENOTFOUND;
     if (e == UC_ENOTFOUND) {
-        *ret = resp_detail(rq, 404, "Task does not exist or has not started");
+        *ret = resp_detail(rq, 404, MSG_NO_TASK);
         return 0;
     }
     if (e) {
-        *ret = resp_detail(rq, 500, "Error processing file");
+        *ret = resp_detail(rq, 500, MSG_ERROR_PROCESSING);
         return 0;
     }
     return 1;
@@ -198,15 +193,15 @@ enum MHD_Result v1_batch_status(req *rq)
     char created[32];
     clock_format(t.created_at, created, sizeof created);
     int progress = 100;
-    if (!strcmp(t.status, "processing") && !pool_progress(rq->a->pool, t.id, &progress))
+    if (t.status == TASK_PROCESSING && !pool_progress(rq->a->pool, t.id, &progress))
         progress = 0;
     json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:i}", "task_id", t.id,
-                          "status", t.status, "project_name", t.project_name,
+                          "status", task_status_name(t.status), "project_name", t.project_name,
                           "created_at", created, "rows", (json_int_t)t.rows,
                           "duplicates_removed", (json_int_t)t.duplicates_removed,
                           "invalid", (json_int_t)t.invalid, "charged",
                           (json_int_t)t.charged, "progress", progress);
-    if (o && !strcmp(t.status, "failed"))
+    if (o && t.status == TASK_FAILED)
         json_object_set_new(o, "error", json_string(t.error));
     return resp_queue_json(rq, 200, o);
 }
@@ -217,10 +212,10 @@ enum MHD_Result v1_batch_download(req *rq)
     enum MHD_Result ret;
     if (!own_task(rq, &t, &ret))
         return ret;
-    if (!strcmp(t.status, "processing"))
-        return resp_detail(rq, 404, "Task is still processing");
-    if (strcmp(t.status, "completed") != 0)
-        return resp_detail(rq, 400, "Error processing file");
+    if (t.status == TASK_PROCESSING)
+        return resp_detail(rq, 404, MSG_STILL_PROCESSING);
+    if (t.status != TASK_COMPLETED)
+        return resp_detail(rq, 400, MSG_ERROR_PROCESSING);
     int64_t expires = clock_now_ms() / 1000 + rq->a->cfg->url_ttl_seconds;
     char sig[65], origin[600], url[900], exp[32];
     download_sign(rq->a->secret, t.id, expires, sig);
@@ -242,13 +237,12 @@ enum MHD_Result v1_check_email(req *rq)
     req_client_ip(rq, ip, sizeof ip);
     limits *lim = control_limits(a);
     if (limits_ban_left(lim, ip, a->cfg->ban_threshold) == 0)
-        return resp_detail(rq, 403, "Your IP address is banned. Contact the service "
-                                    "administrator to unlock access.");
+        return resp_detail(rq, 403, MSG_BANNED);
     size_t elen;
     const char *email = req_query_n(rq, "email", &elen);
     if (!email) {
         json_t *errs = resp_422_new();
-        resp_422_add(errs, "missing", "query", "email", "Field required", NULL, NULL);
+        resp_422_add(errs, "missing", "query", "email", MSG_FIELD_REQUIRED, NULL, NULL);
         return resp_422_send(rq, errs);
     }
     const char *reason = NULL;
@@ -262,12 +256,12 @@ enum MHD_Result v1_check_email(req *rq)
     }
     account acct;
     if (account_get(a->d, rq->api_key, a->cfg->credits, &acct) != UC_OK)
-        return resp_detail(rq, 500, "Internal Server Error");
+        return resp_detail(rq, 500, MSG_INTERNAL);
     if (account_charge(a->d, rq->api_key, 1) == UC_EQUOTA)
-        return resp_detail(rq, 402, "Insufficient credits — please top up your balance.");
+        return resp_detail(rq, 402, MSG_NO_CREDITS);
     acct_lists *al = NULL;
     if (lists_load(a->d, rq->api_key, &al) != UC_OK)
-        return resp_detail(rq, 500, "Internal Server Error");
+        return resp_detail(rq, 500, MSG_INTERNAL);
     verdict v = classify(a->dl, al, email, elen);
     acct_lists_free(al);
     const char *cat = verdict_category(v);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/messages.h"
 #include "formats/delimited.h"
 #include "formats/outfile.h"
 #include "jobs/email_column.h"
@@ -46,9 +47,9 @@ static uc_err open_input(dpass *x, const char *in)
     uc_err e = delim_open(in, NULL, &x->rd, r->err, r->errcap);
     if (e)
         return e;
-    const char *fmt = r->j->t.format;
-    int is_txt = !strcmp(fmt, "txt");
-    x->d = !strcmp(fmt, "tsv") ? '\t' : delim_sniff(x->rd, is_txt ? ",;\t|" : ",;\t");
+    enum task_format fmt = r->j->t.format;
+    int is_txt = fmt == TASK_TXT;
+    x->d = fmt == TASK_TSV ? '\t' : delim_sniff(x->rd, is_txt ? ",;\t|" : ",;\t");
     if (!x->d)
         x->d = is_txt ? DELIM_LINES : ',';
     email_column ec;
@@ -197,10 +198,10 @@ uc_err pass_delimited(pass *r, const char *in, const char *out_tmp)
     e = outfile_close(of, &r->res.result_bytes);
     of = NULL;
     if (e)
-        snprintf(r->err, r->errcap, "Error processing file");
+        snprintf(r->err, r->errcap, MSG_ERROR_PROCESSING);
 done:
     if (e == UC_EIO && !r->err[0])
-        snprintf(r->err, r->errcap, "Error processing file");
+        snprintf(r->err, r->errcap, MSG_ERROR_PROCESSING);
     outfile_abort(of);
     delim_close(x.rd);
     return e;

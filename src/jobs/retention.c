@@ -38,7 +38,7 @@ static int delete_one(void *ud, const task *t)
 uc_err retention_sweep(const retention_env *env, int64_t cutoff_ms, int *n)
 {
     sweep s = {env, 0, UC_OK};
-    uc_err e = task_each(env->d, NULL, NULL, cutoff_ms, delete_one, &s);
+    uc_err e = task_each(env->d, NULL, TASK_STATUS_ANY, cutoff_ms, delete_one, &s);
     if (n)
         *n = s.n;
     return e ? e : s.e;
@@ -48,6 +48,6 @@ uc_err retention_delete_all(const retention_env *env, const char *api_key)
 {
     pool_cancel_all(env->p, api_key);
     sweep s = {env, 0, UC_OK};
-    uc_err e = task_each(env->d, api_key, NULL, 0, delete_one, &s);
+    uc_err e = task_each(env->d, api_key, TASK_STATUS_ANY, 0, delete_one, &s);
     return e ? e : s.e;
 }

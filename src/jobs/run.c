@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/messages.h"
 #include "jobs/lists.h"
 #include "jobs/pass.h"
 #include "store/accounts.h"
@@ -56,7 +57,7 @@ static uc_err work(const job_env *env, job *j, const char *tmp, task_result *res
     if (r.dd)
         e = lists_load(env->d, t->api_key, &r.al);
     if (!e)
-        e = !strcmp(t->format, "xlsx") ? pass_xlsx(&r, in, tmp) : pass_delimited(&r, in, tmp);
+        e = t->format == TASK_XLSX ? pass_xlsx(&r, in, tmp) : pass_delimited(&r, in, tmp);
     if (r.recs)
         fclose(r.recs);
     dedup_free(r.dd);
@@ -71,7 +72,7 @@ static uc_err commit(const job_env *env, const task *t, const char *tmp, const c
                      const task_result *res, char *err, size_t errcap)
 {
     if (files_commit(tmp, final) != UC_OK) {
-        snprintf(err, errcap, "Error processing file");
+        snprintf(err, errcap, MSG_ERROR_PROCESSING);
         return UC_EIO;
     }
     if (res->charged == 0)
@@ -80,8 +81,8 @@ static uc_err commit(const job_env *env, const task *t, const char *tmp, const c
     if (e) {
         unlink(final);
         snprintf(err, errcap, "%s", e == UC_EQUOTA
-                 ? "Insufficient credits — please top up your balance."
-                 : "Error processing file");
+                 ? MSG_NO_CREDITS
+                 : MSG_ERROR_PROCESSING);
     }
     return e;
 }
@@ -98,7 +99,7 @@ uc_err job_execute(const job_env *env, job *j)
     if (t->fault_delay_ms > j->delay_ms)
         j->delay_ms = t->fault_delay_ms;
     files_result_path(env->data_dir, t->id, t->format, final);
-    files_tmp_path(env->data_dir, !strcmp(t->format, "xlsx") ? ".xlsx" : ".out", tmp);
+    files_tmp_path(env->data_dir, t->format == TASK_XLSX ? ".xlsx" : ".out", tmp);
 
     uc_err e = work(env, j, tmp, &res, err, sizeof err);
     if (e != UC_ECANCELED && hold(j) != 0)
@@ -112,7 +113,7 @@ uc_err job_execute(const job_env *env, job *j)
     if (e) {
         unlink(tmp);
         if (!err[0])
-            snprintf(err, sizeof err, "Error processing file");
+            snprintf(err, sizeof err, MSG_ERROR_PROCESSING);
         if (task_fail(env->d, t->id, err) == UC_ENOTFOUND)
             return UC_ECANCELED;
         return UC_OK;

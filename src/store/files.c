@@ -41,14 +41,14 @@ uc_err files_init(const char *dir, char *err, size_t errcap)
     return UC_OK;
 }
 
-void files_upload_path(const char *dir, const char *id, const char *fmt, char *out)
+void files_upload_path(const char *dir, const char *id, enum task_format fmt, char *out)
 {
-    snprintf(out, FILES_PATH_MAX, "%s/uploads/%s.%s", dir, id, fmt);
+    snprintf(out, FILES_PATH_MAX, "%s/uploads/%s.%s", dir, id, task_format_name(fmt));
 }
 
-void files_result_path(const char *dir, const char *id, const char *fmt, char *out)
+void files_result_path(const char *dir, const char *id, enum task_format fmt, char *out)
 {
-    snprintf(out, FILES_PATH_MAX, "%s/results/%s.%s", dir, id, fmt);
+    snprintf(out, FILES_PATH_MAX, "%s/results/%s.%s", dir, id, task_format_name(fmt));
 }
 
 void files_tmp_path(const char *dir, const char *suffix, char *out)
@@ -91,7 +91,7 @@ uc_err files_secret(const char *dir, unsigned char key[32], char *err, size_t er
     return UC_OK;
 }
 
-void files_remove_task(const char *dir, const char *id, const char *fmt)
+void files_remove_task(const char *dir, const char *id, enum task_format fmt)
 {
     char p[FILES_PATH_MAX];
     files_upload_path(dir, id, fmt, p);
@@ -113,26 +113,28 @@ static int sweep_dir(const char *dir, const char *sub, db *d)
     while ((de = readdir(dh)) != NULL) {
         if (de->d_name[0] == '.')
             continue;
+        char f[FILES_PATH_MAX + 512];
+        snprintf(f, sizeof f, "%s/%s", p, de->d_name);
         int keep = 0;
         if (strcmp(sub, "tmp") != 0 && strlen(de->d_name) > TASK_ID_LEN &&
             de->d_name[TASK_ID_LEN] == '.') {
-            char id[TASK_ID_LEN + 1];
+            char id[TASK_ID_LEN + 1], own[FILES_PATH_MAX];
             memcpy(id, de->d_name, TASK_ID_LEN);
             id[TASK_ID_LEN] = 0;
             task t;
             /* an upload belongs to any task; a result only to a
              * completed one (a resumed task writes it again) */
-            if (task_id_valid(id) && task_get(d, id, NULL, &t) == UC_OK &&
-                strcmp(de->d_name + TASK_ID_LEN + 1, t.format) == 0 &&
-                (strcmp(sub, "results") != 0 || strcmp(t.status, "completed") == 0))
-                keep = 1;
+            if (task_id_valid(id) && task_get(d, id, NULL, &t) == UC_OK) {
+                if (strcmp(sub, "results") != 0)
+                    files_upload_path(dir, id, t.format, own);
+                else
+                    files_result_path(dir, id, t.format, own);
+                keep = strcmp(f, own) == 0 &&
+                       (strcmp(sub, "results") != 0 || t.status == TASK_COMPLETED);
+            }
         }
-        if (!keep) {
-            char f[FILES_PATH_MAX + 512];
-            snprintf(f, sizeof f, "%s/%s", p, de->d_name);
-            if (unlink(f) == 0)
-                n++;
-        }
+        if (!keep && unlink(f) == 0)
+            n++;
     }
     closedir(dh);
     return n;

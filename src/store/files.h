@@ -15,15 +15,16 @@
 #include <stdint.h>
 #include "core/err.h"
 #include "store/db.h"
+#include "store/tasks.h"
 
 #define FILES_PATH_MAX 1200
 
 /* Create the data dir and its subdirectories if missing. */
 uc_err files_init(const char *dir, char *err, size_t errcap);
 
-/* Paths of a task's files. fmt is "csv", "tsv", "txt" or "xlsx". */
-void files_upload_path(const char *dir, const char *id, const char *fmt, char *out);
-void files_result_path(const char *dir, const char *id, const char *fmt, char *out);
+/* Paths of a task's files (the extension is task_format_name(fmt)). */
+void files_upload_path(const char *dir, const char *id, enum task_format fmt, char *out);
+void files_result_path(const char *dir, const char *id, enum task_format fmt, char *out);
 /* A fresh unique temp path under DIR/tmp with the given suffix. */
 void files_tmp_path(const char *dir, const char *suffix, char *out);
 
@@ -31,7 +32,7 @@ void files_tmp_path(const char *dir, const char *suffix, char *out);
 uc_err files_secret(const char *dir, unsigned char key[32], char *err, size_t errcap);
 
 /* Remove a task's upload and result (missing files are fine). */
-void files_remove_task(const char *dir, const char *id, const char *fmt);
+void files_remove_task(const char *dir, const char *id, enum task_format fmt);
 
 /* Start-up repair: empty tmp/, and remove every file in uploads/ and
  * results/ that belongs to no task row. Returns files removed in *n. */

@@ -1,11 +1,14 @@
 /* tasks.c: task rows: insert, load, finish, delete, walk. */
 #include "store/tasks.h"
 
+#include "core/buf.h"
 #include "core/clock.h"
 
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define TASK_COLS                                                             \
     "id, api_key, project_name, filename, format, deduplicate, status, "     \
@@ -13,22 +16,67 @@
     "duplicates_removed, invalid, charged, upload_bytes, result_bytes, "     \
     "coalesce(fault_fail, ''), fault_delay_ms"
 
+static const char *const status_names[] = {
+    [TASK_PROCESSING] = "processing", [TASK_COMPLETED] = "completed",
+    [TASK_FAILED] = "failed",
+};
+static const char *const format_names[] = {
+    [TASK_CSV] = "csv", [TASK_TSV] = "tsv", [TASK_TXT] = "txt", [TASK_XLSX] = "xlsx",
+};
+#define NAMES(a) (sizeof(a) / sizeof(a)[0])
+
+const char *task_status_name(enum task_status s)
+{
+    return status_names[(size_t)s < NAMES(status_names) ? s : TASK_FAILED];
+}
+
+bool task_status_parse(const char *s, enum task_status *out)
+{
+    for (size_t i = 0; i < NAMES(status_names); i++)
+        if (!strcmp(s, status_names[i])) {
+            *out = (enum task_status)i;
+            return true;
+        }
+    return false;
+}
+
+const char *task_format_name(enum task_format f)
+{
+    return format_names[(size_t)f < NAMES(format_names) ? f : TASK_CSV];
+}
+
+bool task_format_parse(const char *s, enum task_format *out)
+{
+    for (size_t i = 0; i < NAMES(format_names); i++)
+        if (!strcasecmp(s, format_names[i])) {
+            *out = (enum task_format)i;
+            return true;
+        }
+    return false;
+}
+
 static void copy_col(sqlite3_stmt *st, int i, char *dst, size_t cap)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
     snprintf(dst, cap, "%s", s ? (const char *)s : "");
 }
 
-static void row_to_task(sqlite3_stmt *st, task *t)
+/* The row at st into t; UC_EDB if its status or format names none (the
+ * schema's CHECK constraints make that a corrupt database). */
+static uc_err row_to_task(sqlite3_stmt *st, task *t)
 {
     memset(t, 0, sizeof *t);
     copy_col(st, 0, t->id, sizeof t->id);
     copy_col(st, 1, t->api_key, sizeof t->api_key);
     copy_col(st, 2, t->project_name, sizeof t->project_name);
     copy_col(st, 3, t->filename, sizeof t->filename);
-    copy_col(st, 4, t->format, sizeof t->format);
+    const unsigned char *fmt = sqlite3_column_text(st, 4);
+    if (!fmt || !task_format_parse((const char *)fmt, &t->format))
+        return UC_EDB;
     t->deduplicate = sqlite3_column_int(st, 5) != 0;
-    copy_col(st, 6, t->status, sizeof t->status);
+    const unsigned char *status = sqlite3_column_text(st, 6);
+    if (!status || !task_status_parse((const char *)status, &t->status))
+        return UC_EDB;
     copy_col(st, 7, t->error, sizeof t->error);
     t->created_at = sqlite3_column_int64(st, 8);
     t->finished_at = sqlite3_column_int64(st, 9);
@@ -40,6 +88,7 @@ static void row_to_task(sqlite3_stmt *st, task *t)
     t->result_bytes = sqlite3_column_int64(st, 15);
     copy_col(st, 16, t->fault_fail, sizeof t->fault_fail);
     t->fault_delay_ms = sqlite3_column_int64(st, 17);
+    return UC_OK;
 }
 
 uc_err task_insert(db *d, const task *t)
@@ -50,7 +99,7 @@ uc_err task_insert(db *d, const task *t)
     sqlite3_stmt *st = db_stmt(c,
         "INSERT INTO tasks (id, api_key, project_name, filename, format, "
         "deduplicate, status, created_at, upload_bytes, fault_fail, "
-        "fault_delay_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'processing', ?7, ?8, "
+        "fault_delay_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?11, ?7, ?8, "
         "nullif(?9, ''), ?10)");
     uc_err e = UC_EDB;
     if (st) {
@@ -58,12 +107,13 @@ uc_err task_insert(db *d, const task *t)
         sqlite3_bind_text(st, 2, t->api_key, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, t->project_name, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, t->filename, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, t->format, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, task_format_name(t->format), -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 6, t->deduplicate);
         sqlite3_bind_int64(st, 7, t->created_at);
         sqlite3_bind_int64(st, 8, t->upload_bytes);
         sqlite3_bind_text(st, 9, t->fault_fail, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 10, t->fault_delay_ms);
+        sqlite3_bind_text(st, 11, task_status_name(TASK_PROCESSING), -1, SQLITE_STATIC);
         e = db_step_done(st);
     }
     db_release(d, c);
@@ -83,10 +133,9 @@ uc_err task_get(db *d, const char *id, const char *api_key, task *out)
         if (api_key)
             sqlite3_bind_text(st, 2, api_key, -1, SQLITE_STATIC);
         int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            row_to_task(st, out);
-            e = UC_OK;
-        } else if (rc == SQLITE_DONE) {
+        if (rc == SQLITE_ROW)
+            e = row_to_task(st, out);
+        else if (rc == SQLITE_DONE) {
             e = UC_ENOTFOUND;
         }
         sqlite3_reset(st);
@@ -103,14 +152,16 @@ static uc_err finish(db *d, const char *id, const task_result *r, const char *er
     sqlite3_stmt *st = db_stmt(c,
         "UPDATE tasks SET status = ?2, error = ?3, finished_at = ?4, rows = ?5, "
         "duplicates_removed = ?6, invalid = ?7, charged = ?8, result_bytes = ?9 "
-        "WHERE id = ?1 AND status = 'processing'");
+        "WHERE id = ?1 AND status = ?10");
     uc_err e = UC_EDB;
     if (st) {
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, error ? "failed" : "completed", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, task_status_name(error ? TASK_FAILED : TASK_COMPLETED), -1,
+                          SQLITE_STATIC);
         if (error)
             sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 4, clock_now_ms());
+        sqlite3_bind_text(st, 10, task_status_name(TASK_PROCESSING), -1, SQLITE_STATIC);
         if (r) {
             sqlite3_bind_int64(st, 5, r->rows);
             sqlite3_bind_int64(st, 6, r->duplicates_removed);
@@ -159,7 +210,7 @@ uc_err task_delete(db *d, const char *id, const char *api_key)
     return e;
 }
 
-uc_err task_each(db *d, const char *api_key, const char *status,
+uc_err task_each(db *d, const char *api_key, int status,
                  int64_t created_before, task_fn fn, void *ud)
 {
     db_conn *c = db_acquire(d);
@@ -172,36 +223,31 @@ uc_err task_each(db *d, const char *api_key, const char *status,
     if (st) {
         if (api_key)
             sqlite3_bind_text(st, 1, api_key, -1, SQLITE_STATIC);
-        if (status)
-            sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+        if (status != TASK_STATUS_ANY)
+            sqlite3_bind_text(st, 2, task_status_name((enum task_status)status), -1,
+                              SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, created_before);
         /* Collect first: fn may write to the database. */
-        task *list = NULL;
-        size_t n = 0, cap = 0;
-        int rc;
+        struct buf list;
+        buf_init(&list, SIZE_MAX);
+        task t;
+        int rc = SQLITE_DONE;
         e = UC_OK;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            if (n == cap) {
-                size_t nc = cap ? cap * 2 : 16;
-                task *nl = realloc(list, nc * sizeof *nl);
-                if (!nl) {
-                    e = UC_ENOMEM;
-                    break;
-                }
-                list = nl;
-                cap = nc;
-            }
-            row_to_task(st, &list[n++]);
+        while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            e = row_to_task(st, &t);
+            if (!e)
+                e = buf_add(&list, &t, sizeof t);
         }
         if (!e && rc != SQLITE_DONE)
             e = UC_EDB;
         sqlite3_reset(st);
         db_release(d, c);
         c = NULL;
-        for (size_t i = 0; !e && i < n; i++)
-            if (fn(ud, &list[i]))
+        const task *tl = (const task *)list.data;
+        for (size_t i = 0; !e && i < list.len / sizeof t; i++)
+            if (fn(ud, &tl[i]))
                 break;
-        free(list);
+        buf_free(&list);
     }
     if (c)
         db_release(d, c);

@@ -18,14 +18,35 @@
 #define TASK_FILENAME_MAX 256
 #define TASK_ERROR_MAX 512
 
+/* A task's state. The database stores the name (task_status_name); this
+ * table is the only place the names are written or compared. */
+enum task_status { TASK_PROCESSING, TASK_COMPLETED, TASK_FAILED };
+/* task_each's filter for "any status". */
+#define TASK_STATUS_ANY (-1)
+
+/* The format of an upload (and of its result): its file extension. */
+enum task_format { TASK_CSV, TASK_TSV, TASK_TXT, TASK_XLSX };
+
+/* "processing", "completed", "failed": a static string, never NULL. */
+const char *task_status_name(enum task_status s);
+/* The status named s (exact, lowercase). false if s names none. */
+bool task_status_parse(const char *s, enum task_status *out);
+
+/* "csv", "tsv", "txt", "xlsx": a static string, never NULL; also the file
+ * extension of the task's upload and result. */
+const char *task_format_name(enum task_format f);
+/* The format named s, ignoring case (a file extension as a client wrote
+ * it). false if s names none. */
+bool task_format_parse(const char *s, enum task_format *out);
+
 typedef struct task {
     char id[TASK_ID_LEN + 1];
     char api_key[TASK_KEY_MAX + 1];
     char project_name[TASK_NAME_MAX + 1];
     char filename[TASK_FILENAME_MAX + 1];
-    char format[8];                /* csv, tsv, txt, xlsx */
+    enum task_format format;
     bool deduplicate;
-    char status[16];               /* processing, completed, failed */
+    enum task_status status;
     char error[TASK_ERROR_MAX + 1];
     int64_t created_at, finished_at; /* ms on the virtual clock; 0 = none */
     int64_t rows, duplicates_removed, invalid, charged;
@@ -57,10 +78,10 @@ uc_err task_fail(db *d, const char *id, const char *error);
 uc_err task_delete(db *d, const char *id, const char *api_key);
 
 /* Call fn for each task, oldest first. api_key NULL = all accounts;
- * status NULL = any; created_before > 0 limits to older tasks.
- * fn returning non-zero stops the walk. */
+ * status is an enum task_status or TASK_STATUS_ANY; created_before > 0
+ * limits to older tasks. fn returning non-zero stops the walk. */
 typedef int (*task_fn)(void *ud, const task *t);
-uc_err task_each(db *d, const char *api_key, const char *status,
+uc_err task_each(db *d, const char *api_key, int status,
                  int64_t created_before, task_fn fn, void *ud);
 
 /* Bytes of storage an account uses (uploads + results of its tasks). */

@@ -38,6 +38,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "core/buf.h"
 #include "core/embed.h"
 #include "verify/email.h"
 
@@ -55,9 +56,14 @@ typedef struct hset {
     uint16_t *len;
     uint8_t *val;
     size_t cap, count;  /* cap is a power of two */
-    char *pool;
-    size_t pool_len, pool_cap;
+    struct buf pool;    /* the keys' bytes; offsets are 32-bit */
 } hset;
+
+static void hset_init(hset *s)
+{
+    memset(s, 0, sizeof *s);
+    buf_init(&s->pool, UINT32_MAX);
+}
 
 static uint64_t key_hash(const char *k, size_t n)
 {
@@ -71,7 +77,7 @@ static void hset_free(hset *s)
     free(s->off);
     free(s->len);
     free(s->val);
-    free(s->pool);
+    buf_free(&s->pool);
     memset(s, 0, sizeof *s);
 }
 
@@ -119,7 +125,7 @@ static uint8_t hset_get(const hset *s, const char *k, size_t n)
     uint64_t h = key_hash(k, n);
     for (size_t j = h & (s->cap - 1); s->hash[j]; j = (j + 1) & (s->cap - 1))
         if (s->hash[j] == h && s->len[j] == n &&
-            memcmp(s->pool + s->off[j], k, n) == 0)
+            memcmp(s->pool.data + s->off[j], k, n) == 0)
             return s->val[j];
     return 0;
 }
@@ -133,28 +139,18 @@ static uc_err hset_or(hset *s, const char *k, size_t n, uint8_t bits)
     size_t j = h & (s->cap - 1);
     for (; s->hash[j]; j = (j + 1) & (s->cap - 1))
         if (s->hash[j] == h && s->len[j] == n &&
-            memcmp(s->pool + s->off[j], k, n) == 0) {
+            memcmp(s->pool.data + s->off[j], k, n) == 0) {
             s->val[j] |= bits;
             return UC_OK;
         }
-    if (s->pool_len + n > s->pool_cap) {
-        size_t ncap = s->pool_cap ? s->pool_cap * 2 : 4096;
-        while (ncap < s->pool_len + n)
-            ncap *= 2;
-        if (ncap > UINT32_MAX)
-            return UC_ELIMIT;
-        char *p = realloc(s->pool, ncap);
-        if (!p)
-            return UC_ENOMEM;
-        s->pool = p;
-        s->pool_cap = ncap;
-    }
-    memcpy(s->pool + s->pool_len, k, n);
+    size_t off = s->pool.len;
+    uc_err e = buf_add(&s->pool, k, n);
+    if (e)
+        return e;
     s->hash[j] = h;
-    s->off[j] = (uint32_t)s->pool_len;
+    s->off[j] = (uint32_t)off;
     s->len[j] = (uint16_t)n;
     s->val[j] = bits;
-    s->pool_len += n;
     s->count++;
     return UC_OK;
 }
@@ -316,25 +312,14 @@ static uc_err read_file(const char *path, char **out, size_t *len)
     FILE *f = fopen(path, "rb");
     if (!f)
         return errno == ENOENT ? UC_ENOTFOUND : UC_EIO;
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
+    struct buf b;
+    buf_init(&b, (size_t)64 << 20); /* 64 MiB per list is plenty */
     uc_err rc = UC_OK;
     for (;;) {
-        if (n == cap) {
-            if (cap >= ((size_t)64 << 20)) {  /* 64 MiB per list is plenty */
-                rc = UC_ELIMIT;
-                break;
-            }
-            char *nb = realloc(buf, cap ? cap * 2 : 65536);
-            if (!nb) {
-                rc = UC_ENOMEM;
-                break;
-            }
-            buf = nb;
-            cap = cap ? cap * 2 : 65536;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
+        if ((rc = buf_reserve(&b, 65536)) != UC_OK)
+            break;
+        size_t r = fread(b.data + b.len, 1, 65536, f);
+        buf_added(&b, r);
         if (r == 0) {
             if (ferror(f))
                 rc = UC_EIO;
@@ -343,11 +328,10 @@ static uc_err read_file(const char *path, char **out, size_t *len)
     }
     fclose(f);
     if (rc) {
-        free(buf);
+        buf_free(&b);
         return rc;
     }
-    *out = buf;
-    *len = n;
+    *out = buf_take(&b, len);
     return UC_OK;
 }
 
@@ -397,6 +381,7 @@ uc_err domain_lists_load(const char *user_dir, domain_lists **out,
         snprintf(err, errcap, "%s", uc_strerror(UC_ENOMEM));
         return UC_ENOMEM;
     }
+    hset_init(&dl->set);
     uc_err rc = UC_OK;
     for (size_t i = 0; i < NLISTS; i++) {
         char fname[64];
@@ -423,7 +408,8 @@ uc_err domain_lists_load(const char *user_dir, domain_lists **out,
             uint8_t bit = list_defs[i].bit;
             bool found;
             /* a replacement is loaded into a fresh set, then merged */
-            hset repl = { 0 };
+            hset repl;
+            hset_init(&repl);
             rc = add_user_file(&repl, bit, user_dir, list_defs[i].name,
                                ".replace", &found, err, errcap);
             if (!rc && found) {
@@ -432,7 +418,7 @@ uc_err domain_lists_load(const char *user_dir, domain_lists **out,
                 hset_clear_bits(&dl->set, clear);
                 for (size_t j = 0; !rc && j < repl.cap; j++)
                     if (repl.hash[j])
-                        rc = hset_or(&dl->set, repl.pool + repl.off[j],
+                        rc = hset_or(&dl->set, repl.pool.data + repl.off[j],
                                      repl.len[j], repl.val[j]);
             }
             hset_free(&repl);
@@ -472,7 +458,10 @@ struct acct_lists {
 
 acct_lists *acct_lists_new(void)
 {
-    return calloc(1, sizeof(acct_lists));
+    acct_lists *al = calloc(1, sizeof *al);
+    if (al)
+        hset_init(&al->set);
+    return al;
 }
 
 uc_err acct_lists_add(acct_lists *al, acct_list_kind kind, const char *text,

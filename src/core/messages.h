@@ -1,0 +1,38 @@
+/* messages.h: the texts a client sees, each defined once.
+ *
+ * The real API's messages must match it to the byte (clients compare
+ * them; /work/shared/api-facts.md and README's API table list them), so
+ * each is written here and nowhere else. String literals, so they can be
+ * pasted into larger literals at compile time. */
+#ifndef UC_MESSAGES_H
+#define UC_MESSAGES_H
+
+/* ---- the real API's own texts ------------------------------------------- */
+#define MSG_NO_AUTH "No auth provided"
+#define MSG_BAD_KEY "Invalid API key."
+#define MSG_NO_CREDITS "Insufficient credits — please top up your balance."
+#define MSG_BANNED "Your IP address is banned. Contact the service administrator " \
+                   "to unlock access."
+#define MSG_BAD_EXTENSION "Invalid file extension."
+#define MSG_ERROR_PROCESSING "Error processing file"
+#define MSG_QUOTA "Storage quota exceeded, please delete old projects."
+#define MSG_NO_TASK "Task does not exist or has not started"
+#define MSG_STILL_PROCESSING "Task is still processing"
+#define MSG_UPLOAD_OK "File upload successful. Processing started."
+/* printf format; its one argument is the limit per minute (an int) */
+#define MSG_RATE_LIMIT_FMT "Rate limit exceeded: %d per 1 minute"
+
+/* ---- FastAPI / Starlette's framework answers ----------------------------- */
+#define MSG_NOT_FOUND "Not Found"
+#define MSG_METHOD_NOT_ALLOWED "Method Not Allowed"
+#define MSG_INTERNAL "Internal Server Error"
+#define MSG_BAD_BODY "There was an error parsing the body"
+
+/* ---- pydantic v2 validation messages (the 422 list's "msg") --------------- */
+#define MSG_FIELD_REQUIRED "Field required"
+
+/* ---- the mock's own, on the same paths ---------------------------------- */
+#define MSG_LINK_BAD_SIGNATURE "Invalid download link signature"
+#define MSG_LINK_EXPIRED "Download link has expired"
+
+#endif
