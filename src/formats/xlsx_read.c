@@ -20,6 +20,14 @@
 #define MAX_PATH 1024         /* a part name we are willing to resolve */
 #define MAX_RELS 65536        /* relationships in one .rels part */
 
+/* expat 2.7 deprecates the line getter for a 64-bit one (meson.build
+ * checks which the header has). */
+#ifdef HAVE_XML_LINE64
+#define XML_LINE(p) ((unsigned long)XML_GetCurrentLineNumber64(p))
+#else
+#define XML_LINE(p) ((unsigned long)XML_GetCurrentLineNumber(p))
+#endif
+
 enum { NS_NONE, NS_OTHER, NS_MAIN, NS_REL, NS_PKGREL };
 enum { REL_OTHER, REL_OFFICEDOC, REL_WORKSHEET, REL_SST };
 
@@ -298,7 +306,7 @@ static uc_err xml_sink(void *ud, const void *data, size_t len)
     if (x->fail)
         return x->fail;
     return setf(x, UC_EFORMAT, "Corrupt XLSX: bad XML in %s at line %lu: %s",
-                x->part, (unsigned long)XML_GetCurrentLineNumber(x->p),
+                x->part, XML_LINE(x->p),
                 XML_ErrorString(XML_GetErrorCode(x->p)));
 }
 
@@ -327,7 +335,7 @@ static uc_err parse_part(xctx *x, int idx, const char *name,
     if (!e && XML_Parse(x->p, NULL, 0, 1) != XML_STATUS_OK)
         e = x->fail ? x->fail
                     : setf(x, UC_EFORMAT, "Corrupt XLSX: bad XML in %s at line %lu: %s",
-                           name, (unsigned long)XML_GetCurrentLineNumber(x->p),
+                           name, XML_LINE(x->p),
                            XML_ErrorString(XML_GetErrorCode(x->p)));
     XML_ParserFree(x->p);
     x->p = NULL;
