@@ -20,10 +20,12 @@
 #include "http/server.h"
 #include "jobs/pool.h"
 #include "jobs/retention.h"
+#include "probe.h"
 #include "store/files.h"
 #include "store/tasks.h"
 
 #define SWEEP_EVERY_S 60
+#define PROBE_TIMEOUT_MS 3000
 
 static pthread_mutex_t stop_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t stop_cond = PTHREAD_COND_INITIALIZER;
@@ -68,6 +70,11 @@ int main(int argc, char **argv)
     int rc = config_parse(&cfg, argc, argv);
     if (rc != 0)
         return rc > 0 ? 0 : 2;
+    if (cfg.probe_url[0]) {
+        rc = probe_run(cfg.probe_url, PROBE_TIMEOUT_MS);
+        config_free(&cfg);
+        return rc;
+    }
     if (log_set_level(cfg.log_level) != 0) {
         fprintf(stderr, "ucmock: unknown --log-level '%s'\n", cfg.log_level);
         return 2;

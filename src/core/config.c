@@ -208,8 +208,9 @@ static void usage(FILE *f)
                 env, opts[i].def && *opts[i].def ? ", default " : "",
                 opts[i].def && *opts[i].def ? opts[i].def : "");
     }
-    fprintf(f, "  %-28s %s\n  %-28s %s\n", "--help", "show this help",
-            "--version", "print the version");
+    fprintf(f, "  %-28s %s\n  %-28s %s\n  %-28s %s\n", "--probe URL",
+            "GET URL, exit 0 when it answers 200, else 1 (a health check)", "--help",
+            "show this help", "--version", "print the version");
 }
 
 int config_parse(config *cfg, int argc, char **argv)
@@ -233,7 +234,7 @@ int config_parse(config *cfg, int argc, char **argv)
         }
     }
 
-    struct option lo[N_OPTS + 3];
+    struct option lo[N_OPTS + 4];
     for (size_t i = 0; i < N_OPTS; i++)
         lo[i] = (struct option){opts[i].name,
                                 opts[i].kind == OPT_BOOL ? optional_argument
@@ -241,7 +242,8 @@ int config_parse(config *cfg, int argc, char **argv)
                                 NULL, (int)(i + 256)};
     lo[N_OPTS] = (struct option){"help", no_argument, NULL, 'h'};
     lo[N_OPTS + 1] = (struct option){"version", no_argument, NULL, 'V'};
-    lo[N_OPTS + 2] = (struct option){NULL, 0, NULL, 0};
+    lo[N_OPTS + 2] = (struct option){"probe", required_argument, NULL, 'P'};
+    lo[N_OPTS + 3] = (struct option){NULL, 0, NULL, 0};
 
     int cli_keys = 0, c;
     optind = 1;
@@ -253,6 +255,14 @@ int config_parse(config *cfg, int argc, char **argv)
         if (c == 'V') {
             printf("ucmock 0.1.0\n");
             return 1;
+        }
+        if (c == 'P') {
+            if (strlen(optarg) >= sizeof cfg->probe_url) {
+                fprintf(stderr, "ucmock: --probe URL is too long\n");
+                return -1;
+            }
+            strcpy(cfg->probe_url, optarg);
+            continue;
         }
         if (c < 256) {
             usage(stderr);

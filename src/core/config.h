@@ -35,6 +35,7 @@ typedef struct config {
     bool quiet;
     char tls_cert[1024];
     char tls_key[1024];
+    char probe_url[512];             /* --probe URL: check health, do not serve */
 } config;
 
 /* Fill cfg from argv and the environment. Returns 0 on success, 1 when
