@@ -12,6 +12,7 @@
 #include "core/messages.h"
 #include "core/utf8.h"
 #include "http/resp.h"
+#include "jobs/submit.h"
 #include "store/files.h"
 
 #define FIELD_MAX 65536        /* bytes kept of a text field */
@@ -23,7 +24,6 @@ struct upload {
     app *a;
     int fd;
     char tmp[FILES_PATH_MAX];
-    int committed;
     uint64_t bytes;
     int64_t room;            /* bytes the account may still store */
     int has_file, file_is_text, parse_error, over_quota, over_max, io_error;
@@ -91,7 +91,7 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
             up->over_max = 1;
             return MHD_NO;
         }
-        if ((int64_t)up->bytes > up->room) {
+        if (!submit_fits(up->room, up->bytes)) {
             up->over_quota = 1;
             return MHD_NO;
         }
@@ -168,15 +168,18 @@ int upload_begin(req *rq, enum MHD_Result *ret)
     up->fd = -1;
     up->a = rq->a;
     rq->up = up;
-    int64_t used = 0;
-    task_storage_used(rq->a->d, rq->api_key, &used);
-    up->room = (int64_t)rq->a->cfg->storage_limit - used;
+    if (submit_room(rq->a->d, rq->api_key, rq->a->cfg->storage_limit, &up->room) != UC_OK) {
+        *ret = resp_detail(rq, 500, MSG_ERROR_PROCESSING);
+        return 0;
+    }
     /* A declared length far past the room (more than any form overhead)
      * is refused before a byte of the body is read. */
     const char *cl = req_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
         long long n = atoll(cl);
-        if (n > up->room + FORM_SLACK) {
+        int64_t slack_room = up->room > INT64_MAX - FORM_SLACK ? INT64_MAX
+                                                                : up->room + FORM_SLACK;
+        if (n >= 0 && !submit_fits(slack_room, (uint64_t)n)) {
             up->over_quota = 1;
             *ret = refuse(rq);
             return 0;
@@ -266,21 +269,16 @@ enum MHD_Result upload_refuse(req *rq)
     return refuse(rq);
 }
 
-uc_err upload_commit(req *rq, const char *path)
+uc_err upload_file(req *rq, const char **path)
 {
     upload *up = rq->up;
     if (up->fd < 0)
         return UC_EIO;
-    int rc = fsync(up->fd);
-    if (close(up->fd) != 0)
-        rc = -1;
+    int rc = close(up->fd);
     up->fd = -1;
     if (rc != 0)
         return UC_EIO;
-    if (rename(up->tmp, path) != 0)
-        return UC_EIO;
-    up->committed = 1;
-    files_sync_dir(path);
+    *path = up->tmp;
     return UC_OK;
 }
 
@@ -292,8 +290,8 @@ void upload_free(upload *up)
         MHD_destroy_post_processor(up->pp);
     if (up->fd >= 0)
         close(up->fd);
-    if (up->tmp[0] && !up->committed)
-        unlink(up->tmp);
+    if (up->tmp[0])
+        unlink(up->tmp); /* gone already when submit moved it */
     free(up->file_text);
     free(up->project_name);
     free(up->deduplicate);

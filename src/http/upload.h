@@ -37,10 +37,12 @@ void upload_form_get(req *rq, upload_form *f);
 /* Answer a refused upload (413 quota or size, 500 write error). */
 enum MHD_Result upload_refuse(req *rq);
 
-/* Move the stored upload to its final place (path). */
-uc_err upload_commit(req *rq, const char *path);
+/* Close the stored file part and give its temp path (borrowed until
+ * upload_free), for submit() to move into place. UC_EIO when there is no
+ * file or it could not be closed. */
+uc_err upload_file(req *rq, const char **path);
 
-/* Free, removing the temp file unless committed. Accepts NULL. */
+/* Free, removing the temp file if it is still there. Accepts NULL. */
 void upload_free(upload *up);
 
 #endif

@@ -14,6 +14,7 @@
 #include "http/routes.h"
 #include "http/upload.h"
 #include "jobs/lists.h"
+#include "jobs/submit.h"
 #include "store/accounts.h"
 #include "store/files.h"
 #include "verify/email.h"
@@ -63,6 +64,46 @@ static const char *base_name(const char *filename)
     return base;
 }
 
+/* The form's fields as pydantic would judge them: NULL when they pass
+ * (*dedup set), else the 422 list of errors. */
+static json_t *form_errors(const upload_form *f, int *dedup)
+{
+    json_t *errs = resp_422_new();
+    if (!f->has_file) {
+        if (f->file_is_text)
+            resp_422_add(errs, "value_error", "body", "file",
+                         "Value error, Expected UploadFile, received: <class 'str'>",
+                         json_string(f->file_text), json_pack("{s:{}}", "error"));
+        else
+            resp_422_add(errs, "missing", "body", "file", MSG_FIELD_REQUIRED, NULL, NULL);
+    }
+    if (!f->project_name) {
+        resp_422_add(errs, "missing", "body", "project_name", MSG_FIELD_REQUIRED, NULL, NULL);
+    } else {
+        size_t n = utf8_chars(f->project_name);
+        if (n < 1)
+            resp_422_add(errs, "string_too_short", "body", "project_name",
+                         "String should have at least 1 character",
+                         json_string(f->project_name), json_pack("{s:i}", "min_length", 1));
+        else if (n > NAME_MAX_CHARS)
+            resp_422_add(errs, "string_too_long", "body", "project_name",
+                         "String should have at most 50 characters",
+                         json_string(f->project_name),
+                         json_pack("{s:i}", "max_length", NAME_MAX_CHARS));
+    }
+    *dedup = 1;
+    if (f->deduplicate && (*dedup = parse_bool(f->deduplicate)) < 0)
+        resp_422_add(errs, "bool_parsing", "body", "deduplicate",
+                     "Input should be a valid boolean, unable to interpret input",
+                     json_string(f->deduplicate), NULL);
+    if (json_array_size(errs) > 0)
+        return errs;
+    json_decref(errs);
+    return NULL;
+}
+
+/* Checks in FastAPI's order (key and upload caps before this: 401, 413),
+ * then submit() does the work below HTTP. */
 enum MHD_Result v1_batch_submit(req *rq)
 {
     app *a = rq->a;
@@ -72,38 +113,10 @@ enum MHD_Result v1_batch_submit(req *rq)
         return upload_refuse(rq);
     if (f.parse_error)
         return resp_detail(rq, 400, MSG_BAD_BODY);
-
-    json_t *errs = resp_422_new();
-    if (!f.has_file) {
-        if (f.file_is_text)
-            resp_422_add(errs, "value_error", "body", "file",
-                         "Value error, Expected UploadFile, received: <class 'str'>",
-                         json_string(f.file_text), json_pack("{s:{}}", "error"));
-        else
-            resp_422_add(errs, "missing", "body", "file", MSG_FIELD_REQUIRED, NULL, NULL);
-    }
-    if (!f.project_name) {
-        resp_422_add(errs, "missing", "body", "project_name", MSG_FIELD_REQUIRED, NULL, NULL);
-    } else {
-        size_t n = utf8_chars(f.project_name);
-        if (n < 1)
-            resp_422_add(errs, "string_too_short", "body", "project_name",
-                         "String should have at least 1 character",
-                         json_string(f.project_name), json_pack("{s:i}", "min_length", 1));
-        else if (n > NAME_MAX_CHARS)
-            resp_422_add(errs, "string_too_long", "body", "project_name",
-                         "String should have at most 50 characters",
-                         json_string(f.project_name),
-                         json_pack("{s:i}", "max_length", NAME_MAX_CHARS));
-    }
-    int dedup = 1;
-    if (f.deduplicate && (dedup = parse_bool(f.deduplicate)) < 0)
-        resp_422_add(errs, "bool_parsing", "body", "deduplicate",
-                     "Input should be a valid boolean, unable to interpret input",
-                     json_string(f.deduplicate), NULL);
-    if (json_array_size(errs) > 0)
+    int dedup;
+    json_t *errs = form_errors(&f, &dedup);
+    if (errs)
         return resp_422_send(rq, errs);
-    json_decref(errs);
 
     int wait = limits_rate_hit(control_limits(a), rq->api_key, a->cfg->rate_limit,
                                clock_now_ms());
@@ -114,17 +127,15 @@ enum MHD_Result v1_batch_submit(req *rq)
         return resp_queue_json_hdr(rq, 429, json_pack("{s:s}", "error", msg),
                                    MHD_HTTP_HEADER_RETRY_AFTER, ra);
     }
-
     enum task_format fmt;
     if (!format_of(f.filename, &fmt))
         return resp_detail(rq, 400, MSG_BAD_EXTENSION);
-
-    int64_t used = 0;
-    if (task_storage_used(a->d, rq->api_key, &used) != UC_OK)
+    /* The room again: other tasks may have grown while the body came. */
+    int64_t room;
+    if (submit_room(a->d, rq->api_key, a->cfg->storage_limit, &room) != UC_OK)
         return resp_detail(rq, 500, MSG_ERROR_PROCESSING);
-    if ((uint64_t)used + f.file_bytes > a->cfg->storage_limit)
+    if (!submit_fits(room, f.file_bytes))
         return resp_detail(rq, 413, MSG_QUOTA);
-
     account acct;
     if (account_get(a->d, rq->api_key, a->cfg->credits, &acct) != UC_OK)
         return resp_detail(rq, 500, MSG_ERROR_PROCESSING);
@@ -133,31 +144,17 @@ enum MHD_Result v1_batch_submit(req *rq)
 
     task t;
     memset(&t, 0, sizeof t);
-    task_new_id(t.id);
     snprintf(t.api_key, sizeof t.api_key, "%s", rq->api_key);
     snprintf(t.project_name, sizeof t.project_name, "%s", f.project_name);
     snprintf(t.filename, sizeof t.filename, "%s", base_name(f.filename));
     t.format = fmt;
     t.deduplicate = dedup != 0;
-    t.created_at = clock_now_ms();
     t.upload_bytes = (int64_t)f.file_bytes;
     control_task_fault_take(a, rq->api_key, &t);
-
-    char path[FILES_PATH_MAX];
-    files_upload_path(a->cfg->data_dir, t.id, t.format, path);
-    if (upload_commit(rq, path) != UC_OK)
+    const char *tmp;
+    if (upload_file(rq, &tmp) != UC_OK ||
+        submit(a->d, a->pool, a->cfg->data_dir, tmp, &t) != UC_OK)
         return resp_detail(rq, 500, MSG_ERROR_PROCESSING);
-    if (task_insert(a->d, &t) != UC_OK) {
-        remove(path);
-        return resp_detail(rq, 500, MSG_ERROR_PROCESSING);
-    }
-    if (pool_submit(a->pool, &t) != UC_OK) {
-        /* Not queued: take it back whole rather than leave it waiting
-         * for the next start. */
-        task_delete(a->d, t.id, NULL);
-        remove(path);
-        return resp_detail(rq, 500, MSG_ERROR_PROCESSING);
-    }
     snprintf(rq->task_id, sizeof rq->task_id, "%s", t.id);
     return resp_queue_json(rq, 200, json_pack("{s:s,s:s,s:s}", "task_id", t.id,
                                               "status", task_status_name(TASK_PROCESSING), "message",

@@ -203,15 +203,3 @@ void pool_cancel_all(pool *p, const char *api_key)
     cancel_locked(p, NULL, api_key);
     pthread_mutex_unlock(&p->lock);
 }
-
-int pool_pending(pool *p)
-{
-    int n = 0;
-    pthread_mutex_lock(&p->lock);
-    for (node *x = p->head; x; x = x->next)
-        n++;
-    for (node *x = p->running; x; x = x->next)
-        n++;
-    pthread_mutex_unlock(&p->lock);
-    return n;
-}

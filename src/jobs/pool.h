@@ -11,8 +11,11 @@
  * - pool_cancel() asks a queued or running job to stop; a running job
  *   notices within CHECK_EVERY rows, removes its files and leaves the
  *   task row alone.
- * - nthreads == 0 is the single-threaded mode for repeatable tests:
- *   pool_submit() runs the job to its end before returning. */
+ * - nthreads == 0 is the single-threaded mode for repeatable tests
+ *   (pool_start(env, 0, &p); the --workers flag starts at 1): no thread
+ *   is made, pool_submit() runs the job to its end on the caller's thread
+ *   before returning, so nothing is ever queued or running between calls
+ *   (pool_progress and pool_cancel find nothing). */
 #ifndef UC_POOL_H
 #define UC_POOL_H
 
@@ -22,12 +25,16 @@
 
 typedef struct pool pool;
 
+/* Start nthreads workers (0: the single-threaded mode above) running jobs
+ * with env (borrowed: it must outlive the pool). */
 uc_err pool_start(const job_env *env, int nthreads, pool **out);
 /* Cancel what runs, drop the queue, join the threads, free. Tasks not
  * finished stay "processing" in the database and are resumed at the next
  * start. Accepts NULL. */
 void pool_stop(pool *p);
 
+/* Queue a copy of t (or, with 0 workers, run it now). UC_ENOMEM when no
+ * job could be made: nothing was queued then. */
 uc_err pool_submit(pool *p, const task *t);
 
 /* Progress (0..100) of task id if the pool holds it: returns 1 and sets
@@ -40,8 +47,5 @@ int pool_cancel(pool *p, const char *id);
 
 /* Cancel every job of api_key (NULL = all) and wait for them. */
 void pool_cancel_all(pool *p, const char *api_key);
-
-/* Jobs queued plus running. */
-int pool_pending(pool *p);
 
 #endif

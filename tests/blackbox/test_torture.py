@@ -109,3 +109,31 @@ def test_torture(kind, limit):
     # the sweep reached past the last counted call: some run saw no fault
     assert 'completed' in outcomes.values(), outcomes
     assert len(set(outcomes.values())) > 1, outcomes
+
+
+@pytest.mark.parametrize('n,stored', [(1, False), (2, False), (3, True)])
+def test_upload_commit_fsyncs(n, stored):
+    """The upload is made durable by two fsyncs (the file, then its
+    directory after the rename); either failing answers a JSON 500 and
+    leaves no task and no file (a failed directory fsync used to be
+    ignored). The third fsync is the result's: the submission stands."""
+    import harness
+    old = harness.UCMOCK_BIN
+    harness.UCMOCK_BIN = BIN
+    try:
+        s = Server(env={'UCMOCK_TORTURE': 'fsync:%d' % n})
+        try:
+            r = s.submit('t', 'a.csv', KEEP)
+            if not stored:
+                assert r.status_code == 500, r.text
+                assert r.json() == {'detail': 'Error processing file'}
+                assert s.get('/__mock/tasks').json()['tasks'] == []
+                assert s.data_files() == []
+            else:
+                assert r.status_code == 200, r.text
+                assert s.wait('t', r.json()['task_id'])['status'] == 'failed'
+            assert s.run('t', 'b.csv', KEEP)[0]['status'] == 'completed'
+        finally:
+            s.close()
+    finally:
+        harness.UCMOCK_BIN = old

@@ -1,0 +1,39 @@
+/* submit.h: a new batch task, from a stored upload to a queued job.
+ *
+ * submit() is the one operation that spans files, rows and the pool:
+ * commit the upload into uploads/, insert the task row, enqueue the job.
+ * When a step fails it undoes the earlier ones in reverse order, so a
+ * failed submission leaves no file, no row and no job behind. The storage
+ * quota rule lives here as well, for every place that applies it (the
+ * HTTP layer applies it as an upload streams in, and again just before it
+ * submits, since other tasks may have grown meanwhile). */
+#ifndef UC_SUBMIT_H
+#define UC_SUBMIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/err.h"
+#include "jobs/pool.h"
+#include "store/db.h"
+#include "store/tasks.h"
+
+/* Bytes key may still store under limit: limit minus what its tasks hold
+ * (uploads and results), negative when already over; at most INT64_MAX.
+ * UC_EDB when the sum cannot be read (*room is then untouched). */
+uc_err submit_room(db *d, const char *key, uint64_t limit, int64_t *room);
+
+/* The quota rule: whether bytes more fit in room (from submit_room). */
+bool submit_fits(int64_t room, uint64_t bytes);
+
+/* Submit t (its fields filled by the caller, faults included): give it a
+ * new id and creation time (written into t), move the closed upload file
+ * at upload_tmp (a path under data_dir/tmp, borrowed) durably to its place
+ * in uploads/, insert the row (status processing) and queue the job on p.
+ * UC_OK: the task now belongs to the database and the pool (with a pool of
+ * 0 workers the job has already run). On failure nothing of it is left in
+ * uploads/, the database or the pool; upload_tmp may still exist and stays
+ * the caller's. UC_EIO (the file could not be made durable), UC_EDB (the
+ * row), UC_ENOMEM (the queue). */
+uc_err submit(db *d, pool *p, const char *data_dir, const char *upload_tmp, task *t);
+
+#endif
