@@ -252,15 +252,18 @@ enum MHD_Result v1_check_email(req *rq)
         return resp_422_send(rq, errs);
     }
     account acct;
-    if (account_get(a->d, rq->api_key, a->cfg->credits, &acct) != UC_OK)
-        return resp_detail(rq, 500, MSG_INTERNAL);
-    if (account_charge(a->d, rq->api_key, 1) == UC_EQUOTA)
-        return resp_detail(rq, 402, MSG_NO_CREDITS);
     acct_lists *al = NULL;
-    if (lists_load(a->d, rq->api_key, &al) != UC_OK)
+    if (account_get(a->d, rq->api_key, a->cfg->credits, &acct) != UC_OK ||
+        lists_load(a->d, rq->api_key, &al) != UC_OK)
         return resp_detail(rq, 500, MSG_INTERNAL);
     verdict v = classify(a->dl, al, email, elen);
     acct_lists_free(al);
+    /* Charged last, so that no failure after it leaves a charge behind. */
+    uc_err ce = account_charge(a->d, rq->api_key, 1);
+    if (ce == UC_EQUOTA)
+        return resp_detail(rq, 402, MSG_NO_CREDITS);
+    if (ce)
+        return resp_detail(rq, 500, MSG_INTERNAL);
     const char *cat = verdict_category(v);
     int left = limits_ban_left(lim, ip, a->cfg->ban_threshold);
     if (!strcmp(cat, "black"))
