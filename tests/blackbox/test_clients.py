@@ -5,12 +5,12 @@ import json
 import os
 import shutil
 import subprocess
-import time
 
 import pytest
 
 from harness import V1
 from helpers import KEY, multipart, tasks
+from product_page import run_steps
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NODE_DIR = os.path.join(HERE, '..', 'node')
@@ -20,39 +20,12 @@ RESULT = (b'email,name,category,domain_type\nplaintext,Bob,black,invalid\n'
 
 
 def test_python_seed_code(server, tmp_path, monkeypatch):
-    """Steps 1-3 as the product page writes them, with the base URL
-    swapped and the 5 s poll shortened; requests is the checked session."""
-    monkeypatch.chdir(tmp_path)
+    """Steps 1-3 as the product page writes them (product_page.py), with
+    the base URL swapped and the 5 s poll shortened; requests is the
+    checked session."""
     monkeypatch.setenv('USER_CLEANING_API_KEY', KEY)
     (tmp_path / 'emails.csv').write_bytes(INPUT)
-    requests = server.http
-    base = server.base
-
-    resp = requests.post(
-        f"{base}/v1/external-api-requests/batch-check-emails",
-        headers={"X-API-Key": os.environ["USER_CLEANING_API_KEY"]},
-        files={"file": open("emails.csv", "rb")},
-        data={"project_name": "my-list"}
-    )
-    task_id = resp.json()["task_id"]
-
-    deadline = time.time() + 120
-    while True:
-        status = requests.get(
-            f"{base}/v1/external-api-requests/batch-check-status/{task_id}",
-            headers={"X-API-Key": os.environ["USER_CLEANING_API_KEY"]}
-        ).json()["status"]
-        if status == "completed":
-            break
-        assert status == 'processing' and time.time() < deadline, status
-        time.sleep(0.02)
-
-    url = requests.get(
-        f"{base}/v1/external-api-requests/batch-task-download/{task_id}",
-        headers={"X-API-Key": os.environ["USER_CLEANING_API_KEY"]}
-    ).json()["download_url"]
-    open("results.csv", "wb").write(requests.get(url).content)
-
+    run_steps(server.http, server.base, tmp_path)
     assert (tmp_path / 'results.csv').read_bytes() == RESULT
     t = tasks(server, KEY)[0]
     assert (t['project_name'], t['filename']) == ('my-list', 'emails.csv')
