@@ -16,7 +16,9 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/torture.h"
-#include "http/control.h"
+#include "http/faults.h"
+#include "http/journal.h"
+#include "http/limits.h"
 #include "http/server.h"
 #include "jobs/pool.h"
 #include "jobs/retention.h"
@@ -121,8 +123,10 @@ int main(int argc, char **argv)
     if (domain_lists_load(cfg.domain_lists[0] ? cfg.domain_lists : NULL, &a.dl, err,
                           sizeof err) != UC_OK)
         goto fail;
-    a.ctl = control_new(&cfg);
-    if (!a.ctl) {
+    a.faults = faults_new();
+    a.journal = journal_new((size_t)cfg.journal_size);
+    a.limits = limits_new();
+    if (!a.faults || !a.journal || !a.limits) {
         snprintf(err, sizeof err, "out of memory");
         goto fail;
     }
@@ -163,7 +167,9 @@ fail:
     if (sweeping)
         pthread_join(sweep_thread, NULL);
     pool_stop(a.pool);
-    control_free(a.ctl);
+    limits_free(a.limits);
+    journal_free(a.journal);
+    faults_free(a.faults);
     domain_lists_free(a.dl);
     db_close(a.d);
     config_free(&cfg);

@@ -1,27 +1,22 @@
-/* control.h: state behind the /__mock control API: the request journal,
- * armed faults, rate and ban counters. */
+/* control.h: the /__mock control API's endpoints (control.c). They are
+ * the mock's own: no API key, no journal, never faulted. */
 #ifndef UC_CONTROL_H
 #define UC_CONTROL_H
 
-#include "http/limits.h"
-#include "http/server.h"
+#include "http/req.h"
 
-typedef struct control control;
-
-control *control_new(const config *cfg);
-void control_free(control *c);  /* accepts NULL */
-
-limits *control_limits(app *a);
-
-/* Before a request is handled: apply the first armed HTTP fault that
- * matches it (delay, canned response, dropped connection, cut download).
- * Returns 1 when the fault answered the request (*ret set). */
-int control_fault_apply(req *rq, enum MHD_Result *ret);
-
-/* At submission: take a job fault armed for key, if any, into t. */
-void control_task_fault_take(app *a, const char *key, task *t);
-
-/* After a request: record it in the journal. */
-void control_journal_add(req *rq, int64_t duration_ms);
+enum MHD_Result control_clock_get(req *rq);      /* GET /__mock/clock */
+enum MHD_Result control_clock_post(req *rq);     /* POST /__mock/clock */
+enum MHD_Result control_tasks_list(req *rq);     /* GET /__mock/tasks */
+enum MHD_Result control_task_delete(req *rq);    /* DELETE /__mock/tasks/{id} */
+enum MHD_Result control_reset(req *rq);          /* POST /__mock/reset */
+enum MHD_Result control_account_get(req *rq);    /* GET /__mock/accounts/{key} */
+enum MHD_Result control_list_get(req *rq);       /* GET .../{key}/lists/{kind} */
+enum MHD_Result control_list_put(req *rq);       /* PUT .../{key}/lists/{kind} */
+enum MHD_Result control_journal_get(req *rq);    /* GET /__mock/requests */
+enum MHD_Result control_journal_delete(req *rq); /* DELETE /__mock/requests */
+enum MHD_Result control_faults_get(req *rq);     /* GET /__mock/faults */
+enum MHD_Result control_faults_post(req *rq);    /* POST /__mock/faults */
+enum MHD_Result control_faults_delete(req *rq);  /* DELETE /__mock/faults */
 
 #endif

@@ -13,9 +13,7 @@
 
 #include "core/clock.h"
 #include "core/messages.h"
-#include "http/control.h"
 #include "http/resp.h"
-#include "http/routes.h"
 #include "store/files.h"
 
 void download_sign(const unsigned char secret[32], const char *id, int64_t expires,

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http/req.h"
+
 /* Hex signature (64 chars + NUL) of id and expires. */
 void download_sign(const unsigned char secret[32], const char *id, int64_t expires,
                    char out[65]);
@@ -24,5 +26,8 @@ typedef enum dl_verdict {
  * no I/O, safe on any input. */
 dl_verdict download_verify(const unsigned char secret[32], const char *id,
                            const char *expires, const char *signature, int64_t now);
+
+/* GET/HEAD /downloads/{id}: the result file, streamed from disk. */
+enum MHD_Result download_serve(req *rq);
 
 #endif

@@ -6,7 +6,7 @@
 
 #include "core/messages.h"
 #include "core/utf8.h"
-#include "http/server.h"
+#include "http/req.h"
 
 enum MHD_Result resp_queue(req *rq, unsigned status, struct MHD_Response *r,
                            size_t bytes)

@@ -1,37 +1,37 @@
-/* routes.h: every endpoint's handler, by module. The table that maps
- * method and path to these lives in server.c. */
+/* routes.h: the route table that maps method and path to a handler
+ * (routes.c).
+ *
+ * A handler answers its request through resp.h and returns what MHD's
+ * access handler returns; each module declares its own (v1.h, control.h,
+ * download.h, health.h, ui.h). Adding an endpoint is one line in
+ * routes.c. */
 #ifndef UC_ROUTES_H
 #define UC_ROUTES_H
 
-#include "http/server.h"
+#include <stddef.h>
 
-/* v1.c: the real service's API */
-enum MHD_Result v1_batch_submit(req *rq);
-enum MHD_Result v1_batch_status(req *rq);
-enum MHD_Result v1_batch_download(req *rq);
-enum MHD_Result v1_check_email(req *rq);
+#include "http/req.h"
 
-/* download.c: signed result downloads */
-enum MHD_Result download_serve(req *rq);
+/* What the daemon reads of a request's body before the handler runs. */
+typedef enum body_kind {
+    BODY_NONE,     /* none expected: any body is read and ignored */
+    BODY_SMALL,    /* kept in rq->body, up to a cap (control API, JSON) */
+    BODY_UPLOAD,   /* multipart, streamed to disk by upload.c */
+} body_kind;
 
-/* control.c: the /__mock control API and health */
-enum MHD_Result control_healthz(req *rq);
-enum MHD_Result control_clock_get(req *rq);
-enum MHD_Result control_clock_post(req *rq);
-enum MHD_Result control_tasks_list(req *rq);
-enum MHD_Result control_task_delete(req *rq);
-enum MHD_Result control_reset(req *rq);
-enum MHD_Result control_account_get(req *rq);
-enum MHD_Result control_list_get(req *rq);
-enum MHD_Result control_list_put(req *rq);
-enum MHD_Result control_journal_get(req *rq);
-enum MHD_Result control_journal_delete(req *rq);
-enum MHD_Result control_faults_get(req *rq);
-enum MHD_Result control_faults_post(req *rq);
-enum MHD_Result control_faults_delete(req *rq);
+typedef struct route {
+    const char *method;
+    const char *path;   /* exact path, or the prefix before {param} */
+    int has_param;
+    body_kind body;
+    enum MHD_Result (*fn)(req *rq);
+    int journal;        /* recorded in the request journal */
+} route;
 
-/* ui.c: the dashboard and the OpenAPI document */
-enum MHD_Result ui_dashboard(req *rq);
-enum MHD_Result ui_openapi(req *rq);
+/* The route for method and url; the {param} of its path (cut to cap-1
+ * bytes) in param. NULL when none: *path_known then tells a 405 (some
+ * route has this path) from a 404. */
+const route *routes_match(const char *method, const char *url, char *param, size_t cap,
+                          int *path_known);
 
 #endif

@@ -1,16 +1,15 @@
-/* server.c: the libmicrohttpd daemon: routing, per-request state,
- * request bodies, the access log and the request journal.
+/* server.c: the libmicrohttpd daemon: per-request state, request
+ * bodies, the order of work for one request (route, fault, upload,
+ * handler), the access log and the request journal.
  *
  * Threading: a small pool of epoll threads serves every connection (slow
  * clients cost a socket, not a thread), with a connection limit and an
- * idle timeout set on purpose. Anything that must wait (a fault's delay,
- * an answer given mid-upload) suspends its connection and finishes on a
- * short-lived thread of its own (req_defer). */
+ * idle timeout set on purpose. A request that must wait (a fault's delay,
+ * an answer given mid-upload) is suspended and resumed by one timer
+ * thread (delayq.c, through req_defer), never given a thread of its own. */
 #include "http/server.h"
 
-#include <arpa/inet.h>
 #include <netdb.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,244 +20,17 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/messages.h"
-#include "http/control.h"
+#include "http/delayq.h"
+#include "http/faults.h"
+#include "http/journal.h"
 #include "http/resp.h"
 #include "http/routes.h"
 #include "http/upload.h"
 
 #define SMALL_BODY_MAX (16u << 20) /* control API bodies (lists, faults) */
-#define V1 "/v1/external-api-requests/"
 #define DRAIN_MS 8000
 #define HTTP_THREADS 2  /* epoll threads (one a core); request work is short and never waits */
 #define IDLE_TIMEOUT_S 20 /* a connection silent this long is closed (slow clients) */
-
-typedef enum body_kind { BODY_NONE, BODY_SMALL, BODY_UPLOAD } body_kind;
-
-typedef struct route {
-    const char *method;
-    const char *path;   /* exact path, or the prefix before {param} */
-    int has_param;
-    body_kind body;
-    enum MHD_Result (*fn)(req *rq);
-    int journal;        /* recorded in the request journal */
-} route;
-
-static const route routes[] = {
-    {"POST", V1 "batch-check-emails", 0, BODY_UPLOAD, v1_batch_submit, 1},
-    {"GET", V1 "batch-check-status/", 1, BODY_NONE, v1_batch_status, 1},
-    {"GET", V1 "batch-task-download/", 1, BODY_NONE, v1_batch_download, 1},
-    {"POST", V1 "check-email", 0, BODY_SMALL, v1_check_email, 1},
-    {"GET", "/downloads/", 1, BODY_NONE, download_serve, 1},
-    {"HEAD", "/downloads/", 1, BODY_NONE, download_serve, 1},
-    {"GET", "/healthz", 0, BODY_NONE, control_healthz, 0},
-    {"GET", "/__mock/clock", 0, BODY_NONE, control_clock_get, 0},
-    {"POST", "/__mock/clock", 0, BODY_SMALL, control_clock_post, 0},
-    {"GET", "/__mock/tasks", 0, BODY_NONE, control_tasks_list, 0},
-    {"DELETE", "/__mock/tasks/", 1, BODY_NONE, control_task_delete, 0},
-    {"POST", "/__mock/reset", 0, BODY_SMALL, control_reset, 0},
-    {"GET", "/__mock/accounts/", 1, BODY_NONE, control_account_get, 0},
-    {"GET", "/__mock/lists/", 1, BODY_NONE, control_list_get, 0},
-    {"PUT", "/__mock/lists/", 1, BODY_SMALL, control_list_put, 0},
-    {"GET", "/__mock/requests", 0, BODY_NONE, control_journal_get, 0},
-    {"DELETE", "/__mock/requests", 0, BODY_NONE, control_journal_delete, 0},
-    {"GET", "/__mock/faults", 0, BODY_NONE, control_faults_get, 0},
-    {"POST", "/__mock/faults", 0, BODY_SMALL, control_faults_post, 0},
-    {"DELETE", "/__mock/faults", 0, BODY_NONE, control_faults_delete, 0},
-    {"GET", "/openapi.json", 0, BODY_NONE, ui_openapi, 0},
-    {"GET", "/", 0, BODY_NONE, ui_dashboard, 0},
-};
-#define N_ROUTES (sizeof routes / sizeof routes[0])
-
-/* The path of /__mock/accounts/{key}/lists/{kind} is rewritten to
- * /__mock/lists/{key}/{kind} before matching; see match(). */
-static int path_matches(const route *r, const char *url, char *param, size_t cap)
-{
-    size_t n = strlen(r->path);
-    if (!r->has_param)
-        return strcmp(url, r->path) == 0;
-    if (strncmp(url, r->path, n) != 0)
-        return 0;
-    const char *p = url + n;
-    size_t pl = strlen(p);
-    if (pl == 0)
-        return 0;
-    if (pl >= cap) /* too long to be any id: matched, and found nowhere */
-        pl = cap - 1;
-    /* only /__mock/lists/ params may hold one '/' (key/kind) */
-    if (strchr(p, '/') && strcmp(r->path, "/__mock/lists/") != 0)
-        return 0;
-    memcpy(param, p, pl);
-    param[pl] = 0;
-    return 1;
-}
-
-/* Find the route; *allowed tells whether some route has this path. */
-static const route *match(const char *method, const char *url, char *param,
-                          size_t cap, int *path_known)
-{
-    char rewritten[512];
-    const char *acc = "/__mock/accounts/";
-    *path_known = 0;
-    if (!strncmp(url, "/__mock/lists/", 14))
-        return NULL; /* internal name: reached only through the rewrite */
-    if (!strncmp(url, acc, strlen(acc))) {
-        const char *rest = url + strlen(acc);
-        const char *sl = strstr(rest, "/lists/");
-        if (sl && (size_t)(sl - rest) < 300) {
-            snprintf(rewritten, sizeof rewritten, "/__mock/lists/%.*s/%s",
-                     (int)(sl - rest), rest, sl + 7);
-            url = rewritten;
-        }
-    }
-    *path_known = 0;
-    for (size_t i = 0; i < N_ROUTES; i++) {
-        if (!path_matches(&routes[i], url, param, cap))
-            continue;
-        *path_known = 1;
-        if (!strcmp(routes[i].method, method))
-            return &routes[i];
-    }
-    return NULL;
-}
-
-const char *req_header(req *rq, const char *name)
-{
-    return MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, name);
-}
-
-typedef struct qfind {
-    const char *name;
-    const char *v;
-    size_t len;
-} qfind;
-
-static enum MHD_Result qfind_one(void *cls, enum MHD_ValueKind kind, const char *key,
-                                 size_t key_size, const char *value, size_t value_size)
-{
-    qfind *q = cls;
-    (void)kind;
-    if (key && key_size == strlen(q->name) && !memcmp(key, q->name, key_size)) {
-        q->v = value ? value : "";  /* "?a" alone is an empty value */
-        q->len = value ? value_size : 0;
-    }
-    return MHD_YES;
-}
-
-const char *req_query_n(req *rq, const char *name, size_t *len)
-{
-    /* As Starlette reads a query: names are case-sensitive, the last of
-     * repeated names wins, and values may hold any byte (even NUL). */
-    qfind q = {name, NULL, 0};
-    MHD_get_connection_values_n(rq->c, MHD_GET_ARGUMENT_KIND, qfind_one, &q);
-    if (len)
-        *len = q.len;
-    return q.v;
-}
-
-const char *req_query(req *rq, const char *name)
-{
-    size_t n;
-    const char *v = req_query_n(rq, name, &n);
-    return v && memchr(v, 0, n) ? NULL : v; /* a NUL cannot be a C string */
-}
-
-void req_origin(req *rq, char *out, size_t cap)
-{
-    if (rq->a->cfg->public_url[0]) {
-        snprintf(out, cap, "%s", rq->a->cfg->public_url);
-        return;
-    }
-    const char *host = req_header(rq, MHD_HTTP_HEADER_HOST);
-    const char *scheme = rq->a->cfg->tls_cert[0] ? "https" : "http";
-    char def[300];
-    if (!host || !*host || strpbrk(host, " /\\\"<>")) {
-        snprintf(def, sizeof def, "%s:%u", rq->a->cfg->listen_host, rq->a->port);
-        host = def;
-    }
-    snprintf(out, cap, "%s://%s", scheme, host);
-}
-
-void req_client_ip(req *rq, char *out, size_t cap)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(rq->c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    out[0] = 0;
-    if (!ci || !ci->client_addr)
-        return;
-    socklen_t len = ci->client_addr->sa_family == AF_INET6
-                        ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-    if (getnameinfo(ci->client_addr, len, out, (socklen_t)cap, NULL, 0, NI_NUMERICHOST))
-        snprintf(out, cap, "unknown");
-}
-
-int req_auth(req *rq, enum MHD_Result *ret)
-{
-    const char *k = req_header(rq, "X-API-Key");
-    if (!k || !*k) {
-        *ret = resp_detail(rq, 401, MSG_NO_AUTH);
-        return 0;
-    }
-    const config *cfg = rq->a->cfg;
-    int ok = strlen(k) <= TASK_KEY_MAX;
-    if (ok && cfg->n_api_keys > 0) {
-        ok = 0;
-        for (size_t i = 0; i < cfg->n_api_keys; i++)
-            if (!strcmp(cfg->api_keys[i], k))
-                ok = 1;
-    }
-    if (!ok) {
-        *ret = resp_detail(rq, 401, MSG_BAD_KEY);
-        return 0;
-    }
-    rq->api_key = k;
-    return 1;
-}
-
-typedef struct deferral {
-    req *rq;
-    int delay_ms;
-    defer_fn fn;
-    void *arg;
-} deferral;
-
-static void *deferred_main(void *p)
-{
-    deferral d = *(deferral *)p;
-    free(p);
-    if (d.delay_ms > 0) {
-        struct timespec ts = {d.delay_ms / 1000, (long)(d.delay_ms % 1000) * 1000000};
-        nanosleep(&ts, NULL);
-    }
-    struct MHD_Connection *c = d.rq->c;
-    if (d.fn)
-        d.fn(d.rq, d.arg);
-    MHD_resume_connection(c);
-    return NULL;
-}
-
-int req_defer(req *rq, int delay_ms, defer_fn fn, void *arg)
-{
-    deferral *d = malloc(sizeof *d);
-    if (!d)
-        return -1;
-    *d = (deferral){rq, delay_ms, fn, arg};
-    rq->deferred = 1;
-    MHD_suspend_connection(rq->c);
-    pthread_t t;
-    pthread_attr_t at;
-    pthread_attr_init(&at);
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&at, 64 * 1024);
-    int rc = pthread_create(&t, &at, deferred_main, d);
-    pthread_attr_destroy(&at);
-    if (rc != 0) {
-        free(d);
-        rq->deferred = 0;
-        MHD_resume_connection(rq->c);
-        return -1;
-    }
-    return 0;
-}
 
 /* Header-phase work: faults, then the upload's start. Returns 1 to go
  * on, 0 when answered or suspended (*ret set). */
@@ -267,7 +39,7 @@ static int begin(req *rq, enum MHD_Result *ret)
     *ret = MHD_YES;
     if (!rq->begun) {
         rq->begun = 1;
-        if (control_fault_apply(rq, ret))
+        if (faults_apply(rq, ret))
             return 0;
         if (rq->deferred)
             return 0;
@@ -324,7 +96,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         rq->fault_drop_after = -1;
         atomic_fetch_add(&a->inflight, 1);
         int known;
-        rq->route = match(method, url, rq->param, sizeof rq->param, &known);
+        rq->route = routes_match(method, url, rq->param, sizeof rq->param, &known);
         if (!rq->route)
             return known ? resp_detail(rq, 405, MSG_METHOD_NOT_ALLOWED)
                          : resp_detail(rq, 404, MSG_NOT_FOUND);
@@ -367,6 +139,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     return ret;
 }
 
+/* The journal's record of a finished request. */
+static void journal_record(req *rq, int64_t duration_ms)
+{
+    journal_entry e;
+    memset(&e, 0, sizeof e);
+    e.at_ms = clock_now_ms();
+    snprintf(e.method, sizeof e.method, "%s", rq->method);
+    snprintf(e.path, sizeof e.path, "%s", rq->url);
+    const char *k = rq->api_key ? rq->api_key : req_header(rq, "X-API-Key");
+    snprintf(e.key, sizeof e.key, "%s", k ? k : "");
+    e.status = rq->status;
+    e.duration_ms = duration_ms;
+    snprintf(e.task_id, sizeof e.task_id, "%s", rq->task_id);
+    journal_add(rq->a->journal, &e);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -386,7 +174,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : "true");
     }
     if (rq->route && rq->route->journal)
-        control_journal_add(rq, ms);
+        journal_record(rq, ms);
     upload_free(rq->up);
     free(rq->body);
     free(rq);
@@ -434,6 +222,11 @@ static char *slurp(const char *path)
 
 int server_start(app *a, char *err, size_t errcap)
 {
+    a->delays = delayq_new(); /* before the daemon: requests may wait at once */
+    if (!a->delays) {
+        snprintf(err, errcap, "cannot start the timer thread");
+        return -1;
+    }
     struct addrinfo hints = {0}, *ai = NULL;
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -490,7 +283,7 @@ int server_start(app *a, char *err, size_t errcap)
     if (!a->daemon) {
         snprintf(err, errcap, "cannot listen on %s:%u (in use, or TLS files invalid?)",
                  host, a->cfg->listen_port);
-        return -1;
+        return -1; /* server_stop frees the rest */
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(a->daemon, MHD_DAEMON_INFO_BIND_PORT);
     a->port = di ? di->port : a->cfg->listen_port;
@@ -503,6 +296,9 @@ void server_stop(app *a)
         /* Stop accepting; the listen socket is ours to close, but only
          * after the daemon is gone (its epoll sets still hold it). */
         MHD_socket s = MHD_quiesce_daemon(a->daemon);
+        /* Requests waiting out a fault's delay are closed now, without an
+         * answer, rather than keep the stop waiting (up to 600 s). */
+        delayq_close(a->delays);
         /* Let requests under way finish (idle keep-alive connections hold
          * none), then close what is left. */
         int64_t until = clock_mono_ms() + DRAIN_MS;
@@ -510,11 +306,17 @@ void server_stop(app *a)
             struct timespec ts = {0, 10 * 1000000};
             nanosleep(&ts, NULL);
         }
+        /* MHD must not be stopped with a connection suspended (it aborts):
+         * fire what the timer still holds, and let no request wait from
+         * here on (req_defer fails, the request is closed). */
+        delayq_stop(a->delays);
         MHD_stop_daemon(a->daemon); /* joins the connection threads */
         a->daemon = NULL;
         if (s != MHD_INVALID_SOCKET)
             close(s);
     }
+    delayq_free(a->delays);
+    a->delays = NULL;
     free(a->tls_cert_pem);
     free(a->tls_key_pem);
     a->tls_cert_pem = a->tls_key_pem = NULL;

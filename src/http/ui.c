@@ -5,7 +5,7 @@
 
 #include "core/embed.h"
 #include "http/resp.h"
-#include "http/routes.h"
+#include "http/ui.h"
 
 extern const struct embedded_file ui_files[];
 extern const struct embedded_file openapi_files[];

@@ -11,6 +11,7 @@
 #include "core/io.h"
 #include "core/messages.h"
 #include "core/utf8.h"
+#include "http/auth.h"
 #include "http/resp.h"
 #include "jobs/submit.h"
 #include "store/files.h"
@@ -141,10 +142,11 @@ static void discard_file(upload *up)
     }
 }
 
-static void refuse_deferred(req *rq, void *arg)
+static void refuse_deferred(req *rq, void *arg, int cancelled)
 {
     (void)arg;
-    refuse(rq);
+    if (!cancelled)
+        refuse(rq);
 }
 
 /* Answer now and stop reading: the rest of the body is dropped and the
@@ -158,7 +160,7 @@ static enum MHD_Result refuse_now(req *rq)
 
 int upload_begin(req *rq, enum MHD_Result *ret)
 {
-    if (!req_auth(rq, ret))
+    if (!auth_require(rq, ret))
         return 0;
     upload *up = calloc(1, sizeof *up);
     if (!up) {

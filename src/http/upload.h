@@ -8,7 +8,8 @@
 #define UC_UPLOAD_H
 
 #include <stdint.h>
-#include "http/server.h"
+#include "core/err.h"
+#include "http/req.h"
 
 typedef struct upload upload;
 

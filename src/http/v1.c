@@ -8,11 +8,13 @@
 
 #include "core/clock.h"
 #include "core/messages.h"
-#include "http/control.h"
+#include "http/auth.h"
 #include "http/download.h"
+#include "http/faults.h"
+#include "http/limits.h"
 #include "http/resp.h"
-#include "http/routes.h"
 #include "http/upload.h"
+#include "http/v1.h"
 #include "jobs/lists.h"
 #include "jobs/submit.h"
 #include "store/accounts.h"
@@ -118,7 +120,7 @@ enum MHD_Result v1_batch_submit(req *rq)
     if (errs)
         return resp_422_send(rq, errs);
 
-    int wait = limits_rate_hit(control_limits(a), rq->api_key, a->cfg->rate_limit,
+    int wait = limits_rate_hit(a->limits, rq->api_key, a->cfg->rate_limit,
                                clock_now_ms());
     if (wait > 0) {
         char msg[96], ra[16];
@@ -150,7 +152,7 @@ enum MHD_Result v1_batch_submit(req *rq)
     t.format = fmt;
     t.deduplicate = dedup != 0;
     t.upload_bytes = (int64_t)f.file_bytes;
-    control_task_fault_take(a, rq->api_key, &t);
+    faults_take_task(a->faults, rq->api_key, &t);
     const char *tmp;
     if (upload_file(rq, &tmp) != UC_OK ||
         submit(a->d, a->pool, a->cfg->data_dir, tmp, &t) != UC_OK)
@@ -164,7 +166,7 @@ enum MHD_Result v1_batch_submit(req *rq)
 /* Load the caller's task named in the path; queue 404 if not theirs. */
 static int own_task(req *rq, task *t, enum MHD_Result *ret)
 {
-    if (!req_auth(rq, ret))
+    if (!auth_require(rq, ret))
         return 0;
     if (task_id_valid(rq->param))
         memcpy(rq->task_id, rq->param, TASK_ID_LEN + 1);
@@ -228,11 +230,11 @@ enum MHD_Result v1_check_email(req *rq)
 {
     app *a = rq->a;
     enum MHD_Result ret;
-    if (!req_auth(rq, &ret))
+    if (!auth_require(rq, &ret))
         return ret;
     char ip[64];
     req_client_ip(rq, ip, sizeof ip);
-    limits *lim = control_limits(a);
+    limits *lim = a->limits;
     if (limits_ban_left(lim, ip, a->cfg->ban_threshold) == 0)
         return resp_detail(rq, 403, MSG_BANNED);
     size_t elen;

@@ -291,7 +291,7 @@ def _match_of(f):
 
 
 def _fault_matches(f, method, raw_path, key):
-    """The server's matching (control.c control_fault_apply)."""
+    """The server's matching (faults.c faults_take_http)."""
     if 'respond' not in f or not isinstance(f.get('respond'), dict):
         return False
     m = _match_of(f)

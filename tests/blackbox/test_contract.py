@@ -1,7 +1,7 @@
 """The OpenAPI document (openapi.yaml) against the server and its code.
 
 * the served /openapi.json is the document;
-* the route table of src/http/server.c and the document's operations are
+* the route table of src/http/routes.c and the document's operations are
   the same set;
 * the document is well formed (schemas, $refs, security -> 401);
 * the contract check (contract.py) rejects what it should;
@@ -22,7 +22,7 @@ import contract
 from harness import V1
 
 ROOT = os.path.join(os.path.dirname(__file__), '..', '..')
-SERVER_C = os.path.join(ROOT, 'src', 'http', 'server.c')
+ROUTES_C = os.path.join(ROOT, 'src', 'http', 'routes.c')
 SPEC = contract.SPEC
 HTTP_METHODS = {'GET', 'PUT', 'POST', 'DELETE', 'HEAD', 'PATCH', 'OPTIONS', 'TRACE'}
 
@@ -35,11 +35,11 @@ def normalize(template):
 
 
 def route_table():
-    """(METHOD, path template) of each row of server.c's routes[]."""
-    src = open(SERVER_C, encoding='utf-8').read()
+    """(METHOD, path template) of each row of routes.c's routes[]."""
+    src = open(ROUTES_C, encoding='utf-8').read()
     macros = dict(re.findall(r'#define\s+(\w+)\s+"([^"]*)"', src))
     table = re.search(r'static const route routes\[\] = \{(.*?)\n\};', src, re.S)
-    assert table, 'routes[] not found in server.c'
+    assert table, 'routes[] not found in routes.c'
     rows = re.findall(r'\{\s*"([A-Z]+)",\s*((?:\w+\s+)?)"([^"]*)",\s*([01]),', table.group(1))
     assert len(rows) >= 10, rows
     out = set()
@@ -49,9 +49,9 @@ def route_table():
         if has_param == '1':
             path += '{}'
         out.add((method, path))
-    # server.c rewrites /__mock/accounts/{key}/lists/{kind} to
+    # routes.c rewrites /__mock/accounts/{key}/lists/{kind} to
     # /__mock/lists/{key}/{kind} before matching: the public path is the former.
-    assert '"/__mock/lists/%.*s/%s"' in src, 'the lists rewrite in server.c changed'
+    assert '"/__mock/lists/%.*s/%s"' in src, 'the lists rewrite in routes.c changed'
     return {(m, '/__mock/accounts/{}/lists/{}' if p == '/__mock/lists/{}' else p)
             for m, p in out}
 

@@ -1,0 +1,66 @@
+/* faults.h: the fault engine behind /__mock/faults.
+ *
+ * A fault is armed from its JSON spec, matches requests by method, path
+ * prefix and API key, and is used up after `times` matches (or stays
+ * until cleared). An HTTP fault acts on a request before its handler: a
+ * delay, a canned response, a dropped connection, or a download cut after
+ * some bytes. A job fault is taken by the next batch submission of its
+ * key: the task then fails with a given error, or takes a given time.
+ *
+ * The table is in memory behind one mutex (a restart or /__mock/reset
+ * clears it); every function is safe from any thread. */
+#ifndef UC_FAULTS_H
+#define UC_FAULTS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http/req.h"
+#include "store/tasks.h"
+
+typedef struct faults faults;
+
+faults *faults_new(void);
+void faults_free(faults *fs);  /* accepts NULL */
+
+/* Arm a fault from spec (borrowed; the spec is kept for listing).
+ * Returns the fault as GET /__mock/faults lists it (new reference), or
+ * NULL with a message for the client in msg when spec is invalid (or
+ * memory ran out). */
+json_t *faults_arm(faults *fs, json_t *spec, char *msg, size_t cap);
+
+/* Every armed fault, oldest first, as listed (new reference). */
+json_t *faults_json(faults *fs);
+
+/* Disarm every fault (key NULL), or those that match only key. */
+void faults_clear(faults *fs, const char *key);
+
+/* What an HTTP fault does to the request it matched. */
+typedef struct fault_action {
+    int delay_ms;        /* wait this long first */
+    int status;          /* then answer this (0: no canned response) */
+    json_t *body;        /* its body (NULL: {"detail":"Injected fault"}) */
+    json_t *headers;     /* extra headers, an object of strings, or NULL */
+    int drop;            /* close the connection... */
+    int64_t drop_after;  /* ...at once (-1), or after this many body bytes */
+} fault_action;
+
+/* Take one use of the first armed HTTP fault that matches method, path
+ * and key (NULL when the request has none). Returns 1 with *act filled
+ * (release it with fault_action_release), 0 when none matches. */
+int faults_take_http(faults *fs, const char *method, const char *path, const char *key,
+                     fault_action *act);
+void fault_action_release(fault_action *act);
+
+/* At submission: take one use of the first job fault armed for key, if
+ * any, into t (fault_fail, fault_delay_ms). */
+void faults_take_task(faults *fs, const char *key, task *t);
+
+/* Before a request is handled: apply the first armed HTTP fault that
+ * matches it (the control API and /healthz are never faulted). Returns 1
+ * when the fault answered, dropped or suspended the request (*ret set),
+ * 0 when handling goes on (perhaps with rq->fault_drop_after set). */
+int faults_apply(req *rq, enum MHD_Result *ret);
+
+#endif

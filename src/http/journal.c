@@ -1,0 +1,98 @@
+/* journal.c: a fixed ring of entries behind one mutex. */
+#include "http/journal.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+
+struct journal {
+    pthread_mutex_t lock;
+    journal_entry *ring;
+    size_t cap, head, n;   /* ring of cap; oldest at head */
+};
+
+journal *journal_new(size_t cap)
+{
+    journal *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    j->cap = cap;
+    if (cap && !(j->ring = calloc(cap, sizeof *j->ring))) {
+        free(j);
+        return NULL;
+    }
+    pthread_mutex_init(&j->lock, NULL);
+    return j;
+}
+
+void journal_free(journal *j)
+{
+    if (!j)
+        return;
+    pthread_mutex_destroy(&j->lock);
+    free(j->ring);
+    free(j);
+}
+
+void journal_add(journal *j, const journal_entry *e)
+{
+    if (!j->cap)
+        return;
+    pthread_mutex_lock(&j->lock);
+    if (j->n < j->cap) {
+        j->ring[(j->head + j->n) % j->cap] = *e;
+        j->n++;
+    } else {
+        j->ring[j->head] = *e;
+        j->head = (j->head + 1) % j->cap;
+    }
+    pthread_mutex_unlock(&j->lock);
+}
+
+void journal_clear(journal *j, const char *key)
+{
+    pthread_mutex_lock(&j->lock);
+    if (!key) {
+        j->head = j->n = 0;
+    } else {
+        size_t w = 0;
+        for (size_t i = 0; i < j->n; i++) {
+            journal_entry *e = &j->ring[(j->head + i) % j->cap];
+            if (strcmp(e->key, key) != 0)
+                j->ring[(j->head + w++) % j->cap] = *e;
+        }
+        j->n = w;
+    }
+    pthread_mutex_unlock(&j->lock);
+}
+
+static int matches(const journal_entry *e, const journal_filter *f)
+{
+    return (!f->path_prefix || !strncmp(e->path, f->path_prefix, strlen(f->path_prefix))) &&
+           (!f->api_key || !strcmp(e->key, f->api_key)) &&
+           (!f->task_id || !strcmp(e->task_id, f->task_id));
+}
+
+json_t *journal_json(journal *j, const journal_filter *f)
+{
+    json_t *arr = json_array();
+    if (!arr)
+        return NULL;
+    pthread_mutex_lock(&j->lock);
+    for (size_t i = 0; i < j->n; i++) {
+        journal_entry *e = &j->ring[(j->head + i) % j->cap];
+        if (!matches(e, f))
+            continue;
+        char at[32];
+        clock_format(e->at_ms, at, sizeof at);
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:s?}", "time", at,
+                                             "method", e->method, "path", e->path,
+                                             "api_key", e->key, "status", (int)e->status,
+                                             "duration_ms", (json_int_t)e->duration_ms,
+                                             "task_id", e->task_id[0] ? e->task_id : NULL));
+    }
+    pthread_mutex_unlock(&j->lock);
+    return arr;
+}

@@ -1,0 +1,91 @@
+/* routes.c: the table of endpoints and the matching of a request's
+ * method and path against it. */
+#include "http/routes.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "http/control.h"
+#include "http/download.h"
+#include "http/health.h"
+#include "http/ui.h"
+#include "http/v1.h"
+
+#define V1 "/v1/external-api-requests/"
+
+static const route routes[] = {
+    {"POST", V1 "batch-check-emails", 0, BODY_UPLOAD, v1_batch_submit, 1},
+    {"GET", V1 "batch-check-status/", 1, BODY_NONE, v1_batch_status, 1},
+    {"GET", V1 "batch-task-download/", 1, BODY_NONE, v1_batch_download, 1},
+    {"POST", V1 "check-email", 0, BODY_SMALL, v1_check_email, 1},
+    {"GET", "/downloads/", 1, BODY_NONE, download_serve, 1},
+    {"HEAD", "/downloads/", 1, BODY_NONE, download_serve, 1},
+    {"GET", "/healthz", 0, BODY_NONE, health_get, 0},
+    {"GET", "/__mock/clock", 0, BODY_NONE, control_clock_get, 0},
+    {"POST", "/__mock/clock", 0, BODY_SMALL, control_clock_post, 0},
+    {"GET", "/__mock/tasks", 0, BODY_NONE, control_tasks_list, 0},
+    {"DELETE", "/__mock/tasks/", 1, BODY_NONE, control_task_delete, 0},
+    {"POST", "/__mock/reset", 0, BODY_SMALL, control_reset, 0},
+    {"GET", "/__mock/accounts/", 1, BODY_NONE, control_account_get, 0},
+    {"GET", "/__mock/lists/", 1, BODY_NONE, control_list_get, 0},
+    {"PUT", "/__mock/lists/", 1, BODY_SMALL, control_list_put, 0},
+    {"GET", "/__mock/requests", 0, BODY_NONE, control_journal_get, 0},
+    {"DELETE", "/__mock/requests", 0, BODY_NONE, control_journal_delete, 0},
+    {"GET", "/__mock/faults", 0, BODY_NONE, control_faults_get, 0},
+    {"POST", "/__mock/faults", 0, BODY_SMALL, control_faults_post, 0},
+    {"DELETE", "/__mock/faults", 0, BODY_NONE, control_faults_delete, 0},
+    {"GET", "/openapi.json", 0, BODY_NONE, ui_openapi, 0},
+    {"GET", "/", 0, BODY_NONE, ui_dashboard, 0},
+};
+#define N_ROUTES (sizeof routes / sizeof routes[0])
+
+static int path_matches(const route *r, const char *url, char *param, size_t cap)
+{
+    size_t n = strlen(r->path);
+    if (!r->has_param)
+        return strcmp(url, r->path) == 0;
+    if (strncmp(url, r->path, n) != 0)
+        return 0;
+    const char *p = url + n;
+    size_t pl = strlen(p);
+    if (pl == 0)
+        return 0;
+    if (pl >= cap) /* too long to be any id: matched, and found nowhere */
+        pl = cap - 1;
+    /* only /__mock/lists/ params may hold one '/' (key/kind) */
+    if (strchr(p, '/') && strcmp(r->path, "/__mock/lists/") != 0)
+        return 0;
+    memcpy(param, p, pl);
+    param[pl] = 0;
+    return 1;
+}
+
+/* The path of /__mock/accounts/{key}/lists/{kind} is rewritten to
+ * /__mock/lists/{key}/{kind} before matching, so that one {param} holds
+ * both; /__mock/lists/ itself is reached only through the rewrite. */
+const route *routes_match(const char *method, const char *url, char *param, size_t cap,
+                          int *path_known)
+{
+    char rewritten[512];
+    const char *acc = "/__mock/accounts/";
+    *path_known = 0;
+    if (!strncmp(url, "/__mock/lists/", 14))
+        return NULL;
+    if (!strncmp(url, acc, strlen(acc))) {
+        const char *rest = url + strlen(acc);
+        const char *sl = strstr(rest, "/lists/");
+        if (sl && (size_t)(sl - rest) < 300) {
+            snprintf(rewritten, sizeof rewritten, "/__mock/lists/%.*s/%s",
+                     (int)(sl - rest), rest, sl + 7);
+            url = rewritten;
+        }
+    }
+    for (size_t i = 0; i < N_ROUTES; i++) {
+        if (!path_matches(&routes[i], url, param, cap))
+            continue;
+        *path_known = 1;
+        if (!strcmp(routes[i].method, method))
+            return &routes[i];
+    }
+    return NULL;
+}
