@@ -1,6 +1,7 @@
-/* fuzz_email.c: address syntax (email_valid) and classification (classify)
- * on arbitrary bytes, with the built-in domain lists and a small account
- * list derived from nothing but constants. */
+/* fuzz_email.c: address syntax (email_validate_pydantic, email_validate)
+ * and classification (classify) on arbitrary bytes, with the built-in
+ * domain lists and a small account list derived from nothing but
+ * constants. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +35,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!addr)
         return 0;
     memcpy(addr, data, size);
-    const char *reason = NULL;
-    bool ok = email_valid(addr, size, &reason);
-    if (!ok && (!reason || strlen(reason) > 1023))
-        __builtin_trap(); /* every rejection has a (bounded) reason */
+    char *reason = NULL;
+    email_addr e;
+    bool ok = email_validate_pydantic(addr, size, &e, &reason);
+    if (!ok && !reason)
+        __builtin_trap(); /* every rejection has a reason */
+    if (ok && (e.len != strlen(e.normalized) || e.normalized[e.at] != '@' ||
+               e.ascii_len != strlen(e.ascii_email) || e.len > EMAIL_OCTETS_MAX ||
+               e.ascii_domain_len != strlen(e.ascii_domain)))
+        __builtin_trap(); /* the forms are whole and fit */
+    free(reason);
+    /* a valid address is valid again as normalized, with the same forms */
+    email_addr again;
+    if (ok && (!email_validate(e.normalized, e.len, &again, NULL) ||
+               strcmp(again.normalized, e.normalized) != 0))
+        __builtin_trap();
+    reason = NULL;
+    if (!email_validate(addr, size, NULL, &reason) && !reason)
+        __builtin_trap();
+    free(reason);
     verdict v = classify(dl, NULL, addr, size);
     if ((int)v < 0 || v >= V_COUNT)
         __builtin_trap();

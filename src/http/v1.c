@@ -244,13 +244,18 @@ enum MHD_Result v1_check_email(req *rq)
         resp_422_add(errs, "missing", "query", "email", MSG_FIELD_REQUIRED, NULL, NULL);
         return resp_422_send(rq, errs);
     }
-    const char *reason = NULL;
-    if (!email_valid(email, elen, &reason)) {
-        char msg[1200];
-        snprintf(msg, sizeof msg, "value is not a valid email address: %s", reason);
+    char *reason = NULL, *msg = NULL;
+    email_addr ea;
+    if (!email_validate_pydantic(email, elen, &ea, &reason)) {
+        if (!reason || asprintf(&msg, "value is not a valid email address: %s", reason) < 0) {
+            free(reason);
+            return resp_detail(rq, 500, MSG_INTERNAL);
+        }
         json_t *errs = resp_422_new();
         resp_422_add(errs, "value_error", "query", "email", msg, resp_text(email, elen),
                      json_pack("{s:s}", "reason", reason));
+        free(msg);
+        free(reason);
         return resp_422_send(rq, errs);
     }
     account acct;
@@ -258,7 +263,7 @@ enum MHD_Result v1_check_email(req *rq)
     if (account_get(a->d, rq->api_key, a->cfg->credits, &acct) != UC_OK ||
         lists_load(a->d, rq->api_key, &al) != UC_OK)
         return resp_detail(rq, 500, MSG_INTERNAL);
-    verdict v = classify(a->dl, al, email, elen);
+    verdict v = classify_valid(a->dl, al, &ea);
     acct_lists_free(al);
     /* Charged last, so that no failure after it leaves a charge behind. */
     uc_err ce = account_charge(a->d, rq->api_key, 1);
@@ -270,12 +275,6 @@ enum MHD_Result v1_check_email(req *rq)
     int left = limits_ban_left(lim, ip, a->cfg->ban_threshold);
     if (!strcmp(cat, "black"))
         left = limits_ban_hit(lim, ip, a->cfg->ban_threshold);
-    const char *at = strrchr(email, '@');
-    char domain[300];
-    snprintf(domain, sizeof domain, "%s", at ? at + 1 : "");
-    for (char *p = domain; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p + 32);
     char date[32];
     time_t now = (time_t)(clock_now_ms() / 1000);
     struct tm tm;
@@ -283,7 +282,8 @@ enum MHD_Result v1_check_email(req *rq)
     strftime(date, sizeof date, "%b %d, %Y", &tm);
     return resp_queue_json(rq, 200, json_pack(
         "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "category", cat, "date_added", date,
-        "domain", domain, "domain_age", "unknown", "email", email, "mx_record", "",
+        "domain", ea.normalized + ea.at + 1, "domain_age", "unknown", "email",
+        ea.normalized, "mx_record", "",
         "premium", "False", "remaining_attempts_before_ban", left, "type",
         verdict_domain_type(v)));
 }

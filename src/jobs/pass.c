@@ -3,6 +3,7 @@
 #include "jobs/pass.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "store/files.h"
@@ -33,7 +34,8 @@ static uc_err settle(pass *r)
             return UC_ENOMEM;
         uint8_t *tag = dedup_tag(r->dd, id);
         if (is_new)
-            *tag = (uint8_t)classify(r->env->dl, r->al, p->key, p->klen);
+            *tag = p->judged ? p->rec.verdict
+                             : (uint8_t)classify(r->env->dl, r->al, p->key, p->klen);
         p->rec.entry = id;
         p->rec.verdict = *tag;
     }
@@ -52,12 +54,22 @@ uc_err pass_stage(pass *r, const cell *c, rowrec rec)
     rec.verdict = V_BLACK_INVALID;
     p->rec = rec;
     p->row = r->nrows++;
-    p->klen = c->type == CELL_EMPTY ? 0 : dedup_normalise(c->v, c->len, p->key, PASS_KEY_MAX);
-    p->has_key = p->klen > 0;
+    /* Dedup compares the normalised address; the classifier judges the
+     * cell as given (pydantic's wrapper strips and unwraps it itself). */
+    char norm[PASS_KEY_MAX];
+    size_t nlen = c->type == CELL_EMPTY ? 0 : dedup_normalise(c->v, c->len, norm, PASS_KEY_MAX);
+    p->has_key = nlen > 0;
+    p->judged = 0;
+    p->klen = c->len < PASS_KEY_MAX ? c->len : 0;
+    if (p->has_key)
+        memcpy(p->key, c->v, p->klen);
     if (p->has_key && c->len >= PASS_KEY_MAX) {
-        /* A cell this long is no address (the limit is 254 octets), but
-         * two of them are the same only if all their text is: hash it
-         * whole. The kept prefix is enough to judge it invalid. */
+        /* A cell this long can still hold a valid address (a long display
+         * name, white space; pydantic caps the value at 2,048 characters):
+         * judge it now, while it is at hand. Two of them are the same only
+         * if all their text is: hash it whole. */
+        p->rec.verdict = (uint8_t)classify(r->env->dl, r->al, c->v, c->len);
+        p->judged = 1;
         size_t cap = c->len * 2 + 16; /* lowercase can grow UTF-8 a little */
         char *big = malloc(cap);
         if (!big)
@@ -67,7 +79,7 @@ uc_err pass_stage(pass *r, const cell *c, rowrec rec)
         free(big);
         dedup_prefetch(r->dd, p->hh);
     } else if (p->has_key) {
-        p->hh = dedup_hash_of(p->key, p->klen);
+        p->hh = dedup_hash_of(norm, nlen);
         dedup_prefetch(r->dd, p->hh);
     }
     return UC_OK;

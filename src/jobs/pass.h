@@ -22,7 +22,7 @@
 #include "store/tasks.h"
 #include "verify/classify.h"
 
-#define PASS_KEY_MAX 1024       /* longer cells are invalid addresses anyway */
+#define PASS_KEY_MAX 1024       /* longer cells are judged when read */
 #define CHECK_EVERY 65536       /* rows between cancel checks (a power of 2) */
 
 /* One data row as pass 1 saw it; spilled as raw bytes, so no padding. */
@@ -46,9 +46,10 @@ typedef struct pending {
     rowrec rec;
     uint32_t row;
     int has_key;
+    int judged;          /* rec.verdict already holds the cell's verdict */
     dedup_hash hh;
     size_t klen;
-    char key[PASS_KEY_MAX];
+    char key[PASS_KEY_MAX]; /* the cell as given, for the classifier */
 } pending;
 
 /* The state of one run, made by run.c and handed to a pass. */

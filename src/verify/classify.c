@@ -3,7 +3,7 @@
  * replaced by a user directory) and the account's own lists.
  *
  * PRECEDENCE (first rule that applies wins):
- *   1. Invalid syntax (email_valid() false)            -> black / invalid
+ *   1. Invalid syntax (email_validate_pydantic() false) -> black / invalid
  *   2. Account lists: the address itself, or its domain or any parent
  *      domain, is on one of the account's lists. If it is on several,
  *      black > grey > white.                 -> black|grey|white / black|grey|white
@@ -22,8 +22,10 @@
  *      One of them                                     -> grey  / suspicious signs
  *   5. Otherwise                                       -> white / unknown
  *
- * All matching is on bytes with ASCII case folded (list entries are stored
- * lower-case); an IDN entry matches only the same UTF-8 spelling.
+ * Matching is on the normalized address (what pydantic's EmailStr gives),
+ * as bytes with ASCII case folded (list entries are stored lower-case); an
+ * internationalised domain is looked up in both spellings, Unicode and
+ * IDNA (xn--), so a list entry may be written either way.
  */
 #include "verify/classify.h"
 
@@ -46,7 +48,6 @@
 extern const struct embedded_file domain_list_files[];
 
 #define ENTRY_MAX 320   /* longest list entry accepted (an address is <= 254) */
-#define KEY_MAX 512     /* addresses longer than this are not looked up */
 
 /* ---- a set of lower-case byte strings, each with a bitmask value -------- */
 
@@ -238,14 +239,11 @@ static int parse_line(const char *l, size_t n, char *out, bool *bang)
     return (int)n;
 }
 
-/* Lower-case copy of s into buf (KEY_MAX); false when it does not fit. */
-static bool fold(const char *s, size_t n, char *buf)
+/* ASCII-lower-case copy of s[0, n) into buf. */
+static void fold(const char *s, size_t n, char *buf)
 {
-    if (n > KEY_MAX)
-        return false;
     for (size_t i = 0; i < n; i++)
         buf[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
-    return true;
 }
 
 /* ---- domain lists -------------------------------------------------------- */
@@ -532,53 +530,79 @@ static uint8_t lookup_suffixes(const hset *s, const char *dom, size_t n)
     }
 }
 
-verdict classify(const domain_lists *dl, const acct_lists *al,
-                 const char *addr, size_t len)
+/* The account-list bits of an address: its folded key, its domain and the
+ * domain's parents, in both spellings of an internationalised domain. */
+static uint8_t account_bits(const acct_lists *al, const email_addr *e, const char *key,
+                            bool idn)
 {
-    if (!email_valid(addr, len, NULL))
-        return V_BLACK_INVALID;
-    const char *at = memchr(addr, '@', len);  /* exactly one: it is valid */
-    size_t at_pos = (size_t)(at - addr);
-    char key[KEY_MAX];
-    bool fits = fold(addr, len, key);
-    const char *dom = key + at_pos + 1;
-    size_t dn = len - at_pos - 1;
+    const char *dom = key + e->at + 1;
+    size_t dn = e->len - e->at - 1;
+    uint8_t a = sandbox_acct(dom, dn);
+    if (!al)
+        return a;
+    a |= hset_get(&al->set, key, e->len);
+    a |= lookup_suffixes(&al->set, dom, dn);
+    if (idn) {
+        char akey[EMAIL_OCTETS_MAX + 1];  /* local@ascii-domain fits: checked */
+        fold(e->normalized, e->at + 1, akey);
+        memcpy(akey + e->at + 1, e->ascii_domain, e->ascii_domain_len);
+        a |= hset_get(&al->set, akey, e->at + 1 + e->ascii_domain_len);
+        a |= lookup_suffixes(&al->set, e->ascii_domain, e->ascii_domain_len);
+    }
+    return a;
+}
 
-    if (fits) {
-        uint8_t a = sandbox_acct(dom, dn);
-        if (al) {
-            a |= hset_get(&al->set, key, len);
-            a |= lookup_suffixes(&al->set, dom, dn);
-        }
-        if (a & AL_BLACK)
-            return V_BLACK_LIST;
-        if (a & AL_GREY)
-            return V_GREY_LIST;
-        if (a & AL_WHITE)
-            return V_WHITE_LIST;
+verdict classify_valid(const domain_lists *dl, const acct_lists *al, const email_addr *e)
+{
+    char key[EMAIL_OCTETS_MAX + 1];
+    fold(e->normalized, e->len, key);
+    const char *dom = key + e->at + 1;
+    size_t dn = e->len - e->at - 1;
+    bool idn = dn != e->ascii_domain_len || memcmp(dom, e->ascii_domain, dn) != 0;
 
-        uint8_t d = dl ? lookup_suffixes(&dl->set, dom, dn) : 0;
-        if (!(d & DL_WELL_KNOWN)) {
-            if (d & DL_DISPOSABLE)
-                return V_BLACK_DISPOSABLE;
-            if (d & DL_MASK_BLACK)
-                return V_BLACK_MASKED;
-            if (d & DL_MASK_GREY)
-                return V_GREY_MASKED;
-            if (d & DL_MULTI_ALIAS)
-                return V_GREY_MULTI_ALIAS;
-            if (d & DL_NO_WEBSITE)
-                return V_BLACK_NO_WEBSITE;
-        }
+    uint8_t a = account_bits(al, e, key, idn);
+    if (a & AL_BLACK)
+        return V_BLACK_LIST;
+    if (a & AL_GREY)
+        return V_GREY_LIST;
+    if (a & AL_WHITE)
+        return V_WHITE_LIST;
+
+    uint8_t d = 0;
+    if (dl) {
+        d = lookup_suffixes(&dl->set, dom, dn);
+        if (idn)
+            d |= lookup_suffixes(&dl->set, e->ascii_domain, e->ascii_domain_len);
+    }
+    if (!(d & DL_WELL_KNOWN)) {
+        if (d & DL_DISPOSABLE)
+            return V_BLACK_DISPOSABLE;
+        if (d & DL_MASK_BLACK)
+            return V_BLACK_MASKED;
+        if (d & DL_MASK_GREY)
+            return V_GREY_MASKED;
+        if (d & DL_MULTI_ALIAS)
+            return V_GREY_MULTI_ALIAS;
+        if (d & DL_NO_WEBSITE)
+            return V_BLACK_NO_WEBSITE;
     }
 
-    bool plus = memchr(addr, '+', at_pos) != NULL;
+    bool plus = memchr(e->normalized, '+', e->at) != NULL;
     size_t dots = 0;
-    for (size_t i = 0; i < len; i++)
-        dots += addr[i] == '.';
+    for (size_t i = 0; i < e->len; i++)
+        dots += e->normalized[i] == '.';
     if (plus && dots > 3)
         return V_BLACK_SUSPICIOUS;
     if (plus || dots > 3)
         return V_GREY_SUSPICIOUS;
     return V_WHITE_UNKNOWN;
+}
+
+verdict classify(const domain_lists *dl, const acct_lists *al, const char *value,
+                 size_t len)
+{
+    email_addr e;
+    if (!email_validate_pydantic(value, len, &e, NULL))
+        return V_BLACK_INVALID;
+    return classify_valid(dl, al, &e);
 }

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include "core/err.h"
+#include "verify/email.h"
 
 /* Every (category, domain_type) pair the real service returns. */
 typedef enum verdict {
@@ -52,10 +53,14 @@ uc_err acct_lists_add(acct_lists *al, acct_list_kind kind,
 size_t acct_lists_entries(const acct_lists *al);
 void acct_lists_free(acct_lists *al);         /* accepts NULL */
 
-/* Validate and classify one address (trimmed, UTF-8). al may be NULL.
- * Invalid syntax gives V_BLACK_INVALID. Thread-safe, no allocation on the
- * common path. */
-verdict classify(const domain_lists *dl, const acct_lists *al,
-                 const char *addr, size_t len);
+/* Classify an address email_validate_pydantic() accepted (its forms in e).
+ * al may be NULL. Thread-safe, no allocation. */
+verdict classify_valid(const domain_lists *dl, const acct_lists *al, const email_addr *e);
+
+/* Validate value (a cell or a query value, UTF-8, as given) as pydantic's
+ * EmailStr does, then classify it: V_BLACK_INVALID when it is not valid.
+ * Thread-safe, no allocation on the common path. */
+verdict classify(const domain_lists *dl, const acct_lists *al, const char *value,
+                 size_t len);
 
 #endif

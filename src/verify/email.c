@@ -1,398 +1,399 @@
-/* email.c: address syntax, judged as the real service judges it.
- * A port of python3-email-validator 1.3.0 validate_email(...,
- * check_deliverability=False); the idna package it calls is in idna.c. */
+/* email.c: address syntax, judged as the real service judges it: a port
+ * of pydantic v2's validate_email wrapper around email-validator 2.3.0's
+ * validate_email(..., check_deliverability=False). The library's checks
+ * are in email_syntax.c, email_domain.c and email_literal.c; the idna
+ * package they call is in idna.c. Common ASCII addresses never leave the
+ * fast path here. */
 #include "verify/email.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "verify/idna.h"
-#include "verify/pystr.h"
+#include "verify/email_syntax.h"
 
-/* Limits used by email_validator (measured as it measures them). */
-#define LOCAL_MAX 64    /* code points of the local part as given */
-#define EMAIL_MAX 254   /* ASCII form, code points, and UTF-8 octets */
+#define PYDANTIC_MAX 2048  /* pydantic's MAX_EMAIL_LENGTH, in code points */
 
-/* Reasons with interpolated parts are written here, one per thread. */
-#define REASON_CAP 1024
-static _Thread_local char tls_reason[REASON_CAP];
+/* ---- the ASCII fast path ---------------------------------------------------- */
 
+enum { C_ATEXT = 1, C_LDH = 2, C_UPPER = 4, C_ALPHA = 8 };
 
-/* "(N characters too many)" as email_validator's __get_length_reason. */
-static void sb_length_reason(pytext *b, size_t len, bool utf8, size_t limit)
-{
-    size_t diff = len - limit;
-    pytext_printf(b, "(%s%zu character%s too many)", utf8 ? "at least " : "",
-              diff, diff > 1 ? "s" : "");
-}
-
-/* ---- the local part ------------------------------------------------------ */
-
-static bool is_atext(uint32_t c)
-{
-    if (c >= 0x80)
-        return false;
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-        (c >= '0' && c <= '9'))
-        return true;
-    return c != 0 && strchr("_!#$%&'*+-/=?^`{|}~", (int)c) != NULL;
-}
-
-/* DOT_ATOM_TEXT (intl=false) or DOT_ATOM_TEXT_INTL, anchored both ends. */
-static bool dot_atom(const uint32_t *s, size_t n, bool intl)
-{
-    bool after_dot = true;
-    if (n == 0)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '.') {
-            if (after_dot)
-                return false;
-            after_dot = true;
-        } else if (is_atext(s[i]) || (intl && s[i] >= 0x80)) {
-            after_dot = false;
-        } else {
-            return false;
-        }
-    }
-    return !after_dot;
-}
-
-/* unicodedata.name(c, repr(c)) of the ASCII characters outside ATEXT. */
-static const char *const ascii_names[128] = {
-    [0x00] = "'\\x00'",
-    [0x01] = "'\\x01'",
-    [0x02] = "'\\x02'",
-    [0x03] = "'\\x03'",
-    [0x04] = "'\\x04'",
-    [0x05] = "'\\x05'",
-    [0x06] = "'\\x06'",
-    [0x07] = "'\\x07'",
-    [0x08] = "'\\x08'",
-    [0x09] = "'\\t'",
-    [0x0A] = "'\\n'",
-    [0x0B] = "'\\x0b'",
-    [0x0C] = "'\\x0c'",
-    [0x0D] = "'\\r'",
-    [0x0E] = "'\\x0e'",
-    [0x0F] = "'\\x0f'",
-    [0x10] = "'\\x10'",
-    [0x11] = "'\\x11'",
-    [0x12] = "'\\x12'",
-    [0x13] = "'\\x13'",
-    [0x14] = "'\\x14'",
-    [0x15] = "'\\x15'",
-    [0x16] = "'\\x16'",
-    [0x17] = "'\\x17'",
-    [0x18] = "'\\x18'",
-    [0x19] = "'\\x19'",
-    [0x1A] = "'\\x1a'",
-    [0x1B] = "'\\x1b'",
-    [0x1C] = "'\\x1c'",
-    [0x1D] = "'\\x1d'",
-    [0x1E] = "'\\x1e'",
-    [0x1F] = "'\\x1f'",
-    [0x20] = "SPACE",
-    [0x22] = "QUOTATION MARK",
-    [0x28] = "LEFT PARENTHESIS",
-    [0x29] = "RIGHT PARENTHESIS",
-    [0x2C] = "COMMA",
-    [0x2E] = "FULL STOP",
-    [0x3A] = "COLON",
-    [0x3B] = "SEMICOLON",
-    [0x3C] = "LESS-THAN SIGN",
-    [0x3E] = "GREATER-THAN SIGN",
-    [0x40] = "COMMERCIAL AT",
-    [0x5B] = "LEFT SQUARE BRACKET",
-    [0x5C] = "REVERSE SOLIDUS",
-    [0x5D] = "RIGHT SQUARE BRACKET",
-    [0x7F] = "'\\x7f'",
+/* Byte classes: atext (letters, digits, "!#$%&'*+-/=?^_`{|}~"), LDH
+ * (letters, digits, '-'), upper case and letters. */
+static const uint8_t cls[256] = {
+    ['0' ... '9'] = C_ATEXT | C_LDH,
+    ['a' ... 'z'] = C_ATEXT | C_LDH | C_ALPHA,
+    ['A' ... 'Z'] = C_ATEXT | C_LDH | C_ALPHA | C_UPPER,
+    ['-'] = C_ATEXT | C_LDH,
+    ['!'] = C_ATEXT, ['#'] = C_ATEXT, ['$'] = C_ATEXT, ['%'] = C_ATEXT,
+    ['&'] = C_ATEXT, ['\''] = C_ATEXT, ['*'] = C_ATEXT, ['+'] = C_ATEXT,
+    ['/'] = C_ATEXT, ['='] = C_ATEXT, ['?'] = C_ATEXT, ['^'] = C_ATEXT,
+    ['_'] = C_ATEXT, ['`'] = C_ATEXT, ['{'] = C_ATEXT, ['|'] = C_ATEXT,
+    ['}'] = C_ATEXT, ['~'] = C_ATEXT,
 };
 
-static int cmp_str(const void *a, const void *b)
+/* RFC 2142 names, which the library lower-cases. */
+static const char *const mailbox_names[] = {
+    "info", "marketing", "sales", "support", "abuse", "noc", "security", "postmaster",
+    "hostmaster", "usenet", "news", "webmaster", "www", "uucp", "ftp",
+};
+
+static bool is_mailbox_name(const char *s, size_t n)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    if (n < 3 || n > 10)
+        return false;
+    char low[10];
+    for (size_t i = 0; i < n; i++)
+        low[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+    for (size_t i = 0; i < sizeof mailbox_names / sizeof mailbox_names[0]; i++)
+        if (strlen(mailbox_names[i]) == n && memcmp(mailbox_names[i], low, n) == 0)
+            return true;
+    return false;
 }
 
-/* validate_email_local_part(). On success *lp, *ln hold the normalised
- * local part and *ascii tells whether it is the ASCII form. */
-static const char *check_local(pyarena *a, uint32_t *s, size_t n,
-                               uint32_t **lp, size_t *ln, bool *ascii)
-{
-    pytext b = pytext_init(tls_reason, REASON_CAP);
-    if (n == 0)
-        return "There must be something before the @-sign.";
-    if (n > LOCAL_MAX) {
-        pytext_puts(&b, "The email address is too long before the @-sign ");
-        sb_length_reason(&b, n, false, LOCAL_MAX);
-        pytext_puts(&b, ".");
-        return tls_reason;
-    }
-    if (dot_atom(s, n, false)) {
-        *lp = s;
-        *ln = n;
-        *ascii = true;
-        return NULL;
-    }
-    if (!dot_atom(s, n, true)) {
-        bool seen[128] = { false };
-        const char *names[128];
-        size_t nn = 0;
-        for (size_t i = 0; i < n; i++)
-            if (s[i] < 0x80 && !is_atext(s[i]) && !seen[s[i]]) {
-                seen[s[i]] = true;
-                names[nn++] = ascii_names[s[i]];
-            }
-        qsort(names, nn, sizeof names[0], cmp_str);
-        pytext_puts(&b, "The email address contains invalid characters before "
-                    "the @-sign: ");
-        for (size_t i = 0; i < nn; i++) {
-            if (i)
-                pytext_puts(&b, ", ");
-            pytext_puts(&b, names[i]);
-        }
-        pytext_puts(&b, ".");
-        return tls_reason;
-    }
-    size_t m;
-    uint32_t *t = pystr_nfc(a, s, n, &m);
-    if (!t)
-        return pystr_oom;
-    for (size_t i = 0; i < m; i++) {
-        char major = pystr_category_major(t[i]);
-        if (major == 'M' && i == 0) {
-            pytext_puts(&b, "The email address contains an initial invalid "
-                        "character (");
-        } else if (major == 'Z' || major == 'C') {
-            pytext_puts(&b, "The email address contains an invalid character (");
-        } else {
-            continue;
-        }
-        pytext_char_name(&b, t[i]);
-        pytext_puts(&b, ").");
-        return tls_reason;
-    }
-    *lp = t;
-    *ln = m;
-    *ascii = false;
-    return NULL;
-}
-
-/* ---- the domain part and the whole address ------------------------------ */
-
-static const char *const special_use[] = {
+static const char *const special_use_tlds[] = {
     "arpa", "invalid", "local", "localhost", "onion", "test",
 };
 
-static const char *domain_msg(const uint32_t *dom, size_t n, const char *fmt1,
-                              const char *fmt2, const char *inner)
+/* Fill out from an ASCII local part and an A-label domain. */
+static void fill_ascii(email_addr *out, const char *local, size_t ln, const char *dom,
+                       size_t dn, bool lower_domain)
 {
-    if (inner == pystr_oom)
-        return pystr_oom;
-    pytext b = pytext_init(tls_reason, REASON_CAP);
-    pytext_puts(&b, fmt1);
-    pytext_u32(&b, dom, n);
-    pytext_puts(&b, fmt2);
-    if (inner) {
-        pytext_puts(&b, inner);
-        pytext_puts(&b, ").");
+    bool mbox = is_mailbox_name(local, ln);
+    for (size_t i = 0; i < ln; i++) {
+        char c = local[i];
+        out->normalized[i] = mbox && c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
     }
-    return tls_reason;
+    out->normalized[ln] = '@';
+    for (size_t i = 0; i < dn; i++) {
+        char c = dom[i];
+        out->ascii_domain[i] = lower_domain && c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+    }
+    out->ascii_domain[dn] = '\0';
+    out->ascii_domain_len = dn;
+    memcpy(out->normalized + ln + 1, out->ascii_domain, dn + 1);
+    out->at = ln;
+    out->len = ln + 1 + dn;
+    memcpy(out->ascii_email, out->normalized, out->len + 1);
+    out->ascii_len = out->len;
 }
 
-static bool hostname_ok(const char *s, size_t n)
+/* True only for an address the full check is sure to accept: a plain
+ * dot-atom local part at a plain LDH domain with a letter-ending TLD, no
+ * Punycode (nor any "??--" label) and no special-use name; out (if not
+ * NULL) gets its forms. Anything else, every invalid address included,
+ * takes the full path, which alone decides and explains. */
+static bool ascii_fast(const uint8_t *s, size_t len, email_addr *out)
 {
-    size_t start = 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n && s[i] != '.') {
-            char c = s[i];
-            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  (c >= '0' && c <= '9') || c == '-'))
-                return false;
-            continue;
-        }
-        if (i == start || s[start] == '-' || s[i - 1] == '-')
-            return false;
-        start = i + 1;
-    }
-    return true;
-}
-
-static bool ends_with_label(const char *s, size_t n, const char *d)
-{
-    size_t dl = strlen(d);
-    if (n == dl)
-        return memcmp(s, d, dl) == 0;
-    return n > dl && s[n - dl - 1] == '.' && memcmp(s + n - dl, d, dl) == 0;
-}
-
-static const char *check_addr(pyarena *a, const uint8_t *s, size_t len,
-                              size_t at)
-{
-    uint32_t *u = pyarena_alloc(a, len + 1);
-    if (!u)
-        return pystr_oom;
-    size_t nl = pystr_decode(s, at, u);
-    uint32_t *dom = u + nl;
-    size_t nd = pystr_decode(s + at + 1, len - at - 1, dom);
-
-    uint32_t *lp;
-    size_t ln;
-    bool lascii;
-    const char *e = check_local(a, u, nl, &lp, &ln, &lascii);
-    if (e)
-        return e;
-
-    if (nd == 0)
-        return "There must be something after the @-sign.";
-    uint32_t *rm;
-    size_t rn;
-    e = idna_uts46_remap(a, dom, nd, &rm, &rn);
-    if (e)
-        return domain_msg(dom, nd, "The domain name ",
-                          " contains invalid characters (", e);
-    if (rn > 0 && rm[rn - 1] == '.')
-        return "An email address cannot end with a period.";
-    if (rn > 0 && rm[0] == '.')
-        return "An email address cannot have a period immediately after the "
-               "@-sign.";
-    for (size_t i = 1; i < rn; i++)
-        if (rm[i] == '.' && rm[i - 1] == '.')
-            return "An email address cannot have two periods in a row.";
-
-    char ascii[IDNA_DOMAIN_MAX + 2];
-    size_t alen, in;
-    uint32_t *i18n = pyarena_alloc(a, rn + 1);
-    if (!i18n)
-        return pystr_oom;
-    e = idna_encode(a, rm, rn, ascii, &alen, i18n, &in);
-    if (e && strcmp(e, "Domain too long") == 0)
-        return "The email address is too long after the @-sign.";
-    if (e)
-        return domain_msg(rm, rn, "The domain name ",
-                          " contains invalid characters (", e);
-    if (!hostname_ok(ascii, alen))
-        return "The email address contains invalid characters after the "
-               "@-sign.";
-    if (!memchr(ascii, '.', alen))
-        return domain_msg(i18n, in, "The domain name ",
-                          " is not valid. It should have a period.", NULL);
-    char last = ascii[alen - 1];
-    if (!((last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z')))
-        return domain_msg(i18n, in, "The domain name ",
-                          " is not valid. It is not within a valid top-level "
-                          "domain.", NULL);
-    for (size_t i = 0; i < sizeof special_use / sizeof special_use[0]; i++)
-        if (ends_with_label(ascii, alen, special_use[i]))
-            return domain_msg(i18n, in, "The domain name ",
-                              " is a special-use or reserved name that cannot "
-                              "be used with email.", NULL);
-
-    pytext b = pytext_init(tls_reason, REASON_CAP);
-    size_t email_cp = ln + 1 + in;
-    if (lascii && ln + 1 + alen > EMAIL_MAX) {
-        bool same = alen == in;
-        for (size_t i = 0; same && i < in; i++)
-            same = (uint32_t)(unsigned char)ascii[i] == i18n[i];
-        pytext_puts(&b, "The email address is too long ");
-        if (same)
-            sb_length_reason(&b, ln + 1 + alen, false, EMAIL_MAX);
-        else if (email_cp > EMAIL_MAX)
-            sb_length_reason(&b, email_cp, true, EMAIL_MAX);
-        else
-            pytext_puts(&b, "(when converted to IDNA ASCII)");
-        pytext_puts(&b, ".");
-        return tls_reason;
-    }
-    if (pystr_utf8_len(lp, ln) + 1 + pystr_utf8_len(i18n, in) > EMAIL_MAX) {
-        pytext_puts(&b, "The email address is too long ");
-        if (email_cp > EMAIL_MAX)
-            sb_length_reason(&b, email_cp, true, EMAIL_MAX);
-        else
-            pytext_puts(&b, "(when encoded in bytes)");
-        pytext_puts(&b, ".");
-        return tls_reason;
-    }
-    return NULL;
-}
-
-/* ASCII fast path: true only for an address the full check below is
- * sure to accept (plain dot-atom local part, plain LDH domain with a
- * letter-ending TLD, no IDNA or special-use names). Anything else,
- * including every invalid address, takes the full path, which alone
- * decides and explains. Most real addresses end here, without decoding,
- * NFC or IDNA. */
-static bool ascii_fast_ok(const uint8_t *s, size_t len, size_t at)
-{
-    static const char atext[] = "!#$%&'*+-/=?^_`{|}~";
-    if (len > EMAIL_MAX || at == 0 || at > LOCAL_MAX || at + 1 >= len ||
-        len - at - 1 > IDNA_DOMAIN_MAX)
+    if (len > EMAIL_OCTETS_MAX)
         return false;
-    for (size_t i = 0; i < at; i++) {
-        uint8_t c = s[i];
-        if (c == '.') {
-            if (i == 0 || i == at - 1 || s[i - 1] == '.')
-                return false;
-        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                     (c >= '0' && c <= '9') || (c && strchr(atext, c)))) {
+    size_t at = 0;
+    bool after_dot = true;
+    for (; at < len && s[at] != '@'; at++) {
+        if (cls[s[at]] & C_ATEXT)
+            after_dot = false;
+        else if (s[at] == '.' && !after_dot)
+            after_dot = true;
+        else
             return false;
-        }
     }
-    const uint8_t *d = s + at + 1;
-    size_t n = len - at - 1, start = 0, dots = 0;
-    char low[IDNA_DOMAIN_MAX + 1];
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n && d[i] != '.') {
-            uint8_t c = d[i];
-            if (c >= 'A' && c <= 'Z')
-                c = (uint8_t)(c + 32);
-            else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-                return false;
-            low[i] = (char)c;
+    if (at == 0 || at == len || after_dot)
+        return false;
+    size_t start = at + 1, dots = 0;
+    for (size_t i = start; i <= len; i++) {
+        if (i < len && (cls[s[i]] & C_LDH))
             continue;
-        }
+        if (i < len && s[i] != '.')
+            return false;
         size_t ll = i - start;
-        if (ll == 0 || ll > 63 || d[start] == '-' || d[i - 1] == '-')
+        if (ll == 0 || ll > 63 || s[start] == '-' || s[i - 1] == '-' ||
+            (ll >= 4 && s[start + 2] == '-' && s[start + 3] == '-'))
             return false;
-        if (ll >= 4 && d[start + 2] == '-' && d[start + 3] == '-')
-            return false; /* xn-- and other hyphen-3-4 labels: IDNA rules */
-        if (i < n) {
-            low[i] = '.';
+        if (i < len) {
             dots++;
+            start = i + 1;
         }
-        start = i + 1;
     }
-    char last = low[n - 1];
-    if (!dots || !(last >= 'a' && last <= 'z'))
+    if (!dots || !(cls[s[len - 1]] & C_ALPHA))
         return false;
-    for (size_t i = 0; i < sizeof special_use / sizeof special_use[0]; i++)
-        if (ends_with_label(low, n, special_use[i]))
+    size_t tl = len - start;
+    for (size_t i = 0; i < sizeof special_use_tlds / sizeof special_use_tlds[0]; i++)
+        if (strlen(special_use_tlds[i]) == tl &&
+            strncasecmp(special_use_tlds[i], (const char *)s + start, tl) == 0)
             return false;
+    if (out)
+        fill_ascii(out, (const char *)s, at, (const char *)s + at + 1, len - at - 1, true);
     return true;
 }
 
-bool email_valid(const char *addr, size_t len, const char **reason)
+/* ---- validate_email ----------------------------------------------------------- */
+
+static bool fail(pyctx *x, const char *msg)
 {
-    const uint8_t *s = (const uint8_t *)addr;
-    size_t at = 0, nat = 0;
-    const char *r;
-    for (size_t i = 0; i < len; i++)
-        if (s[i] == '@') {
-            nat++;
-            at = i;
-        }
-    if (nat != 1) {
-        r = "The email address is not valid. It must have exactly one @-sign.";
-    } else if (ascii_fast_ok(s, len, at)) {
-        return true;
-    } else {
-        pyarena a;
-        pyarena_init(&a);
-        r = check_addr(&a, s, len, at);
-        pyarena_release(&a);
+    pytext_puts(&x->err, msg);
+    return false;
+}
+
+/* One form of the address for validate_email_length(): its code points,
+ * UTF-8 bytes and widest character. */
+typedef struct form {
+    size_t len, bytes, widest;
+} form;
+
+static void form_add(form *f, const uint32_t *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t w = s[i] < 0x80 ? 1 : s[i] < 0x800 ? 2 : s[i] < 0x10000 ? 3 : 4;
+        f->bytes += w;
+        if (w > f->widest)
+            f->widest = w;
     }
-    if (r && reason)
-        *reason = r;
-    return r == NULL;
+    f->len += n;
+}
+
+static bool too_long(pyctx *x, const form *f, const char *why)
+{
+    size_t diff = f->bytes - EMAIL_OCTETS_MAX;
+    const char *s = diff > 1 ? "s" : "";
+    pytext_puts(&x->err, "The email address is too long ");
+    if (why) {
+        pytext_printf(&x->err, "%s (%zu byte%s too many).", why, diff, s);
+    } else if (f->len == f->bytes) {
+        ev_length_reason(&x->err, f->len, EMAIL_OCTETS_MAX);
+        pytext_puts(&x->err, ".");
+    } else {
+        size_t mchars = diff / f->widest ? diff / f->widest : 1;
+        if (mchars == diff)
+            pytext_printf(&x->err, "(%zu character%s too many).", diff, s);
+        else
+            pytext_printf(&x->err, "(%zu-%zu character%s too many).", mchars, diff, s);
+    }
+    return false;
+}
+
+/* validate_email_length(): the address as given, normalized, and with the
+ * IDNA domain. */
+static bool length_checks(pyctx *x, const ev_split *sp, const ev_local *lp,
+                          const ev_domain *dm)
+{
+    static const uint32_t at = '@', quote = '"';
+    form f = { 0, 0, 0 };
+    form_add(&f, sp->local, sp->local_n);
+    if (sp->quoted) {
+        form_add(&f, &quote, 1);
+        form_add(&f, &quote, 1);
+    }
+    form_add(&f, &at, 1);
+    form_add(&f, sp->domain, sp->domain_n);
+    if (f.bytes > EMAIL_OCTETS_MAX)
+        return too_long(x, &f, NULL);
+    form g = { 0, 0, 0 };
+    form_add(&g, lp->s, lp->n);
+    form_add(&g, &at, 1);
+    form_add(&g, dm->i18n, dm->i18n_n);
+    if (g.bytes > EMAIL_OCTETS_MAX)
+        return too_long(x, &g, "after normalization");
+    form h = { 0, 0, 0 };
+    form_add(&h, lp->s, lp->n);
+    h.bytes += 1 + dm->ascii_n;
+    if (h.bytes > EMAIL_OCTETS_MAX)
+        return too_long(x, &h, "when the part after the @-sign is converted to IDNA ASCII");
+    return true;
+}
+
+/* The local part after validate_email_local_part(): NFC applied (and
+ * checked again), quoting refused, RFC 2142 names lower-cased. */
+static bool local_normalized(pyctx *x, const ev_split *sp, ev_local *lp)
+{
+    size_t fn;
+    uint32_t *f = pystr_nfc(x, lp->s, lp->n, &fn);
+    if (!f)
+        return false;
+    if (fn != lp->n || memcmp(f, lp->s, fn * sizeof *f) != 0) {
+        ev_local again;
+        if (!ev_local_part(x, f, fn, sp->quoted, &again)) {
+            pytext_wrap(&x->err, "After Unicode normalization: ", "");
+            return false;
+        }
+        lp->s = f;
+        lp->n = fn;
+    }
+    if (sp->quoted)
+        return fail(x, "Quoting the part before the @-sign is not allowed here.");
+    char low[10];
+    if (!lp->smtputf8 && lp->n <= sizeof low) {
+        for (size_t i = 0; i < lp->n; i++)
+            low[i] = (char)lp->s[i];
+        if (is_mailbox_name(low, lp->n))
+            for (size_t i = 0; i < lp->n; i++)
+                if (lp->s[i] >= 'A' && lp->s[i] <= 'Z')
+                    lp->s[i] += 32;
+    }
+    return true;
+}
+
+static void fill(email_addr *out, const ev_local *lp, const ev_domain *dm)
+{
+    size_t k = pystr_utf8(lp->s, lp->n, out->normalized);
+    out->at = k;
+    out->normalized[k++] = '@';
+    k += pystr_utf8(dm->i18n, dm->i18n_n, out->normalized + k);
+    out->normalized[k] = '\0';
+    out->len = k;
+    memcpy(out->ascii_domain, dm->ascii, dm->ascii_n + 1);
+    out->ascii_domain_len = dm->ascii_n;
+    out->ascii_len = 0;
+    out->ascii_email[0] = '\0';
+    if (!lp->smtputf8) {
+        k = pystr_utf8(lp->s, lp->n, out->ascii_email);
+        out->ascii_email[k++] = '@';
+        memcpy(out->ascii_email + k, dm->ascii, dm->ascii_n + 1);
+        out->ascii_len = k + dm->ascii_n;
+    }
+}
+
+/* validate_email(s, check_deliverability=False) */
+static bool validate(pyctx *x, uint32_t *s, size_t n, email_addr *out)
+{
+    ev_split sp;
+    ev_local lp;
+    if (!ev_split_email(x, s, n, &sp) || !ev_local_part(x, sp.local, sp.local_n, sp.quoted, &lp) ||
+        !local_normalized(x, &sp, &lp))
+        return false;
+    if (sp.domain_n == 0)
+        return fail(x, "There must be something after the @-sign.");
+    if (sp.domain[0] == '[' && sp.domain[sp.domain_n - 1] == ']' && sp.domain_n >= 2) {
+        if (!ev_domain_literal(x, sp.domain + 1, sp.domain_n - 2))
+            return false;
+        return fail(x, "A bracketed IP address after the @-sign is not allowed here.");
+    }
+    ev_domain dm;
+    if (!ev_domain_name(x, sp.domain, sp.domain_n, &dm) || !length_checks(x, &sp, &lp, &dm))
+        return false;
+    if (sp.display)
+        return fail(x, "A display name and angle brackets around the email address are "
+                       "not permitted here.");
+    if (out)
+        fill(out, &lp, &dm);
+    return true;
+}
+
+/* ---- pydantic's wrapper --------------------------------------------------------- */
+
+/* \w (str.isalnum() or '_') and the other characters pydantic's pattern
+ * allows in an unquoted display name. */
+static bool is_name_char(uint32_t c)
+{
+    if (c < 0x80)
+        return (cls[c] & C_ATEXT) != 0;
+    char m = pystr_category_major(c);
+    return m == 'L' || m == 'N';
+}
+
+/* The rest of pydantic's pretty-email pattern after the '<' (at r):
+ * \s*(.+)\s*>\s* to the end, tried in the order Python's backtracking
+ * tries it; [*ga, *gb) gets the group. */
+static bool pretty_tail(const uint32_t *s, size_t n, size_t r, size_t *ga, size_t *gb)
+{
+    size_t last = n;  /* the last character that is not white space */
+    while (last > r && pystr_isspace(s[last - 1]))
+        last--;
+    if (last == r || s[--last] != '>')
+        return false;
+    size_t amax = r;
+    while (amax < n && pystr_isspace(s[amax]))
+        amax++;
+    for (size_t a = amax + 1; a-- > r;) {
+        size_t b = pystr_find(s, n, a, '\n');  /* '.' stops at a newline */
+        if (b > last)
+            b = last;
+        if (b <= a)
+            continue;
+        size_t i = b;
+        while (i < last && pystr_isspace(s[i]))
+            i++;
+        if (i == last) {
+            *ga = a;
+            *gb = b;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* pydantic's pretty_email_regex.fullmatch(s): the address group. */
+static bool pretty_match(const uint32_t *s, size_t n, size_t *ga, size_t *gb)
+{
+    size_t p = 0;
+    while (p < n && pystr_isspace(s[p]))
+        p++;
+    if (p == n)
+        return false;
+    if (is_name_char(s[p])) {  /* an unquoted name: words and spaces up to '<' */
+        size_t q = p;
+        while (q < n && (is_name_char(s[q]) || pystr_isspace(s[q])))
+            q++;
+        return q < n && s[q] == '<' && pretty_tail(s, n, q + 1, ga, gb);
+    }
+    if (s[p] == '"') {  /* a quoted name, its closing quote the last that fits */
+        for (size_t k = n; k-- > p + 1;) {
+            if (s[k] != '"' || k < p + 2)
+                continue;
+            size_t m = k + 1;
+            while (m < n && pystr_isspace(s[m]))
+                m++;
+            if (m < n && s[m] == '<' && pretty_tail(s, n, m + 1, ga, gb))
+                return true;
+        }
+        return false;
+    }
+    return s[p] == '<' && pretty_tail(s, n, p + 1, ga, gb);
+}
+
+static bool run(const char *value, size_t len, bool pydantic, email_addr *out,
+                char **reason)
+{
+    if (ascii_fast((const uint8_t *)value, len, out))
+        return true;
+    pyctx *x = malloc(sizeof *x);
+    if (!x) {
+        if (reason)
+            *reason = NULL;
+        return false;
+    }
+    pyctx_init(x, reason != NULL);
+    bool ok = false;
+    uint32_t *s = pyctx_alloc(x, len + 1);
+    if (s) {
+        size_t n = pystr_decode((const uint8_t *)value, len, s), a = 0, b;
+        if (pydantic && n > PYDANTIC_MAX) {
+            fail(x, "Length must not exceed 2048 characters");
+        } else {
+            if (pydantic) {
+                b = n;
+                if (pretty_match(s, n, &a, &b))
+                    n = b;
+                while (a < n && pystr_isspace(s[a]))
+                    a++;
+                while (n > a && pystr_isspace(s[n - 1]))
+                    n--;
+            }
+            ok = validate(x, s + a, n - a, out);
+        }
+    }
+    if (!ok && reason)
+        *reason = x->oom ? NULL : pytext_take(&x->err);
+    pyctx_release(x);
+    free(x);
+    return ok;
+}
+
+bool email_validate_pydantic(const char *value, size_t len, email_addr *out,
+                             char **reason)
+{
+    return run(value, len, true, out, reason);
+}
+
+bool email_validate(const char *addr, size_t len, email_addr *out, char **reason)
+{
+    return run(addr, len, false, out, reason);
 }

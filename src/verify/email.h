@@ -1,24 +1,50 @@
 /* email.h: address syntax, judged as the real service judges it.
  *
- * The real service validates with pydantic's EmailStr, i.e.
- * python-email-validator with deliverability checks off. email_valid()
- * gives the same verdict as Debian 12's python3-email-validator (1.3.0)
- * validate_email(addr, check_deliverability=False), and on failure the
- * same reason text that library puts in its exception. */
+ * The real service is FastAPI + pydantic v2, whose EmailStr runs
+ * email-validator 2.x (here 2.3.0, with Debian 12's idna 3.3) with
+ * deliverability checks off, behind pydantic's own validate_email wrapper.
+ * These functions give that library's verdict, its exception text as the
+ * reason, and its normalized forms (ValidatedEmail.normalized,
+ * .ascii_email, .ascii_domain). README's "Validation and categories" lists
+ * the deliberate differences. */
 #ifndef UC_EMAIL_H
 #define UC_EMAIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-/* addr: UTF-8 bytes (not NUL-terminated), already trimmed of surrounding
- * white space by the caller. Never allocates on the ASCII fast path;
- * thread-safe. Returns true when valid. When invalid and reason != NULL,
- * *reason points to email_validator's message text, e.g. "The email address
- * is not valid. It must have exactly one @-sign."; texts with interpolated
- * parts live in a per-thread buffer, valid until this thread's next call
- * (copy it to keep it). A NUL inside an interpolated part reads as U+FFFD;
- * texts over 1023 bytes are truncated. */
-bool email_valid(const char *addr, size_t len, const char **reason);
+#define EMAIL_OCTETS_MAX 254  /* the longest valid address, in UTF-8 bytes */
+
+/* The forms of a valid address. Every one fits: the library checks each
+ * against the 254-octet limit. Strings are NUL-terminated UTF-8. */
+typedef struct email_addr {
+    char normalized[EMAIL_OCTETS_MAX + 1]; /* local part (NFC, RFC 2142 names
+                                              lower-cased) @ Unicode domain:
+                                              what EmailStr hands the app */
+    size_t len;                            /* bytes of normalized */
+    size_t at;                             /* normalized[at] == '@' */
+    char ascii_email[EMAIL_OCTETS_MAX + 1]; /* "" when the local part is not
+                                               ASCII (Python's None) */
+    size_t ascii_len;
+    char ascii_domain[EMAIL_OCTETS_MAX + 1]; /* the IDNA (A-label) domain */
+    size_t ascii_domain_len;
+} email_addr;
+
+/* pydantic v2's validate_email(value): a value longer than 2,048 code
+ * points is refused; "Name <addr>" is unwrapped with pydantic's own
+ * pattern; white space is stripped; then email-validator judges it.
+ *
+ * value: len bytes of UTF-8 (not NUL-terminated; any bytes: an
+ * undecodable byte reads as Python's surrogateescape would read it).
+ * out: NULL, or filled when valid. reason: NULL, or on failure set to a
+ * malloc'd text the caller frees (the library's message; NULL when memory
+ * ran out). Returns true when valid. Thread-safe; the common ASCII address
+ * takes a fast path that allocates nothing. */
+bool email_validate_pydantic(const char *value, size_t len, email_addr *out,
+                             char **reason);
+
+/* email_validator.validate_email(addr, check_deliverability=False) itself:
+ * no length cap, no unwrapping, no strip. Same contract otherwise. */
+bool email_validate(const char *addr, size_t len, email_addr *out, char **reason);
 
 #endif

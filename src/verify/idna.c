@@ -11,9 +11,12 @@
 
 #include "verify/idna_tables.inc"
 
-/* Messages with interpolated parts are written here, one per thread. */
-#define IDNA_REASON_CAP 1024
-static _Thread_local char tls_idna[IDNA_REASON_CAP];
+/* Raise IDNAError(msg): the text goes to the context. */
+static bool fail(pyctx *c, const char *msg)
+{
+    pytext_puts(&c->err, msg);
+    return false;
+}
 
 static bool in_ranges(uint32_t c, const uint32_t (*r)[2], size_t n)
 {
@@ -62,12 +65,10 @@ static size_t uts46_row(uint32_t c)
     return lo - 1;
 }
 
-static const char *idna_fail(void) { return tls_idna; }
-
 /* The mapping step of idna.uts46_remap(std3_rules=False,
  * transitional=False); out must hold the mapped text. */
-static const char *uts46_map(const uint32_t *s, size_t n, uint32_t *out,
-                               size_t *outn)
+static bool uts46_map(pyctx *c, const uint32_t *s, size_t n, uint32_t *out,
+                      size_t *outn)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -81,19 +82,18 @@ static const char *uts46_map(const uint32_t *s, size_t n, uint32_t *out,
                    uts46_len[row] * sizeof *out);
             k += uts46_len[row];
         } else if (st != 'I') {
-            pytext b = pytext_init(tls_idna, IDNA_REASON_CAP);
-            pytext_printf(&b, "Codepoint U+%04X not allowed at position %zu in ",
-                      s[i], i + 1);
-            pytext_repr(&b, s, n);
-            return idna_fail();
+            pytext_printf(&c->err, "Codepoint U+%04X not allowed at position %zu in ",
+                          s[i], i + 1);
+            pytext_repr(&c->err, s, n);
+            return false;
         }
     }
     *outn = k;
-    return NULL;
+    return true;
 }
 
-const char *idna_uts46_remap(pyarena *a, const uint32_t *s, size_t n,
-                             uint32_t **out, size_t *outn)
+bool idna_uts46_remap(pyctx *c, const uint32_t *s, size_t n, uint32_t **out,
+                      size_t *outn)
 {
     size_t cap = 0;
     for (size_t i = 0; i < n; i++) {
@@ -101,15 +101,12 @@ const char *idna_uts46_remap(pyarena *a, const uint32_t *s, size_t n,
         /* a kept char needs 1 even where the row has a (short) mapping */
         cap += uts46_len[row] == 255 || uts46_len[row] == 0 ? 1 : uts46_len[row];
     }
-    uint32_t *m = pyarena_alloc(a, cap + 1);
-    if (!m)
-        return pystr_oom;
+    uint32_t *m = pyctx_alloc(c, cap + 1);
     size_t mn;
-    const char *e = uts46_map(s, n, m, &mn);
-    if (e)
-        return e;
-    *out = pystr_nfc(a, m, mn, outn);
-    return *out ? NULL : pystr_oom;
+    if (!m || !uts46_map(c, s, n, m, &mn))
+        return false;
+    *out = pystr_nfc(c, m, mn, outn);
+    return *out != NULL;
 }
 
 /* Whole-label facts that idna recomputes per code point. */
@@ -169,7 +166,7 @@ static bool valid_contexto(const uint32_t *l, size_t n, size_t pos,
     return false;
 }
 
-static const char *check_bidi(const uint32_t *l, size_t n)
+static bool check_bidi(pyctx *c, const uint32_t *l, size_t n)
 {
     bool bidi_label = false;
     for (size_t i = 0; i < n; i++) {
@@ -178,8 +175,7 @@ static const char *check_bidi(const uint32_t *l, size_t n)
             bidi_label = true;
     }
     if (!bidi_label)
-        return NULL;
-    pytext b = pytext_init(tls_idna, IDNA_REASON_CAP);
+        return true;
     int d = uc_bidi_class(l[0]);
     bool rtl;
     if (d == UC_BIDI_R || d == UC_BIDI_AL) {
@@ -187,10 +183,10 @@ static const char *check_bidi(const uint32_t *l, size_t n)
     } else if (d == UC_BIDI_L) {
         rtl = false;
     } else {
-        pytext_puts(&b, "First codepoint in label ");
-        pytext_repr(&b, l, n);
-        pytext_puts(&b, " must be directionality L, R or AL");
-        return idna_fail();
+        pytext_puts(&c->err, "First codepoint in label ");
+        pytext_repr(&c->err, l, n);
+        pytext_puts(&c->err, " must be directionality L, R or AL");
+        return false;
     }
     bool valid_ending = false;
     int number_type = -1;
@@ -201,9 +197,9 @@ static const char *check_bidi(const uint32_t *l, size_t n)
                   d == UC_BIDI_EN || d == UC_BIDI_ES || d == UC_BIDI_CS ||
                   d == UC_BIDI_ET || d == UC_BIDI_ON || d == UC_BIDI_BN ||
                   d == UC_BIDI_NSM)) {
-                pytext_printf(&b, "Invalid direction for codepoint at position %zu"
+                pytext_printf(&c->err, "Invalid direction for codepoint at position %zu"
                           " in a right-to-left label", i + 1);
-                return idna_fail();
+                return false;
             }
             if (d == UC_BIDI_R || d == UC_BIDI_AL || d == UC_BIDI_EN ||
                 d == UC_BIDI_AN)
@@ -214,15 +210,15 @@ static const char *check_bidi(const uint32_t *l, size_t n)
                 if (number_type < 0)
                     number_type = d;
                 else if (number_type != d)
-                    return "Can not mix numeral types in a right-to-left label";
+                    return fail(c, "Can not mix numeral types in a right-to-left label");
             }
         } else {
             if (!(d == UC_BIDI_L || d == UC_BIDI_EN || d == UC_BIDI_ES ||
                   d == UC_BIDI_CS || d == UC_BIDI_ET || d == UC_BIDI_ON ||
                   d == UC_BIDI_BN || d == UC_BIDI_NSM)) {
-                pytext_printf(&b, "Invalid direction for codepoint at position %zu"
+                pytext_printf(&c->err, "Invalid direction for codepoint at position %zu"
                           " in a left-to-right label", i + 1);
-                return idna_fail();
+                return false;
             }
             if (d == UC_BIDI_L || d == UC_BIDI_EN)
                 valid_ending = true;
@@ -231,70 +227,75 @@ static const char *check_bidi(const uint32_t *l, size_t n)
         }
     }
     if (!valid_ending)
-        return "Label ends with illegal codepoint directionality";
-    return NULL;
+        return fail(c, "Label ends with illegal codepoint directionality");
+    return true;
+}
+
+static void label_facts_of(const uint32_t *l, size_t n, label_facts *f)
+{
+    for (size_t j = 0; j < n; j++) {
+        uint32_t x = l[j];
+        if (x != 0x30FB && (IN(x, idna_script_hiragana) || IN(x, idna_script_katakana) ||
+                            IN(x, idna_script_han)))
+            f->kana_han = true;
+        f->arabic_indic |= x >= 0x660 && x <= 0x669;
+        f->ext_arabic |= x >= 0x6F0 && x <= 0x6F9;
+    }
 }
 
 /* idna.core.check_label() */
-static const char *check_label(pyarena *a, uint32_t *l, size_t n)
+static bool check_label(pyctx *c, uint32_t *l, size_t n)
 {
     if (n == 0)
-        return "Empty Label";
+        return fail(c, "Empty Label");
     if (!pystr_is_ascii(l, n)) {
         size_t m;
-        uint32_t *t = pystr_nfc(a, l, n, &m);
-        if (!t || m != n || memcmp(t, l, n * sizeof *l) != 0)
-            return "Label must be in Normalization Form C";
+        uint32_t *t = pystr_nfc(c, l, n, &m);
+        if (!t)
+            return false;
+        if (m != n || memcmp(t, l, n * sizeof *l) != 0)
+            return fail(c, "Label must be in Normalization Form C");
     }
     if (n >= 4 && l[2] == '-' && l[3] == '-')
-        return "Label has disallowed hyphens in 3rd and 4th position";
+        return fail(c, "Label has disallowed hyphens in 3rd and 4th position");
     if (l[0] == '-' || l[n - 1] == '-')
-        return "Label must not start or end with a hyphen";
+        return fail(c, "Label must not start or end with a hyphen");
     if (pystr_category_major(l[0]) == 'M')
-        return "Label begins with an illegal combining character";
+        return fail(c, "Label begins with an illegal combining character");
     label_facts f = { false, false, false };
     bool facts = false;
-    pytext b = pytext_init(tls_idna, IDNA_REASON_CAP);
     for (size_t i = 0; i < n; i++) {
-        uint32_t c = l[i];
-        if (c < 0x80 ? (c == '-' || (c >= '0' && c <= '9') ||
-                        (c >= 'a' && c <= 'z'))
-                     : IN(c, idna_pvalid))
+        uint32_t x = l[i];
+        if (x < 0x80 ? (x == '-' || (x >= '0' && x <= '9') ||
+                        (x >= 'a' && x <= 'z'))
+                     : IN(x, idna_pvalid))
             continue;
-        if (IN(c, idna_contextj)) {
+        if (IN(x, idna_contextj)) {
             if (!valid_contextj(l, n, i)) {
-                pytext_printf(&b, "Joiner U+%04X not allowed at position %zu in ",
-                          c, i + 1);
-                pytext_repr(&b, l, n);
-                return idna_fail();
+                pytext_printf(&c->err, "Joiner U+%04X not allowed at position %zu in ",
+                              x, i + 1);
+                pytext_repr(&c->err, l, n);
+                return false;
             }
-        } else if (IN(c, idna_contexto)) {
+        } else if (IN(x, idna_contexto)) {
             if (!facts) {
-                for (size_t j = 0; j < n; j++) {
-                    uint32_t x = l[j];
-                    if (x != 0x30FB && (IN(x, idna_script_hiragana) ||
-                                        IN(x, idna_script_katakana) ||
-                                        IN(x, idna_script_han)))
-                        f.kana_han = true;
-                    f.arabic_indic |= x >= 0x660 && x <= 0x669;
-                    f.ext_arabic |= x >= 0x6F0 && x <= 0x6F9;
-                }
+                label_facts_of(l, n, &f);
                 facts = true;
             }
             if (!valid_contexto(l, n, i, &f)) {
-                pytext_printf(&b, "Codepoint U+%04X not allowed at position %zu "
-                          "in ", c, i + 1);
-                pytext_repr(&b, l, n);
-                return idna_fail();
+                pytext_printf(&c->err, "Codepoint U+%04X not allowed at position %zu "
+                              "in ", x, i + 1);
+                pytext_repr(&c->err, l, n);
+                return false;
             }
         } else {
-            pytext_printf(&b, "Codepoint U+%04X at position %zu of ", c, i + 1);
-            pytext_repr(&b, l, n);
-            pytext_puts(&b, " not allowed");
-            return idna_fail();
+            pytext_printf(&c->err, "Codepoint U+%04X at position %zu of ", x, i + 1);
+            pytext_repr(&c->err, l, n);
+            pytext_puts(&c->err, " not allowed");
+            return false;
         }
     }
-    return check_bidi(l, n);
+    return check_bidi(c, l, n);
 }
 
 /* Python's encodings.punycode, encoder side. out: room for 16*n+16. */
@@ -444,74 +445,72 @@ static bool puny_decode(const uint32_t *in, size_t n, uint32_t *out,
 }
 
 /* idna.core.ulabel() of an ASCII label; *u gets the U-label. */
-static const char *ulabel(pyarena *a, const uint32_t *l, size_t n,
-                          uint32_t **u, size_t *un)
+static bool ulabel(pyctx *c, const uint32_t *l, size_t n, uint32_t **u, size_t *un)
 {
-    uint32_t *low = pyarena_alloc(a, n + 1);
+    uint32_t *low = pyctx_alloc(c, n + 1);
     if (!low)
-        return pystr_oom;
+        return false;
     for (size_t i = 0; i < n; i++)
         low[i] = l[i] >= 'A' && l[i] <= 'Z' ? l[i] + 32 : l[i];
-    if (n >= 4 && low[0] == 'x' && low[1] == 'n' && low[2] == '-' &&
-        low[3] == '-') {
+    if (n >= 4 && low[0] == 'x' && low[1] == 'n' && low[2] == '-' && low[3] == '-') {
         size_t rn = n - 4;
         if (rn == 0)
-            return "Malformed A-label, no Punycode eligible content found";
+            return fail(c, "Malformed A-label, no Punycode eligible content found");
         if (low[n - 1] == '-')
-            return "A-label must not end with a hyphen";
+            return fail(c, "A-label must not end with a hyphen");
         size_t dn;
-        uint32_t *dec = pyarena_alloc(a, rn);
+        uint32_t *dec = pyctx_alloc(c, rn);
         if (!dec)
-            return pystr_oom;
+            return false;
         if (!puny_decode(low + 4, rn, dec, &dn))
-            return "Invalid A-label";
-        const char *e = check_label(a, dec, dn);
-        if (e)
-            return e;
-        *u = dec;
-        *un = dn;
-        return NULL;
+            return fail(c, "Invalid A-label");
+        low = dec;
+        n = dn;
     }
-    const char *e = check_label(a, low, n);
-    if (e)
-        return e;
+    if (!check_label(c, low, n))
+        return false;
     *u = low;
     *un = n;
-    return NULL;
+    return true;
 }
 
-/* idna.core.alabel(): the A-label goes to aout (room for 64 bytes). */
-static const char *alabel(pyarena *a, uint32_t *l, size_t n, char *aout,
-                          size_t *alen, uint32_t **u, size_t *un)
+bool idna_ulabel(pyctx *c, const char *l, size_t n, uint32_t **u, size_t *un)
 {
-    const char *e;
+    uint32_t *w = pyctx_alloc(c, n + 1);
+    if (!w)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        w[i] = (unsigned char)l[i];
+    return ulabel(c, w, n, u, un);
+}
+
+bool idna_alabel(pyctx *c, uint32_t *l, size_t n, char *out, size_t *outn)
+{
     if (pystr_is_ascii(l, n)) {
-        e = ulabel(a, l, n, u, un);
-        if (e)
-            return e;
+        uint32_t *u;
+        size_t un;
+        if (!ulabel(c, l, n, &u, &un))
+            return false;
         if (n > IDNA_LABEL_MAX)
-            return "Label too long";
+            return fail(c, "Label too long");
         for (size_t i = 0; i < n; i++)
-            aout[i] = (char)l[i];
-        *alen = n;
-        return NULL;
+            out[i] = (char)l[i];
+        *outn = n;
+        return true;
     }
-    e = check_label(a, l, n);
-    if (e)
-        return e;
+    if (!check_label(c, l, n))
+        return false;
     /* the Punycode of n code points is at least n long */
     if (n + 4 > IDNA_LABEL_MAX)
-        return "Label too long";
+        return fail(c, "Label too long");
     char p[16 * IDNA_LABEL_MAX];
     size_t pn = puny_encode(l, n, p);
     if (4 + pn > IDNA_LABEL_MAX)
-        return "Label too long";
-    memcpy(aout, "xn--", 4);
-    memcpy(aout + 4, p, pn);
-    *alen = 4 + pn;
-    *u = l;
-    *un = n;
-    return NULL;
+        return fail(c, "Label too long");
+    memcpy(out, "xn--", 4);
+    memcpy(out + 4, p, pn);
+    *outn = 4 + pn;
+    return true;
 }
 
 static bool is_dot(uint32_t c)
@@ -519,51 +518,29 @@ static bool is_dot(uint32_t c)
     return c == '.' || c == 0x3002 || c == 0xFF0E || c == 0xFF61;
 }
 
-/* idna.encode(d, uts46=False) together with the idna.decode() of its result
- * (which, for what encode accepted, gives back the U-labels). ascii gets up
- * to IDNA_DOMAIN_MAX + 2 bytes, *alen the full length; i18n room for n + 1. */
-const char *idna_encode(pyarena *a, uint32_t *d, size_t n, char *ascii,
-                        size_t *alen, uint32_t *i18n, size_t *in)
+bool idna_encode(pyctx *c, uint32_t *d, size_t n)
 {
     if (n == 0)
-        return "Empty domain";
-    size_t end = n, total = 0, k = 0;
+        return fail(c, "Empty domain");
+    size_t end = n, total = 0;
     bool trailing = is_dot(d[n - 1]);
     if (trailing)
         end--;
-    size_t start = 0;
-    for (;;) {
+    for (size_t start = 0;; start++) {
         size_t stop = start;
         while (stop < end && !is_dot(d[stop]))
             stop++;
         char lab[IDNA_LABEL_MAX + 1];
-        size_t ln, un, mark = a->used;
-        uint32_t *u;
-        const char *e = alabel(a, d + start, stop - start, lab, &ln, &u, &un);
-        if (e)
-            return e;
-        if (total) {
-            if (total < IDNA_DOMAIN_MAX + 2)
-                ascii[total] = '.';
-            total++;
-        }
-        for (size_t i = 0; i < ln; i++, total++)
-            if (total < IDNA_DOMAIN_MAX + 2)
-                ascii[total] = lab[i];
-        if (k)
-            i18n[k++] = '.';
-        memcpy(i18n + k, u, un * sizeof *u);
-        k += un;
-        a->used = mark;  /* the label's scratch (on the stack) is done with */
+        size_t ln, mark = c->used;
+        if (!idna_alabel(c, d + start, stop - start, lab, &ln))
+            return false;
+        c->used = mark;  /* the label's scratch (in the context) is done with */
+        total += (total ? 1 : 0) + ln;
         if (stop >= end)
             break;
-        start = stop + 1;
+        start = stop;
     }
-    if (trailing)
-        total++;
-    if (total > (trailing ? IDNA_DOMAIN_MAX + 1 : IDNA_DOMAIN_MAX))
-        return "Domain too long";
-    *alen = total;
-    *in = k;
-    return NULL;
+    if (total + trailing > (trailing ? IDNA_DOMAIN_MAX + 1 : IDNA_DOMAIN_MAX))
+        return fail(c, "Domain too long");
+    return true;
 }

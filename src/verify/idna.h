@@ -1,12 +1,14 @@
 /* idna.h: IDNA 2008 as Python's idna package (3.3, Debian 12's
  * python3-idna) does it, for the email validator.
  *
- * Strings are code points (see pystr.h) in scratch memory. Errors are the
- * package's IDNAError texts: static strings, or a per-thread buffer valid
- * until this thread's next call here; pystr_oom when memory runs out. */
+ * Strings are code points (see pystr.h) in the context's scratch memory.
+ * Each function returns true on success; false when the package would
+ * raise IDNAError, with the exception's text in c->err (or c->oom set when
+ * memory ran out). */
 #ifndef UC_IDNA_H
 #define UC_IDNA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,16 +17,20 @@
 #define IDNA_LABEL_MAX 63   /* octets of an A-label */
 #define IDNA_DOMAIN_MAX 253 /* octets of an encoded domain, no trailing dot */
 
-/* idna.uts46_remap(s, std3_rules=False, transitional=False), NFC included.
- * On success *out (in a's memory) and *outn hold the mapped string. */
-const char *idna_uts46_remap(pyarena *a, const uint32_t *s, size_t n,
-                             uint32_t **out, size_t *outn);
+/* idna.uts46_remap(s, std3_rules=False, transitional=False), NFC included:
+ * *out (in c's memory) and *outn get the mapped string. */
+bool idna_uts46_remap(pyctx *c, const uint32_t *s, size_t n, uint32_t **out,
+                      size_t *outn);
 
-/* idna.encode(d) together with the idna.decode() of its result (which,
- * for what encode accepted, gives back the U-labels). ascii gets up to
- * IDNA_DOMAIN_MAX + 2 bytes, *alen the full length; i18n has room for
- * n + 1 code points and gets *in of them. d is used as scratch. */
-const char *idna_encode(pyarena *a, uint32_t *d, size_t n, char *ascii,
-                        size_t *alen, uint32_t *i18n, size_t *in);
+/* idna.alabel(l) (l holds no dot): the A-label goes to out (room for
+ * IDNA_LABEL_MAX bytes), its length to *outn. l may be overwritten. */
+bool idna_alabel(pyctx *c, uint32_t *l, size_t n, char *out, size_t *outn);
+
+/* idna.ulabel(l) of an ASCII label l[0, n): *u (in c's memory), *un get
+ * the U-label (the label lower-cased, or its Punycode decoded). */
+bool idna_ulabel(pyctx *c, const char *l, size_t n, uint32_t **u, size_t *un);
+
+/* idna.encode(d), for its verdict only. d may be overwritten. */
+bool idna_encode(pyctx *c, uint32_t *d, size_t n);
 
 #endif

@@ -1,5 +1,6 @@
 /* pystr.c: Python's str semantics for the validator ports: decoding,
- * NFC, repr(), character names, scratch memory and reason texts. */
+ * NFC, repr(), character names and classes, scratch memory and the
+ * exception text. */
 #include "verify/pystr.h"
 
 #include <stdarg.h>
@@ -11,86 +12,95 @@
 #include <uniname.h>
 #include <uninorm.h>
 
-/* Not a message of email_validator (Python would raise MemoryError). */
-const char pystr_oom[] = "The email address could not be checked (out of memory).";
+/* ---- a growable text ------------------------------------------------------- */
 
-pytext pytext_init(char *p, size_t cap)
+void pytext_init(pytext *b, bool off)
 {
-    pytext b = { p, cap, 0 };
-    p[0] = '\0';
-    return b;
+    buf_init(&b->b, PYTEXT_MAX);
+    b->off = off;
+    b->oom = false;
 }
 
-/* Append n bytes, truncating silently at the capacity. */
 void pytext_put(pytext *b, const char *s, size_t n)
 {
-    size_t room = b->cap - 1 - b->len;
-    if (n > room)
-        n = room;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
+    if (!b->off && !b->oom && buf_add(&b->b, s, n) != UC_OK)
+        b->oom = true;
 }
 
-void pytext_puts(pytext *b, const char *s) { pytext_put(b, s, strlen(s)); }
+void pytext_puts(pytext *b, const char *s)
+{
+    pytext_put(b, s, strlen(s));
+}
 
 void pytext_printf(pytext *b, const char *fmt, ...)
 {
-    char tmp[128];
+    if (b->off || b->oom)
+        return;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    if (buf_vprintf(&b->b, fmt, ap) != UC_OK)
+        b->oom = true;
     va_end(ap);
-    if (n > 0)
-        pytext_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-bool pystr_is_surrogate(uint32_t c) { return c >= 0xD800 && c <= 0xDFFF; }
-
-/* One code point as UTF-8. NUL becomes U+FFFD. Lone surrogates U+DC80..U+DCFF came from
- * undecodable input bytes (Python's surrogateescape) and go back as those
- * bytes; other surrogates cannot be written and become '?'. */
-void pytext_cp(pytext *b, uint32_t c)
+bool pystr_is_surrogate(uint32_t c)
 {
-    char u[4];
-    size_t n;
-    if (c == 0) {  /* a C string cannot hold NUL: write U+FFFD instead */
-        pytext_puts(b, "\xEF\xBF\xBD");
-        return;
-    } else if (c < 0x80) {
+    return c >= 0xD800 && c <= 0xDFFF;
+}
+
+/* c as UTF-8 into u (4 bytes), as pytext_cp() documents; the length. */
+static size_t encode_cp(uint32_t c, char *u)
+{
+    if (c == 0) {  /* a C string cannot hold NUL */
+        memcpy(u, "\xEF\xBF\xBD", 3);
+        return 3;
+    }
+    if (c < 0x80) {
         u[0] = (char)c;
-        n = 1;
-    } else if (c < 0x800) {
+        return 1;
+    }
+    if (c < 0x800) {
         u[0] = (char)(0xC0 | (c >> 6));
         u[1] = (char)(0x80 | (c & 0x3F));
-        n = 2;
-    } else if (pystr_is_surrogate(c)) {
+        return 2;
+    }
+    if (pystr_is_surrogate(c)) {
         u[0] = c >= 0xDC80 && c <= 0xDCFF ? (char)(c - 0xDC00) : '?';
-        n = 1;
-    } else if (c < 0x10000) {
+        return 1;
+    }
+    if (c < 0x10000) {
         u[0] = (char)(0xE0 | (c >> 12));
         u[1] = (char)(0x80 | ((c >> 6) & 0x3F));
         u[2] = (char)(0x80 | (c & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (c >> 18));
-        u[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (c & 0x3F));
-        n = 4;
+        return 3;
     }
-    pytext_put(b, u, n);
+    u[0] = (char)(0xF0 | (c >> 18));
+    u[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    u[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    u[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+void pytext_cp(pytext *b, uint32_t c)
+{
+    char u[4];
+    pytext_put(b, u, encode_cp(c, u));
 }
 
 void pytext_u32(pytext *b, const uint32_t *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n && !b->off; i++)
         pytext_cp(b, s[i]);
 }
 
 char pystr_category_major(uint32_t c)
 {
     return uc_general_category_name(uc_general_category(c))[0];
+}
+
+bool pystr_is_space_separator(uint32_t c)
+{
+    return uc_is_general_category(c, UC_SPACE_SEPARATOR);
 }
 
 /* Python's str.isprintable() for one character. */
@@ -102,9 +112,10 @@ static bool py_printable(uint32_t c)
     return m != 'C' && m != 'Z';
 }
 
-/* repr(s) exactly as CPython writes it. */
 void pytext_repr(pytext *b, const uint32_t *s, size_t n)
 {
+    if (b->off)
+        return;
     bool sq = false, dq = false;
     for (size_t i = 0; i < n; i++) {
         sq |= s[i] == '\'';
@@ -138,59 +149,98 @@ void pytext_repr(pytext *b, const uint32_t *s, size_t n)
     pytext_put(b, &q, 1);
 }
 
-/* unicodedata.name(c, repr(c)) */
-void pytext_char_name(pytext *b, uint32_t c)
+void pytext_wrap(pytext *b, const char *prefix, const char *suffix)
 {
-    char name[UNINAME_MAX];
-    if (unicode_character_name(c, name))
-        pytext_puts(b, name);
-    else
-        pytext_repr(b, &c, 1);
+    size_t pn = strlen(prefix);
+    if (b->off || b->oom)
+        return;
+    if (buf_reserve(&b->b, pn) != UC_OK) {
+        b->oom = true;
+        return;
+    }
+    memmove(b->b.data + pn, b->b.data, b->b.len);
+    memcpy(b->b.data, prefix, pn);
+    buf_added(&b->b, pn);
+    pytext_puts(b, suffix);
 }
 
-/* ---- scratch memory: stack first, heap only for long input ------------- */
+char *pytext_take(pytext *b)
+{
+    char *p = b->oom ? NULL : buf_take(&b->b, NULL);
+    buf_free(&b->b);
+    return p;
+}
 
-struct pyarena_block {
-    struct pyarena_block *next;
+void pytext_free(pytext *b)
+{
+    buf_free(&b->b);
+}
+
+bool pystr_char_name(uint32_t c, char name[PYSTR_NAME_MAX])
+{
+    return !pystr_is_surrogate(c) && unicode_character_name(c, name) != NULL;
+}
+
+bool pystr_isspace(uint32_t c)
+{
+    if (c < 0x80)
+        return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20);
+    return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+           c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+/* ---- one validation's context ---------------------------------------------- */
+
+struct pyctx_block {
+    struct pyctx_block *next;
     uint32_t data[];
 };
 
-void pyarena_init(pyarena *a)
+void pyctx_init(pyctx *c, bool want_text)
 {
-    a->used = 0;
-    a->heap = NULL;
+    c->used = 0;
+    c->heap = NULL;
+    pytext_init(&c->err, !want_text);
+    c->oom = false;
 }
 
-uint32_t *pyarena_alloc(pyarena *a, size_t n)
+bool pyctx_nomem(pyctx *c)
 {
-    if (n <= PYARENA_STACK - a->used) {
-        uint32_t *p = a->mem + a->used;
-        a->used += n;
+    c->oom = true;
+    return false;
+}
+
+uint32_t *pyctx_alloc(pyctx *c, size_t n)
+{
+    if (n <= PYCTX_STACK - c->used) {
+        uint32_t *p = c->mem + c->used;
+        c->used += n;
         return p;
     }
-    if (n > (SIZE_MAX - sizeof(pyarena_block)) / sizeof(uint32_t) / 2)
+    pyctx_block *b = NULL;
+    if (n <= (SIZE_MAX - sizeof *b) / sizeof(uint32_t) / 2)
+        b = malloc(sizeof *b + (n ? n : 1) * sizeof(uint32_t));
+    if (!b) {
+        c->oom = true;
         return NULL;
-    pyarena_block *b = malloc(sizeof *b + (n ? n : 1) * sizeof(uint32_t));
-    if (!b)
-        return NULL;
-    b->next = a->heap;
-    a->heap = b;
+    }
+    b->next = c->heap;
+    c->heap = b;
     return b->data;
 }
 
-void pyarena_release(pyarena *a)
+void pyctx_release(pyctx *c)
 {
-    while (a->heap) {
-        pyarena_block *next = a->heap->next;
-        free(a->heap);
-        a->heap = next;
+    while (c->heap) {
+        pyctx_block *next = c->heap->next;
+        free(c->heap);
+        c->heap = next;
     }
+    pytext_free(&c->err);
 }
 
-/* ---- decoding ----------------------------------------------------------- */
+/* ---- code-point strings ------------------------------------------------------ */
 
-/* Strict UTF-8 to code points; every byte that is not part of a valid
- * sequence becomes U+DC00+byte, as Python's surrogateescape does. */
 size_t pystr_decode(const uint8_t *s, size_t n, uint32_t *out)
 {
     size_t i = 0, k = 0;
@@ -249,21 +299,26 @@ size_t pystr_utf8_len(const uint32_t *s, size_t n)
     return len;
 }
 
-/* unicodedata.normalize("NFC", s). Lone surrogates are starters that never
- * combine, so each run between them is normalised on its own. Returns s
- * itself when it is ASCII; NULL when out of memory. */
-uint32_t *pystr_nfc(pyarena *a, uint32_t *s, size_t n, size_t *outn)
+size_t pystr_utf8(const uint32_t *s, size_t n, char *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += encode_cp(s[i], out + k);
+    return k;
+}
+
+uint32_t *pystr_nfc(pyctx *c, uint32_t *s, size_t n, size_t *outn)
 {
     if (pystr_is_ascii(s, n)) {
         *outn = n;
         return s;
     }
     size_t cap = 3 * n + 4;  /* NFC grows a string at most threefold */
-    uint32_t *out = pyarena_alloc(a, cap);
+    uint32_t *out = pyctx_alloc(c, cap);
     if (!out)
         return NULL;
     size_t i = 0, k = 0;
-    while (i < n) {
+    while (i < n) {  /* lone surrogates never combine: normalise between them */
         if (pystr_is_surrogate(s[i])) {
             out[k++] = s[i++];
             continue;
@@ -273,10 +328,9 @@ uint32_t *pystr_nfc(pyarena *a, uint32_t *s, size_t n, size_t *outn)
             j++;
         size_t len = cap - k;
         uint32_t *r = u32_normalize(UNINORM_NFC, s + i, j - i, out + k, &len);
-        if (!r)
-            return NULL;
-        if (r != out + k) {  /* cannot happen given cap; be safe */
+        if (r != out + k) {  /* NULL, or (cannot happen given cap) moved */
             free(r);
+            c->oom = true;
             return NULL;
         }
         k += len;
@@ -284,4 +338,63 @@ uint32_t *pystr_nfc(pyarena *a, uint32_t *s, size_t n, size_t *outn)
     }
     *outn = k;
     return out;
+}
+
+/* Starters (ccc 0) that compose with the character before them: the
+ * second half of a primary composite (Unicode 14, as Python's unicodedata
+ * 14.0.0; Hangul vowels and trailing consonants apart). */
+static bool composes_backward(uint32_t c)
+{
+    static const uint32_t second[] = {
+        0x09BE, 0x09D7, 0x0B3E, 0x0B56, 0x0B57, 0x0BBE, 0x0BD7, 0x0CC2,
+        0x0CD5, 0x0CD6, 0x0D3E, 0x0D57, 0x0DCF, 0x0DDF, 0x102E, 0x1B35,
+        0x11127, 0x1133E, 0x11357, 0x114B0, 0x114BA, 0x114BD, 0x115AF, 0x11930,
+    };
+    if ((c >= 0x1161 && c <= 0x1175) || (c >= 0x11A8 && c <= 0x11C2))
+        return true;
+    for (size_t i = 0; i < sizeof second / sizeof second[0]; i++)
+        if (second[i] == c)
+            return true;
+    return false;
+}
+
+/* NFC(x + y) == NFC(x) + NFC(y) for every x when y starts with c: the
+ * first character of c's decomposition is a starter that never composes
+ * with what precedes it. */
+static bool nfc_boundary_before(uint32_t c)
+{
+    if (c < 0x80 || pystr_is_surrogate(c))
+        return true;
+    uint32_t d[UC_DECOMPOSITION_MAX_LENGTH];
+    while (uc_canonical_decomposition(c, d) > 0)
+        c = d[0];
+    return uc_combining_class(c) == 0 && !composes_backward(c);
+}
+
+int pystr_nfc_head_changes(const uint32_t *s, size_t n, size_t i)
+{
+    if (pystr_is_surrogate(s[i]))
+        return 0;
+    size_t k = i + 1;
+    while (k < n && !nfc_boundary_before(s[k]))
+        k++;
+    if (s[i] < 0x80 && k == i + 1)
+        return 0;
+    uint32_t small[64];
+    size_t len = sizeof small / sizeof small[0];
+    uint32_t *r = u32_normalize(UNINORM_NFC, s + i, k - i, small, &len);
+    if (!r)
+        return -1;
+    int changed = len == 0 || r[0] != s[i];
+    if (r != small)
+        free(r);
+    return changed;
+}
+
+size_t pystr_find(const uint32_t *s, size_t n, size_t from, uint32_t c)
+{
+    for (size_t i = from; i < n; i++)
+        if (s[i] == c)
+            return i;
+    return n;
 }

@@ -1,6 +1,12 @@
-/* email_check.c: driver for the differential test of email_valid().
- * Reads one address per line from stdin (any bytes but '\n') and prints
- * "1" or "0" per line; with -r, invalid lines print "0\t<reason>". */
+/* email_check.c: driver for the differential test of the validator.
+ *
+ * Reads records "<length>\n<bytes>" from stdin (so an address may hold
+ * any byte, newlines included) and judges each with
+ * email_validate_pydantic(), or with --raw email_validate(). Writes per
+ * record either
+ *   "1 <n> <a> <d>\n" + normalized (n bytes) + ascii_email (a) + ascii_domain (d)
+ * or
+ *   "0 <r>\n" + the reason (r bytes; r is -1 when there is none). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,22 +15,36 @@
 
 int main(int argc, char **argv)
 {
-    int with_reason = argc > 1 && strcmp(argv[1], "-r") == 0;
-    char *line = NULL;
+    int raw = argc > 1 && strcmp(argv[1], "--raw") == 0;
     size_t cap = 0;
-    ssize_t n;
-    while ((n = getline(&line, &cap, stdin)) >= 0) {
-        size_t len = (size_t)n;
-        if (len > 0 && line[len - 1] == '\n')
-            len--;
-        const char *reason = NULL;
-        if (email_valid(line, len, &reason))
-            fputs("1\n", stdout);
-        else if (with_reason)
-            printf("0\t%s\n", reason);
-        else
-            fputs("0\n", stdout);
+    char *buf = NULL;
+    unsigned long len;
+    while (scanf("%lu", &len) == 1 && getchar() == '\n') {
+        if (len + 1 > cap) {
+            cap = len + 1;
+            free(buf);
+            if (!(buf = malloc(cap)))
+                return 2;
+        }
+        if (fread(buf, 1, len, stdin) != len)
+            return 2;
+        email_addr e;
+        char *reason = NULL;
+        bool ok = raw ? email_validate(buf, len, &e, &reason)
+                      : email_validate_pydantic(buf, len, &e, &reason);
+        if (ok) {
+            printf("1 %zu %zu %zu\n", e.len, e.ascii_len, e.ascii_domain_len);
+            fwrite(e.normalized, 1, e.len, stdout);
+            fwrite(e.ascii_email, 1, e.ascii_len, stdout);
+            fwrite(e.ascii_domain, 1, e.ascii_domain_len, stdout);
+        } else if (reason) {
+            printf("0 %zu\n", strlen(reason));
+            fputs(reason, stdout);
+        } else {
+            fputs("0 -1\n", stdout);
+        }
+        free(reason);
     }
-    free(line);
+    free(buf);
     return ferror(stdout) ? 1 : 0;
 }
