@@ -40,6 +40,36 @@ static uc_err first_row(dpass *x, email_column *ec)
     return email_column_find(fields, nf, ec);
 }
 
+/* No header names the address column and the first row holds no address:
+ * read the file headerless if most of the next rows hold one in the first
+ * column (the first line is junk, then a data row like the others). The
+ * rows shown also widen r->ncols, so the first line sets no narrow width. */
+static uc_err probe_headerless(dpass *x, email_column *ec)
+{
+    pass *r = x->r;
+    email_probe p = {0};
+    uint32_t widest = r->ncols;
+    delim_row row;
+    while (!email_probe_done(&p)) {
+        uc_err e = delim_next(x->rd, DELIM_ALL, &row, r->err, r->errcap);
+        if (e == UC_ENOTFOUND)
+            break;
+        if (e)
+            return e;
+        size_t nf;
+        const cell *fields = delim_fields(x->rd, &nf);
+        email_probe_row(&p, nf ? &fields[0] : NULL);
+        if (nf > widest)
+            widest = (uint32_t)nf;
+    }
+    if (!email_probe_headerless(&p))
+        return UC_ENOTFOUND;
+    ec->col = 0;
+    ec->has_header = 0;
+    r->ncols = widest;
+    return UC_OK;
+}
+
 /* Open the upload, choose the delimiter, find the address column. */
 static uc_err open_input(dpass *x, const char *in)
 {
@@ -52,15 +82,16 @@ static uc_err open_input(dpass *x, const char *in)
     x->d = fmt == TASK_TSV ? '\t' : delim_sniff(x->rd, is_txt ? ",;\t|" : ",;\t");
     if (!x->d)
         x->d = is_txt ? DELIM_LINES : ',';
-    email_column ec;
+    email_column ec, seen;
     e = first_row(x, &ec);
+    seen = ec; /* a failure names the cells as the delimiter splits them */
     if (e == UC_ENOTFOUND && is_txt && x->d != DELIM_LINES) {
         /* No header: a plain list of addresses, one per line. */
         x->d = DELIM_LINES;
         e = first_row(x, &ec);
     }
-    if (e == UC_ENOTFOUND) {
-        snprintf(r->err, r->errcap, "%s", EMAIL_COLUMN_MISSING);
+    if (e == UC_ENOTFOUND && (e = probe_headerless(x, &ec)) == UC_ENOTFOUND) {
+        snprintf(r->err, r->errcap, "%s", seen.reason);
         return UC_EFORMAT;
     }
     if (e)

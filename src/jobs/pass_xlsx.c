@@ -26,24 +26,72 @@ typedef struct xpass {
     const char *cat, *dt;  /* the result cells last written, and lengths */
     size_t cat_len, dt_len;
     uc_err e;             /* why read_row stopped the read */
+    /* The first row named no column and held no address: the first cells
+     * of the rows held back (copies) while the probe decides. */
+    int probing;
+    email_probe probe;
+    email_column ec;
+    cell held[EMAIL_PROBE_ROWS + 1];
+    uint32_t nheld;
 } xpass;
 
-/* The first row: find the address column. Returns 1 when the row is a
- * header (not data), 0 when it is data, -1 on failure (x->e set). */
+/* Hold back a row's first cell (copied) while probing. */
+static uc_err hold(xpass *x, const cell *cells, size_t n)
+{
+    cell c = n ? cells[0] : (cell){CELL_EMPTY, NULL, 0};
+    if (c.len) {
+        char *v = malloc(c.len);
+        if (!v)
+            return UC_ENOMEM;
+        memcpy(v, c.v, c.len);
+        c.v = v;
+    }
+    x->held[x->nheld++] = c;
+    return UC_OK;
+}
+
+static void free_held(xpass *x)
+{
+    for (uint32_t i = 0; i < x->nheld; i++)
+        free((char *)x->held[i].v);
+    x->nheld = 0;
+}
+
+/* The probe has seen enough: read the sheet headerless (staging the rows
+ * held back, the first one included) or fail naming the first row. */
+static uc_err end_probe(xpass *x)
+{
+    pass *r = x->r;
+    uc_err e = UC_OK;
+    x->probing = 0;
+    if (!email_probe_headerless(&x->probe)) {
+        snprintf(r->err, r->errcap, "%s", x->ec.reason);
+        e = UC_EFORMAT;
+    } else {
+        r->email_col = 0;
+        r->has_header = 0;
+        for (uint32_t i = 0; i < x->nheld && !e; i++)
+            e = pass_stage(r, &x->held[i], (rowrec){0});
+    }
+    free_held(x);
+    return e;
+}
+
+/* The first row: find the address column. Returns 1 when the row is not
+ * staged now (a header, or held back for the probe), 0 when it is data,
+ * -1 on failure (x->e set). */
 static int first_row(xpass *x, const cell *cells, size_t n)
 {
     pass *r = x->r;
-    email_column ec;
     x->seen_first = 1;
-    if (email_column_find(cells, n, &ec) != UC_OK) {
-        snprintf(r->err, r->errcap, "%s", EMAIL_COLUMN_MISSING);
-        x->e = UC_EFORMAT;
-        return -1;
-    }
-    r->email_col = ec.col;
-    r->has_header = ec.has_header;
     r->ncols = (uint32_t)n;
-    return ec.has_header;
+    if (email_column_find(cells, n, &x->ec) != UC_OK) {
+        x->probing = 1;
+        return (x->e = hold(x, cells, n)) ? -1 : 1;
+    }
+    r->email_col = x->ec.col;
+    r->has_header = x->ec.has_header;
+    return x->ec.has_header;
 }
 
 /* Pass 1, called by the sheet reader for each row. */
@@ -60,6 +108,13 @@ static int read_row(void *ud, uint32_t sheet_row, const cell *cells, size_t n)
         int h = first_row(x, cells, n);
         if (h != 0)
             return h < 0;
+    } else if (x->probing) {
+        email_probe_row(&x->probe, n ? &cells[0] : NULL);
+        if ((x->e = hold(x, cells, n)))
+            return 1;
+        if (email_probe_done(&x->probe))
+            x->e = end_probe(x);
+        return x->e != UC_OK;
     }
     static const cell none = {CELL_EMPTY, NULL, 0};
     const cell *c = r->email_col < n ? &cells[r->email_col] : &none;
@@ -160,6 +215,8 @@ static uc_err read_sheet(xpass *x, const char *in)
         e = x->e;
     else if (e)
         snprintf(r->err, r->errcap, "%s", rerr);
+    if (!e && x->probing) /* the sheet ended while the probe looked */
+        e = end_probe(x);
     if (!e)
         e = pass_drain(r);
     if (e)
@@ -199,6 +256,7 @@ done:
         snprintf(r->err, r->errcap, "The workbook is too large to write as XLSX");
     xlsxw_abort(x.w);
     cellspill_close(x.cells);
+    free_held(&x);
     free(x.out);
     return e;
 }

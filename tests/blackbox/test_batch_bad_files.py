@@ -5,8 +5,8 @@ import pytest
 
 from helpers import assert_still_serving, run_failed, run_ok
 
-NO_EMAIL = ('No email column found: the first row needs a header cell named email '
-            '(or e-mail, email address, emails), or the first column must hold addresses')
+NO_EMAIL = ('No email column found in the headers: "name", "phone". Name the address column '
+            'email, e-mail or email address, or put the addresses in the first column')
 
 CASES = [
     ('empty', 'e.csv', b'', 'The file is empty'),
@@ -32,8 +32,9 @@ CASES = [
     ('utf32', 'u32.txt', 'email\na@example.com\n'.encode('utf-32'),
      'The file is UTF-32 encoded; save it as UTF-8'),
     ('no_email_column', 'n.csv', b'name,phone\nAnn,123\n', NO_EMAIL),
-    ('no_email_column_tsv', 'n.tsv', b'name\tmail\nAnn\tann@example.com\n', NO_EMAIL),
-    ('txt_first_line_not_address', 'n.txt', b'hello\na@example.com\n', NO_EMAIL),
+    ('no_email_column_tsv', 'n.tsv', b'name\tphone\nAnn\t123\n', NO_EMAIL),
+    ('txt_first_lines_not_addresses', 'n.txt', b'name,phone\nAnn\nBo\na@example.com\n',
+     NO_EMAIL),
     ('xlsx_that_is_csv', 'x.xlsx', b'email\na@example.com\n', 'Corrupt XLSX: not a zip archive'),
 ]
 
