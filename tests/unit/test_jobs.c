@@ -18,7 +18,6 @@
 #include "formats/xlsx_read.h"
 #include "formats/xlsx_write.h"
 #include "jobs/cellspill.h"
-#include "jobs/email_column.h"
 #include "jobs/pool.h"
 #include "jobs/submit.h"
 #include "store/accounts.h"
@@ -219,7 +218,9 @@ static void test_csv_failures_leave_no_result(void **state)
     static const char NOCOL[] = "name,phone\nAnn,1\n";
     task t = submit_bytes(f, TASK_CSV, 1, NOCOL, sizeof NOCOL - 1);
     assert_int_equal(t.status, TASK_FAILED);
-    assert_string_equal(t.error, EMAIL_COLUMN_MISSING);
+    assert_string_equal(t.error, "No email column found in the headers: \"name\", \"phone\". "
+                                 "Name the address column email, e-mail or email address, "
+                                 "or put the addresses in the first column");
     static const char WIDE[] = "email\na@example.com,extra\n";
     t = submit_bytes(f, TASK_CSV, 1, WIDE, sizeof WIDE - 1);
     assert_int_equal(t.status, TASK_FAILED);
@@ -475,41 +476,6 @@ static void test_deleted_while_running(void **state)
     free(j);
 }
 
-/* ---- the email column ---- */
-
-static void test_email_column(void **state)
-{
-    (void)state;
-    email_column ec;
-    const cell hdr[] = {{CELL_STRING, "name", 4}, {CELL_NUMBER, "1", 1},
-                        {CELL_STRING, "\tEmail Address ", 15}};
-    assert_int_equal(email_column_find(hdr, 3, &ec), UC_OK);
-    assert_int_equal(ec.col, 2);
-    assert_int_equal(ec.has_header, 1);
-    /* a number cell is never a header, even one reading "email" */
-    const cell num[] = {{CELL_NUMBER, "email", 5}, {CELL_STRING, "EMAILS", 6}};
-    assert_int_equal(email_column_find(num, 2, &ec), UC_OK);
-    assert_int_equal(ec.col, 1);
-    /* headerless: an address in the first cell */
-    const cell data[] = {{CELL_STRING, "a@b.c", 5}, {CELL_STRING, "x", 1}};
-    assert_int_equal(email_column_find(data, 2, &ec), UC_OK);
-    assert_int_equal(ec.col, 0);
-    assert_int_equal(ec.has_header, 0);
-    /* neither: the failure lists what the row holds */
-    const cell none[] = {{CELL_STRING, "name", 4}, {CELL_EMPTY, NULL, 0},
-                         {CELL_STRING, "mail", 4}, {CELL_STRING, "x@y", 3}};
-    assert_int_equal(email_column_find(none, 4, &ec), UC_ENOTFOUND);
-    assert_string_equal(ec.found, "\"name\", \"\", \"mail\", \"x@y\"");
-    assert_int_equal(email_column_find(NULL, 0, &ec), UC_ENOTFOUND);
-    assert_string_equal(ec.found, "");
-    /* a long row is cut to fit, with "..." */
-    char big[300];
-    memset(big, 'h', sizeof big);
-    const cell wide[] = {{CELL_STRING, "first", 5}, {CELL_STRING, big, sizeof big}};
-    assert_int_equal(email_column_find(wide, 2, &ec), UC_ENOTFOUND);
-    assert_string_equal(ec.found, "\"first\"...");
-}
-
 /* ---- the cell spill ---- */
 
 static void test_cellspill_round_trip(void **state)
@@ -568,7 +534,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cancel_all_of_a_key, setup_held, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_mid_pass, setup_inline, teardown),
         cmocka_unit_test_setup_teardown(test_deleted_while_running, setup_inline, teardown),
-        cmocka_unit_test(test_email_column),
         cmocka_unit_test_setup_teardown(test_cellspill_round_trip, setup_inline, teardown),
         /* last: arming the torture build's failure is once per process */
         cmocka_unit_test_setup_teardown(test_submit_enqueue_fails, setup_inline, teardown),
