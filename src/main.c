@@ -57,7 +57,7 @@ static void *sweeper(void *arg)
         pthread_mutex_unlock(&stop_lock);
         retention_env env = {a->d, a->pool, a->cfg->data_dir};
         int n = 0;
-        retention_sweep(&env, clock_now_ms() - (int64_t)a->cfg->retention_days * 86400000, &n);
+        retention_sweep(&env, clock_retention_cutoff(a->cfg->retention_days), &n);
         if (n)
             log_msg(LOG_INFO, "event=retention deleted=%d", n);
         pthread_mutex_lock(&stop_lock);
@@ -137,7 +137,7 @@ int main(int argc, char **argv)
         goto fail;
     }
     retention_env renv = {a.d, a.pool, cfg.data_dir};
-    retention_sweep(&renv, clock_now_ms() - (int64_t)cfg.retention_days * 86400000, NULL);
+    retention_sweep(&renv, clock_retention_cutoff(cfg.retention_days), NULL);
     task_each(a.d, NULL, TASK_PROCESSING, 0, resume_one, &a);
     if (pthread_create(&sweep_thread, NULL, sweeper, &a) == 0)
         sweeping = 1;

@@ -18,6 +18,16 @@ static int64_t real_ms(clockid_t id)
 int64_t clock_now_ms(void) { return real_ms(CLOCK_REALTIME) + atomic_load(&offset_ms); }
 int64_t clock_offset_ms(void) { return atomic_load(&offset_ms); }
 void clock_set_offset_ms(int64_t off) { atomic_store(&offset_ms, off); }
+int64_t clock_retention_end(int64_t created_ms, int days)
+{
+    return created_ms + (int64_t)days * CLOCK_DAY_MS;
+}
+
+int64_t clock_retention_cutoff(int days)
+{
+    return clock_now_ms() - (int64_t)days * CLOCK_DAY_MS;
+}
+
 int64_t clock_mono_ms(void) { return real_ms(CLOCK_MONOTONIC); }
 
 void clock_format(int64_t ms, char *buf, size_t cap)

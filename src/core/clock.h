@@ -18,6 +18,14 @@ void clock_format(int64_t ms, char *buf, size_t cap);
 /* Parse RFC 3339 ("...Z" or "+HH:MM", optional fraction). 0 on success. */
 int clock_parse(const char *s, int64_t *ms);
 
+/* Retention, in one place: a task created at created_ms expires (is
+ * deleted, with its files) once now passes created_ms + days. */
+#define CLOCK_DAY_MS INT64_C(86400000)
+/* When a task created at created_ms expires. */
+int64_t clock_retention_end(int64_t created_ms, int days);
+/* Now minus days: the tasks created before it have expired. */
+int64_t clock_retention_cutoff(int days);
+
 /* Real monotonic time in ms, for durations. */
 int64_t clock_mono_ms(void);
 

@@ -5,6 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Decode the one UTF-8 sequence at the start of s[0, n) (n >= 1): its
+ * code point goes to *cp and its length (1..4) is returned. 0 when s does
+ * not start with a well-formed sequence: a stray continuation byte, an
+ * overlong form, a surrogate, a code point past U+10FFFF, or a sequence
+ * cut short by n. A NUL decodes as U+0000, length 1. The project's only
+ * UTF-8 decoder: every reader and validator judges bytes the same way. */
+size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+
 /* Scan s[a, b) for the first byte that is not part of well-formed UTF-8
  * (no overlongs, surrogates or code points past U+10FFFF) or is a NUL.
  * Returns its offset, or b when all is well; *nul tells which it was.

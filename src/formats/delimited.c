@@ -327,6 +327,22 @@ static uc_err field_too_long(delim_reader *r, char *err, size_t errcap)
     return UC_ELIMIT;
 }
 
+/* What the callbacks flagged while libcsv parsed: out of memory, too
+ * many columns, a field too long; UC_OK when nothing. */
+static uc_err flagged(delim_reader *r, char *err, size_t errcap)
+{
+    if (r->oom)
+        return UC_ENOMEM;
+    if (r->too_many_cols) {
+        snprintf(err, errcap, "Row at line %llu has more than %u columns",
+                 (unsigned long long)delim_line_at(r, r->row_start), r->lim.max_columns);
+        return UC_ELIMIT;
+    }
+    if (r->field_too_long)
+        return field_too_long(r, err, errcap);
+    return UC_OK;
+}
+
 static uc_err next_line_only(delim_reader *r, delim_row *row, char *err, size_t errcap)
 {
     const char *s = r->data;
@@ -394,12 +410,9 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
             if (csv_fini(&r->p, on_field, on_row, r) != 0)
                 goto csv_failed;
             /* csv_fini resets the parser for reuse. */
-            if (r->oom)
-                return UC_ENOMEM;
-            if (r->too_many_cols)
-                goto cols;
-            if (r->field_too_long)
-                return field_too_long(r, err, errcap);
+            uc_err e = flagged(r, err, errcap);
+            if (e)
+                return e;
             if (!r->row_done) {
                 r->pos = r->size;
                 return UC_ENOTFOUND;
@@ -414,12 +427,9 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
             return too_long(r, err, errcap);
         if (csv_parse(&r->p, s + at, seg_end - at, on_field, on_row, r) != seg_end - at)
             goto csv_failed;
-        if (r->oom)
-            return UC_ENOMEM;
-        if (r->too_many_cols)
-            goto cols;
-        if (r->field_too_long)
-            return field_too_long(r, err, errcap);
+        uc_err e = flagged(r, err, errcap);
+        if (e)
+            return e;
         at = seg_end;
         if (r->row_done) {
             uint64_t next = seg_end;
@@ -441,10 +451,6 @@ csv_failed:
     snprintf(err, errcap, "Cannot parse the file at line %llu: %s",
              (unsigned long long)delim_line_at(r, r->row_start), csv_strerror(csv_error(&r->p)));
     return UC_EFORMAT;
-cols:
-    snprintf(err, errcap, "Row at line %llu has more than %u columns",
-             (unsigned long long)delim_line_at(r, r->row_start), r->lim.max_columns);
-    return UC_ELIMIT;
 }
 
 const cell *delim_fields(const delim_reader *r, size_t *n)

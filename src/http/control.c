@@ -59,8 +59,7 @@ enum MHD_Result control_clock_get(req *rq)
 static void sweep_now(app *a)
 {
     retention_env env = ret_env(a);
-    int64_t cutoff = clock_now_ms() - (int64_t)a->cfg->retention_days * 86400000;
-    retention_sweep(&env, cutoff, NULL);
+    retention_sweep(&env, clock_retention_cutoff(a->cfg->retention_days), NULL);
 }
 
 enum MHD_Result control_clock_post(req *rq)
@@ -110,7 +109,7 @@ static int list_one(void *ud, const task *t)
     listing *l = ud;
     char created[32], expires[32], finished[32] = "";
     clock_format(t->created_at, created, sizeof created);
-    clock_format(t->created_at + (int64_t)l->a->cfg->retention_days * 86400000, expires,
+    clock_format(clock_retention_end(t->created_at, l->a->cfg->retention_days), expires,
                  sizeof expires);
     if (t->finished_at)
         clock_format(t->finished_at, finished, sizeof finished);
@@ -191,9 +190,7 @@ enum MHD_Result control_reset(req *rq)
         return resp_detail(rq, 400, "api_key must be a string");
     }
     retention_env env = ret_env(a);
-    uc_err e = retention_delete_all(&env, key);
-    if (!e)
-        e = account_delete_all(a->d, key);
+    uc_err e = retention_reset(&env, key);
     faults_clear(a->faults, key);
     journal_clear(a->journal, key);
     limits_reset(a->limits, key);

@@ -1,8 +1,12 @@
 /* retention.c: task deletion in a safe order (see retention.h). */
 #include "jobs/retention.h"
 
+#include "core/buf.h"
+#include "store/accounts.h"
 #include "store/files.h"
 #include "store/tasks.h"
+
+#include <stdint.h>
 
 uc_err retention_delete(const retention_env *env, const char *id, const char *api_key)
 {
@@ -44,10 +48,43 @@ uc_err retention_sweep(const retention_env *env, int64_t cutoff_ms, int *n)
     return e ? e : s.e;
 }
 
-uc_err retention_delete_all(const retention_env *env, const char *api_key)
+/* The tasks being reset: their files go once their rows are gone. */
+typedef struct gone {
+    struct buf tasks;  /* task records */
+    uc_err e;
+} gone;
+
+static int collect(void *ud, const task *t)
 {
+    gone *g = ud;
+    g->e = buf_add(&g->tasks, t, sizeof *t);
+    return g->e != UC_OK;
+}
+
+uc_err retention_reset(const retention_env *env, const char *api_key)
+{
+    /* Jobs first, outside the transaction: a job ending may write its row,
+     * and the transaction holds the write lock. */
     pool_cancel_all(env->p, api_key);
-    sweep s = {env, 0, UC_OK};
-    uc_err e = task_each(env->d, api_key, TASK_STATUS_ANY, 0, delete_one, &s);
-    return e ? e : s.e;
+    gone g = {.e = UC_OK};
+    buf_init(&g.tasks, SIZE_MAX);
+    uc_err e = db_begin(env->d);
+    if (e)
+        return e;
+    e = task_each(env->d, api_key, TASK_STATUS_ANY, 0, collect, &g);
+    if (!e)
+        e = g.e;
+    if (!e)
+        e = task_delete_all(env->d, api_key);
+    if (!e)
+        e = account_delete_all(env->d, api_key);
+    if (e)
+        db_rollback(env->d);
+    else
+        e = db_commit(env->d);
+    const task *t = (const task *)g.tasks.data;
+    for (size_t i = 0; !e && i < g.tasks.len / sizeof *t; i++)
+        files_remove_task(env->data_dir, t[i].id, t[i].format);
+    buf_free(&g.tasks);
+    return e;
 }

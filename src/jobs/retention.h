@@ -22,7 +22,9 @@ uc_err retention_delete(const retention_env *env, const char *id, const char *ap
 /* Delete every task created before cutoff_ms. *n gets how many. */
 uc_err retention_sweep(const retention_env *env, int64_t cutoff_ms, int *n);
 
-/* Delete every task of api_key (NULL = all accounts). */
-uc_err retention_delete_all(const retention_env *env, const char *api_key);
+/* Reset api_key's account (NULL = every account): cancel its jobs, then
+ * delete its task rows, its account row and its lists in one transaction,
+ * then the tasks' files. */
+uc_err retention_reset(const retention_env *env, const char *api_key);
 
 #endif

@@ -29,10 +29,8 @@ uc_err account_list_get(db *d, const char *key, const char *kind, char **out);
 uc_err account_list_put(db *d, const char *key, const char *kind,
                         const char *body, size_t len);
 
-/* Delete accounts and their lists: all (key NULL) or one. */
+/* Delete accounts and their lists, all (key NULL) or one, in one
+ * transaction (or as part of the caller's, see db_begin). */
 uc_err account_delete_all(db *d, const char *key);
-
-/* Call fn for every account key. */
-uc_err account_each(db *d, int (*fn)(void *ud, const char *key), void *ud);
 
 #endif

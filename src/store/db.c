@@ -28,6 +28,9 @@ struct db {
     int n_all;
 };
 
+static db_conn *acquire(db *d);
+static void release(db *d, db_conn *c);
+
 static uc_err conn_open(const char *path, sqlite3 **out)
 {
     sqlite3 *h = NULL;
@@ -109,14 +112,14 @@ uc_err db_open(const char *path, db **out, char *err, size_t errcap)
         db_close(d);
         return UC_ENOMEM;
     }
-    db_conn *c = db_acquire(d);
+    db_conn *c = acquire(d);
     if (!c) {
         snprintf(err, errcap, "cannot open database %s", path);
         db_close(d);
         return UC_EDB;
     }
     uc_err e = migrate(c->h, err, errcap);
-    db_release(d, c);
+    release(d, c);
     if (e) {
         db_close(d);
         return e;
@@ -140,8 +143,20 @@ void db_close(db *d)
     free(d);
 }
 
-db_conn *db_acquire(db *d)
+/* The transaction this thread holds, if any (see db_begin). */
+static __thread struct {
+    db *d;
+    db_conn *c;
+    int depth;   /* db_begin calls not yet ended */
+    int doomed;  /* an inner transaction rolled back: the whole one will */
+} tl_tx;
+
+/* Borrow a connection (opening one if none is free): the thread's pinned
+ * one inside a transaction. NULL on failure. */
+static db_conn *acquire(db *d)
 {
+    if (tl_tx.d == d)
+        return tl_tx.c;
     pthread_mutex_lock(&d->lock);
     db_conn *c = d->free;
     if (c) {
@@ -164,9 +179,10 @@ db_conn *db_acquire(db *d)
     return c;
 }
 
-void db_release(db *d, db_conn *c)
+/* Give c back; the pinned connection stays with its transaction. */
+static void release(db *d, db_conn *c)
 {
-    if (!c)
+    if (!c || (tl_tx.d == d && tl_tx.c == c))
         return;
     if (!sqlite3_get_autocommit(c->h)) /* a forgotten transaction */
         sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
@@ -176,7 +192,9 @@ void db_release(db *d, db_conn *c)
     pthread_mutex_unlock(&d->lock);
 }
 
-sqlite3_stmt *db_stmt(db_conn *c, const char *sql)
+/* The prepared statement for sql on this connection, reset and with its
+ * bindings cleared. NULL on failure. */
+static sqlite3_stmt *stmt(db_conn *c, const char *sql)
 {
     int i;
     for (i = 0; i < STMT_SLOTS && c->keys[i]; i++)
@@ -198,68 +216,155 @@ sqlite3_stmt *db_stmt(db_conn *c, const char *sql)
     return st;
 }
 
-sqlite3 *db_handle(db_conn *c) { return c->h; }
-
-uc_err db_step_done(sqlite3_stmt *st)
+static uc_err bind(sqlite3_stmt *st, const db_arg *args, size_t nargs)
 {
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? UC_OK : UC_EDB;
+    for (size_t i = 0; i < nargs; i++) {
+        int rc = SQLITE_OK;
+        if (args[i].type == DB_ARG_I64)
+            rc = sqlite3_bind_int64(st, (int)i + 1, args[i].i);
+        else if (args[i].s) /* NULL text: left unbound, i.e. NULL */
+            rc = sqlite3_bind_text(st, (int)i + 1, args[i].s, args[i].n, SQLITE_STATIC);
+        if (rc != SQLITE_OK)
+            return UC_EDB;
+    }
+    return UC_OK;
 }
 
-uc_err db_begin(db_conn *c)
+uc_err db_start(db_query *q, db *d, const char *sql, const db_arg *args, size_t nargs)
 {
-    return sqlite3_exec(c->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK
-               ? UC_OK : UC_EDB;
+    q->d = d;
+    q->st = NULL;
+    q->c = acquire(d);
+    if (!q->c)
+        return UC_EDB;
+    q->st = stmt(q->c, sql);
+    if (!q->st || bind(q->st, args, nargs) != UC_OK) {
+        db_done(q);
+        return UC_EDB;
+    }
+    return UC_OK;
 }
 
-uc_err db_commit(db_conn *c)
+uc_err db_next(db_query *q)
 {
-    if (sqlite3_exec(c->h, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+    int rc = sqlite3_step(q->st);
+    return rc == SQLITE_ROW ? UC_OK : rc == SQLITE_DONE ? UC_ENOTFOUND : UC_EDB;
+}
+
+void db_done(db_query *q)
+{
+    if (q->st)
+        sqlite3_reset(q->st);
+    if (q->c)
+        release(q->d, q->c);
+    q->st = NULL;
+    q->c = NULL;
+}
+
+uc_err db_exec(db *d, const char *sql, int *changes, const db_arg *args, size_t nargs)
+{
+    db_query q;
+    uc_err e = db_start(&q, d, sql, args, nargs);
+    if (e)
+        return e;
+    e = db_next(&q);
+    if (e == UC_ENOTFOUND) /* done: what a statement without rows says */
+        e = UC_OK;
+    if (!e && changes)
+        *changes = sqlite3_changes(q.c->h);
+    db_done(&q);
+    return e;
+}
+
+uc_err db_begin(db *d)
+{
+    if (tl_tx.d == d) { /* nested: joins the outer transaction */
+        tl_tx.depth++;
         return UC_OK;
-    sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
-    return UC_EDB;
+    }
+    if (tl_tx.d)
+        return UC_EINVAL;
+    db_conn *c = acquire(d);
+    if (!c)
+        return UC_EDB;
+    if (sqlite3_exec(c->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        release(d, c);
+        return UC_EDB;
+    }
+    tl_tx.d = d;
+    tl_tx.c = c;
+    tl_tx.depth = 1;
+    tl_tx.doomed = 0;
+    return UC_OK;
 }
 
-void db_rollback(db_conn *c) { sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL); }
+/* Unpin the thread's transaction connection and give it back. */
+static void unpin(db *d)
+{
+    db_conn *c = tl_tx.c;
+    tl_tx.d = NULL;
+    tl_tx.c = NULL;
+    release(d, c);
+}
+
+uc_err db_commit(db *d)
+{
+    if (tl_tx.d != d)
+        return UC_EINVAL;
+    if (--tl_tx.depth > 0)
+        return tl_tx.doomed ? UC_EDB : UC_OK;
+    uc_err e = UC_OK;
+    if (tl_tx.doomed ||
+        sqlite3_exec(tl_tx.c->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(tl_tx.c->h, "ROLLBACK", NULL, NULL, NULL);
+        e = UC_EDB;
+    }
+    unpin(d);
+    return e;
+}
+
+void db_rollback(db *d)
+{
+    if (tl_tx.d != d)
+        return;
+    if (--tl_tx.depth > 0) {
+        tl_tx.doomed = 1;
+        return;
+    }
+    sqlite3_exec(tl_tx.c->h, "ROLLBACK", NULL, NULL, NULL);
+    unpin(d);
+}
+
+uc_err db_tx(db *d, uc_err (*fn)(void *ud), void *ud)
+{
+    uc_err e = db_begin(d);
+    if (e)
+        return e;
+    e = fn(ud);
+    if (e) {
+        db_rollback(d);
+        return e;
+    }
+    return db_commit(d);
+}
 
 uc_err db_meta_get_i64(db *d, const char *key, int64_t *out)
 {
-    db_conn *c = db_acquire(d);
-    if (!c)
-        return UC_EDB;
-    sqlite3_stmt *st = db_stmt(c, "SELECT value FROM meta WHERE key = ?1");
-    uc_err e = UC_EDB;
-    if (st) {
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            *out = strtoll((const char *)sqlite3_column_text(st, 0), NULL, 10);
-            e = UC_OK;
-        } else if (rc == SQLITE_DONE) {
-            e = UC_ENOTFOUND;
-        }
-        sqlite3_reset(st);
-    }
-    db_release(d, c);
+    db_query q;
+    uc_err e = db_start(&q, d, "SELECT value FROM meta WHERE key = ?1", DB_ARGS(DB_TEXT(key)));
+    if (!e)
+        e = db_next(&q);
+    if (!e)
+        *out = strtoll((const char *)sqlite3_column_text(q.st, 0), NULL, 10);
+    db_done(&q);
     return e;
 }
 
 uc_err db_meta_set_i64(db *d, const char *key, int64_t v)
 {
-    db_conn *c = db_acquire(d);
-    if (!c)
-        return UC_EDB;
-    sqlite3_stmt *st = db_stmt(c, "INSERT INTO meta(key, value) VALUES (?1, ?2) "
-                                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    uc_err e = UC_EDB;
-    if (st) {
-        char buf[32];
-        snprintf(buf, sizeof buf, "%lld", (long long)v);
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, buf, -1, SQLITE_TRANSIENT);
-        e = db_step_done(st);
-    }
-    db_release(d, c);
-    return e;
+    char text[32];
+    snprintf(text, sizeof text, "%lld", (long long)v);
+    return db_exec(d, "INSERT INTO meta(key, value) VALUES (?1, ?2) "
+                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                   NULL, DB_ARGS(DB_TEXT(key), DB_TEXT(text)));
 }

@@ -25,6 +25,15 @@ static const char *const format_names[] = {
 };
 #define NAMES(a) (sizeof(a) / sizeof(a)[0])
 
+/* Index of s in names[0, n) (ASCII case ignored if nocase), or -1. */
+static int name_index(const char *const *names, size_t n, const char *s, bool nocase)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!(nocase ? strcasecmp(s, names[i]) : strcmp(s, names[i])))
+            return (int)i;
+    return -1;
+}
+
 const char *task_status_name(enum task_status s)
 {
     return status_names[(size_t)s < NAMES(status_names) ? s : TASK_FAILED];
@@ -32,12 +41,10 @@ const char *task_status_name(enum task_status s)
 
 bool task_status_parse(const char *s, enum task_status *out)
 {
-    for (size_t i = 0; i < NAMES(status_names); i++)
-        if (!strcmp(s, status_names[i])) {
-            *out = (enum task_status)i;
-            return true;
-        }
-    return false;
+    int i = name_index(status_names, NAMES(status_names), s, false);
+    if (i >= 0)
+        *out = (enum task_status)i;
+    return i >= 0;
 }
 
 const char *task_format_name(enum task_format f)
@@ -47,12 +54,10 @@ const char *task_format_name(enum task_format f)
 
 bool task_format_parse(const char *s, enum task_format *out)
 {
-    for (size_t i = 0; i < NAMES(format_names); i++)
-        if (!strcasecmp(s, format_names[i])) {
-            *out = (enum task_format)i;
-            return true;
-        }
-    return false;
+    int i = name_index(format_names, NAMES(format_names), s, true);
+    if (i >= 0)
+        *out = (enum task_format)i;
+    return i >= 0;
 }
 
 static void copy_col(sqlite3_stmt *st, int i, char *dst, size_t cap)
@@ -93,91 +98,49 @@ static uc_err row_to_task(sqlite3_stmt *st, task *t)
 
 uc_err task_insert(db *d, const task *t)
 {
-    db_conn *c = db_acquire(d);
-    if (!c)
-        return UC_EDB;
-    sqlite3_stmt *st = db_stmt(c,
+    return db_exec(d,
         "INSERT INTO tasks (id, api_key, project_name, filename, format, "
         "deduplicate, status, created_at, upload_bytes, fault_fail, "
-        "fault_delay_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?11, ?7, ?8, "
-        "nullif(?9, ''), ?10)");
-    uc_err e = UC_EDB;
-    if (st) {
-        sqlite3_bind_text(st, 1, t->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, t->api_key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, t->project_name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, t->filename, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, task_format_name(t->format), -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 6, t->deduplicate);
-        sqlite3_bind_int64(st, 7, t->created_at);
-        sqlite3_bind_int64(st, 8, t->upload_bytes);
-        sqlite3_bind_text(st, 9, t->fault_fail, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 10, t->fault_delay_ms);
-        sqlite3_bind_text(st, 11, task_status_name(TASK_PROCESSING), -1, SQLITE_STATIC);
-        e = db_step_done(st);
-    }
-    db_release(d, c);
-    return e;
+        "fault_delay_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+        "nullif(?10, ''), ?11)", NULL,
+        DB_ARGS(DB_TEXT(t->id), DB_TEXT(t->api_key), DB_TEXT(t->project_name),
+                DB_TEXT(t->filename), DB_TEXT(task_format_name(t->format)),
+                DB_I64(t->deduplicate), DB_TEXT(task_status_name(TASK_PROCESSING)),
+                DB_I64(t->created_at), DB_I64(t->upload_bytes), DB_TEXT(t->fault_fail),
+                DB_I64(t->fault_delay_ms)));
 }
 
 uc_err task_get(db *d, const char *id, const char *api_key, task *out)
 {
-    db_conn *c = db_acquire(d);
-    if (!c)
-        return UC_EDB;
-    sqlite3_stmt *st = db_stmt(c, "SELECT " TASK_COLS " FROM tasks WHERE id = ?1 "
-                                  "AND (?2 IS NULL OR api_key = ?2)");
-    uc_err e = UC_EDB;
-    if (st) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        if (api_key)
-            sqlite3_bind_text(st, 2, api_key, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            e = row_to_task(st, out);
-        else if (rc == SQLITE_DONE) {
-            e = UC_ENOTFOUND;
-        }
-        sqlite3_reset(st);
-    }
-    db_release(d, c);
+    db_query q;
+    uc_err e = db_start(&q, d, "SELECT " TASK_COLS " FROM tasks WHERE id = ?1 "
+                               "AND (?2 IS NULL OR api_key = ?2)",
+                        DB_ARGS(DB_TEXT(id), DB_TEXT(api_key)));
+    if (!e)
+        e = db_next(&q);
+    if (!e)
+        e = row_to_task(q.st, out);
+    db_done(&q);
     return e;
 }
 
+/* Finish a processing task: completed with r's counts, or failed with
+ * error (r NULL). */
 static uc_err finish(db *d, const char *id, const task_result *r, const char *error)
 {
-    db_conn *c = db_acquire(d);
-    if (!c)
-        return UC_EDB;
-    sqlite3_stmt *st = db_stmt(c,
+    static const task_result none;
+    if (!r)
+        r = &none;
+    int changed = 0;
+    uc_err e = db_exec(d,
         "UPDATE tasks SET status = ?2, error = ?3, finished_at = ?4, rows = ?5, "
         "duplicates_removed = ?6, invalid = ?7, charged = ?8, result_bytes = ?9 "
-        "WHERE id = ?1 AND status = ?10");
-    uc_err e = UC_EDB;
-    if (st) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, task_status_name(error ? TASK_FAILED : TASK_COMPLETED), -1,
-                          SQLITE_STATIC);
-        if (error)
-            sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, clock_now_ms());
-        sqlite3_bind_text(st, 10, task_status_name(TASK_PROCESSING), -1, SQLITE_STATIC);
-        if (r) {
-            sqlite3_bind_int64(st, 5, r->rows);
-            sqlite3_bind_int64(st, 6, r->duplicates_removed);
-            sqlite3_bind_int64(st, 7, r->invalid);
-            sqlite3_bind_int64(st, 8, r->charged);
-            sqlite3_bind_int64(st, 9, r->result_bytes);
-        } else {
-            for (int i = 5; i <= 9; i++)
-                sqlite3_bind_int64(st, i, 0);
-        }
-        e = db_step_done(st);
-        if (!e && sqlite3_changes(db_handle(c)) == 0)
-            e = UC_ENOTFOUND;
-    }
-    db_release(d, c);
-    return e;
+        "WHERE id = ?1 AND status = ?10", &changed,
+        DB_ARGS(DB_TEXT(id), DB_TEXT(task_status_name(error ? TASK_FAILED : TASK_COMPLETED)),
+                DB_TEXT(error), DB_I64(clock_now_ms()), DB_I64(r->rows),
+                DB_I64(r->duplicates_removed), DB_I64(r->invalid), DB_I64(r->charged),
+                DB_I64(r->result_bytes), DB_TEXT(task_status_name(TASK_PROCESSING))));
+    return !e && changed == 0 ? UC_ENOTFOUND : e;
 }
 
 uc_err task_complete(db *d, const char *id, const task_result *r)
@@ -192,102 +155,59 @@ uc_err task_fail(db *d, const char *id, const char *error)
 
 uc_err task_delete(db *d, const char *id, const char *api_key)
 {
-    db_conn *c = db_acquire(d);
-    if (!c)
-        return UC_EDB;
-    sqlite3_stmt *st = db_stmt(c, "DELETE FROM tasks WHERE id = ?1 "
-                                  "AND (?2 IS NULL OR api_key = ?2)");
-    uc_err e = UC_EDB;
-    if (st) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        if (api_key)
-            sqlite3_bind_text(st, 2, api_key, -1, SQLITE_STATIC);
-        e = db_step_done(st);
-        if (!e && sqlite3_changes(db_handle(c)) == 0)
-            e = UC_ENOTFOUND;
-    }
-    db_release(d, c);
-    return e;
+    int changed = 0;
+    uc_err e = db_exec(d, "DELETE FROM tasks WHERE id = ?1 AND (?2 IS NULL OR api_key = ?2)",
+                       &changed, DB_ARGS(DB_TEXT(id), DB_TEXT(api_key)));
+    return !e && changed == 0 ? UC_ENOTFOUND : e;
 }
 
 uc_err task_each(db *d, const char *api_key, int status,
                  int64_t created_before, task_fn fn, void *ud)
 {
-    db_conn *c = db_acquire(d);
-    if (!c)
-        return UC_EDB;
-    sqlite3_stmt *st = db_stmt(c, "SELECT " TASK_COLS " FROM tasks "
+    const char *want = status == TASK_STATUS_ANY
+                           ? NULL : task_status_name((enum task_status)status);
+    db_query q;
+    uc_err e = db_start(&q, d, "SELECT " TASK_COLS " FROM tasks "
         "WHERE (?1 IS NULL OR api_key = ?1) AND (?2 IS NULL OR status = ?2) "
-        "AND (?3 = 0 OR created_at < ?3) ORDER BY created_at, rowid");
-    uc_err e = UC_EDB;
-    if (st) {
-        if (api_key)
-            sqlite3_bind_text(st, 1, api_key, -1, SQLITE_STATIC);
-        if (status != TASK_STATUS_ANY)
-            sqlite3_bind_text(st, 2, task_status_name((enum task_status)status), -1,
-                              SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, created_before);
-        /* Collect first: fn may write to the database. */
-        struct buf list;
-        buf_init(&list, SIZE_MAX);
-        task t;
-        int rc = SQLITE_DONE;
-        e = UC_OK;
-        while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-            e = row_to_task(st, &t);
-            if (!e)
-                e = buf_add(&list, &t, sizeof t);
-        }
-        if (!e && rc != SQLITE_DONE)
-            e = UC_EDB;
-        sqlite3_reset(st);
-        db_release(d, c);
-        c = NULL;
-        const task *tl = (const task *)list.data;
-        for (size_t i = 0; !e && i < list.len / sizeof t; i++)
-            if (fn(ud, &tl[i]))
-                break;
-        buf_free(&list);
+        "AND (?3 = 0 OR created_at < ?3) ORDER BY created_at, rowid",
+        DB_ARGS(DB_TEXT(api_key), DB_TEXT(want), DB_I64(created_before)));
+    /* Collect first: fn may write to the database. */
+    struct buf list;
+    buf_init(&list, SIZE_MAX);
+    task t;
+    while (!e && (e = db_next(&q)) == UC_OK) {
+        e = row_to_task(q.st, &t);
+        if (!e)
+            e = buf_add(&list, &t, sizeof t);
     }
-    if (c)
-        db_release(d, c);
+    if (e == UC_ENOTFOUND)
+        e = UC_OK;
+    db_done(&q);
+    const task *tl = (const task *)list.data;
+    for (size_t i = 0; !e && i < list.len / sizeof t; i++)
+        if (fn(ud, &tl[i]))
+            break;
+    buf_free(&list);
     return e;
 }
 
 uc_err task_storage_used(db *d, const char *api_key, int64_t *out)
 {
-    db_conn *c = db_acquire(d);
-    if (!c)
-        return UC_EDB;
-    sqlite3_stmt *st = db_stmt(c, "SELECT coalesce(sum(upload_bytes + result_bytes), 0) "
-                                  "FROM tasks WHERE api_key = ?1");
-    uc_err e = UC_EDB;
-    if (st) {
-        sqlite3_bind_text(st, 1, api_key, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            *out = sqlite3_column_int64(st, 0);
-            e = UC_OK;
-        }
-        sqlite3_reset(st);
-    }
-    db_release(d, c);
+    db_query q;
+    uc_err e = db_start(&q, d, "SELECT coalesce(sum(upload_bytes + result_bytes), 0) "
+                               "FROM tasks WHERE api_key = ?1", DB_ARGS(DB_TEXT(api_key)));
+    if (!e)
+        e = db_next(&q) == UC_OK ? UC_OK : UC_EDB; /* an aggregate has its row */
+    if (!e)
+        *out = sqlite3_column_int64(q.st, 0);
+    db_done(&q);
     return e;
 }
 
 uc_err task_delete_all(db *d, const char *api_key)
 {
-    db_conn *c = db_acquire(d);
-    if (!c)
-        return UC_EDB;
-    sqlite3_stmt *st = db_stmt(c, "DELETE FROM tasks WHERE ?1 IS NULL OR api_key = ?1");
-    uc_err e = UC_EDB;
-    if (st) {
-        if (api_key)
-            sqlite3_bind_text(st, 1, api_key, -1, SQLITE_STATIC);
-        e = db_step_done(st);
-    }
-    db_release(d, c);
-    return e;
+    return db_exec(d, "DELETE FROM tasks WHERE ?1 IS NULL OR api_key = ?1", NULL,
+                   DB_ARGS(DB_TEXT(api_key)));
 }
 
 void task_new_id(char out[TASK_ID_LEN + 1])
