@@ -28,9 +28,6 @@ struct db {
     int n_all;
 };
 
-static db_conn *acquire(db *d);
-static void release(db *d, db_conn *c);
-
 static uc_err conn_open(const char *path, sqlite3 **out)
 {
     sqlite3 *h = NULL;
@@ -112,14 +109,14 @@ uc_err db_open(const char *path, db **out, char *err, size_t errcap)
         db_close(d);
         return UC_ENOMEM;
     }
-    db_conn *c = acquire(d);
+    db_conn *c = db_acquire(d);
     if (!c) {
         snprintf(err, errcap, "cannot open database %s", path);
         db_close(d);
         return UC_EDB;
     }
     uc_err e = migrate(c->h, err, errcap);
-    release(d, c);
+    db_release(d, c);
     if (e) {
         db_close(d);
         return e;
@@ -151,9 +148,7 @@ static __thread struct {
     int doomed;  /* an inner transaction rolled back: the whole one will */
 } tl_tx;
 
-/* Borrow a connection (opening one if none is free): the thread's pinned
- * one inside a transaction. NULL on failure. */
-static db_conn *acquire(db *d)
+db_conn *db_acquire(db *d)
 {
     if (tl_tx.d == d)
         return tl_tx.c;
@@ -179,8 +174,7 @@ static db_conn *acquire(db *d)
     return c;
 }
 
-/* Give c back; the pinned connection stays with its transaction. */
-static void release(db *d, db_conn *c)
+void db_release(db *d, db_conn *c)
 {
     if (!c || (tl_tx.d == d && tl_tx.c == c))
         return;
@@ -216,6 +210,8 @@ static sqlite3_stmt *stmt(db_conn *c, const char *sql)
     return st;
 }
 
+sqlite3 *db_handle(db_conn *c) { return c->h; }
+
 static uc_err bind(sqlite3_stmt *st, const db_arg *args, size_t nargs)
 {
     for (size_t i = 0; i < nargs; i++) {
@@ -234,7 +230,7 @@ uc_err db_start(db_query *q, db *d, const char *sql, const db_arg *args, size_t 
 {
     q->d = d;
     q->st = NULL;
-    q->c = acquire(d);
+    q->c = db_acquire(d);
     if (!q->c)
         return UC_EDB;
     q->st = stmt(q->c, sql);
@@ -256,7 +252,7 @@ void db_done(db_query *q)
     if (q->st)
         sqlite3_reset(q->st);
     if (q->c)
-        release(q->d, q->c);
+        db_release(q->d, q->c);
     q->st = NULL;
     q->c = NULL;
 }
@@ -284,11 +280,11 @@ uc_err db_begin(db *d)
     }
     if (tl_tx.d)
         return UC_EINVAL;
-    db_conn *c = acquire(d);
+    db_conn *c = db_acquire(d);
     if (!c)
         return UC_EDB;
     if (sqlite3_exec(c->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        release(d, c);
+        db_release(d, c);
         return UC_EDB;
     }
     tl_tx.d = d;
@@ -304,7 +300,7 @@ static void unpin(db *d)
     db_conn *c = tl_tx.c;
     tl_tx.d = NULL;
     tl_tx.c = NULL;
-    release(d, c);
+    db_release(d, c);
 }
 
 uc_err db_commit(db *d)

@@ -23,6 +23,15 @@ uc_err db_open(const char *path, db **out, char *err, size_t errcap);
 /* Checkpoint the WAL and close every connection. Accepts NULL. */
 void db_close(db *d);
 
+/* Raw access, for what the helpers below do not cover (tests, one-off
+ * maintenance): borrow a connection (the thread's own inside a
+ * transaction; opening one if none is free; NULL on failure), its SQLite
+ * handle, and give it back (a transaction left open on it is rolled back,
+ * unless it is the thread's db_begin one). */
+db_conn *db_acquire(db *d);
+sqlite3 *db_handle(db_conn *c);
+void db_release(db *d, db_conn *c);
+
 /* ---- one statement: the shape every store function has ------------------
  * Borrow a connection, take its cached prepared statement for sql (a
  * string literal: its address is the cache key), bind the arguments to
