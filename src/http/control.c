@@ -21,10 +21,10 @@
 
 static json_t *body_json(req *rq, enum MHD_Result *ret)
 {
-    if (!rq->body_len)
+    if (!rq->body.len)
         return json_object();
     json_error_t je;
-    json_t *j = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je);
+    json_t *j = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES, &je);
     if (!j || !json_is_object(j)) {
         char msg[256];
         snprintf(msg, sizeof msg, "Invalid JSON body: %s", j ? "expected an object" : je.text);
@@ -264,18 +264,19 @@ enum MHD_Result control_list_put(req *rq)
     const char *kind;
     if (!split_list_param(rq, key, sizeof key, &kind))
         return resp_detail(rq, 404, MSG_NOT_FOUND);
-    const char *body = rq->body ? rq->body : "";
-    if (memchr(body, 0, rq->body_len))
+    const char *body = rq->body.data ? rq->body.data : "";
+    size_t len = rq->body.len;
+    if (memchr(body, 0, len))
         return resp_detail(rq, 400, "The list must be text");
     /* Parse it once now so a bad list is refused here, not at the next
      * run; the parse also counts the entries for the answer. */
     acct_lists *al = acct_lists_new();
-    uc_err e = al ? acct_lists_add(al, LIST_WHITE, body, rq->body_len) : UC_ENOMEM;
+    uc_err e = al ? acct_lists_add(al, LIST_WHITE, body, len) : UC_ENOMEM;
     size_t entries = e ? 0 : acct_lists_entries(al);
     acct_lists_free(al);
     if (e)
         return resp_detail(rq, 400, "The list could not be read");
-    if (account_list_put(rq->a->d, key, kind, body, rq->body_len) != UC_OK)
+    if (account_list_put(rq->a->d, key, kind, body, len) != UC_OK)
         return resp_detail(rq, 500, MSG_INTERNAL);
     return resp_queue_json(rq, 200, json_pack("{s:s,s:s,s:I}", "api_key", key, "kind", kind,
                                               "entries", (json_int_t)entries));

@@ -17,7 +17,7 @@ struct delayq {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     pthread_t thread;
-    entry *heap;
+    entry *heap;      /* cap entries, allocated once */
     size_t n, cap;
     uint64_t next_seq;
     int closed;       /* fire everything now; not-yet-due ones cancelled */
@@ -102,11 +102,17 @@ static void *run(void *p)
     return NULL;
 }
 
-delayq *delayq_new(void)
+delayq *delayq_new(size_t cap)
 {
     delayq *q = calloc(1, sizeof *q);
     if (!q)
         return NULL;
+    q->cap = cap;
+    q->heap = calloc(cap ? cap : 1, sizeof *q->heap);
+    if (!q->heap) {
+        free(q);
+        return NULL;
+    }
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -121,6 +127,7 @@ delayq *delayq_new(void)
     if (rc != 0) {
         pthread_cond_destroy(&q->wake);
         pthread_mutex_destroy(&q->lock);
+        free(q->heap);
         free(q);
         return NULL;
     }
@@ -131,16 +138,8 @@ int delayq_add(delayq *q, int64_t delay_ms, delayq_fn fn, void *arg)
 {
     pthread_mutex_lock(&q->lock);
     int rc = -1;
-    if (q->stopping)
+    if (q->stopping || q->n == q->cap)
         goto out;
-    if (q->n == q->cap) {
-        size_t nc = q->cap ? q->cap * 2 : 64;
-        entry *nh = realloc(q->heap, nc * sizeof *nh);
-        if (!nh)
-            goto out;
-        q->heap = nh;
-        q->cap = nc;
-    }
     entry e = {now_ms() + (delay_ms > 0 ? delay_ms : 0), q->next_seq++, fn, arg};
     q->heap[q->n] = e;
     sift_up(q->heap, q->n++);

@@ -9,6 +9,7 @@
 #ifndef UC_DELAYQ_H
 #define UC_DELAYQ_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct delayq delayq;
@@ -17,12 +18,13 @@ typedef struct delayq delayq;
  * closed (see delayq_close), else 0. */
 typedef void (*delayq_fn)(void *arg, int cancelled);
 
-/* Start the thread. Returns NULL when out of memory or no thread. */
-delayq *delayq_new(void);
+/* A queue of at most cap entries at once; starts the thread. Returns
+ * NULL when out of memory or no thread. */
+delayq *delayq_new(size_t cap);
 
 /* Call fn(arg, ...) once, delay_ms from now (<= 0: as soon as possible).
- * Returns 0; -1 when out of memory or once delayq_stop has begun: fn
- * will never be called then. Any thread may add. */
+ * Returns 0; -1 when the queue holds cap entries or delayq_stop has
+ * begun: fn will never be called then. Any thread may add. */
 int delayq_add(delayq *q, int64_t delay_ms, delayq_fn fn, void *arg);
 
 /* Stop waiting: every entry not yet due, now and added later, fires at

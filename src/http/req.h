@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "http/app.h"
 #include "store/tasks.h"
 
@@ -30,10 +31,9 @@ typedef struct req {
     char task_id[TASK_ID_LEN + 1]; /* for the journal */
     const char *api_key;      /* X-API-Key, borrowed from MHD; NULL if none */
     struct upload *up;        /* POST batch-check-emails */
-    char *body;               /* small request bodies (control API) */
-    size_t body_len, body_cap;
-    int body_too_big;
-    int body_oom;             /* a body buffer could not grow */
+    struct buf body;          /* a small body (BODY_SMALL routes), capped */
+    int body_too_big;         /* it passed the cap: answered 413 */
+    int body_oom;             /* it could not grow: answered 500 */
     int64_t fault_drop_after; /* cut a download after this many bytes; -1 none */
     int begun;                /* the header-phase work is done */
     int deferred;             /* suspended by req_defer, not yet resumed */

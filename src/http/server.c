@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/messages.h"
@@ -28,8 +29,10 @@
 #include "http/upload.h"
 
 #define SMALL_BODY_MAX (16u << 20) /* control API bodies (lists, faults) */
+#define PEM_MAX (16u << 20)        /* a --tls-cert or --tls-key file */
 #define DRAIN_MS 8000
 #define HTTP_THREADS 2  /* epoll threads (one a core); request work is short and never waits */
+#define MAX_CONNECTIONS 1024 /* open at once, waiting ones included */
 #define IDLE_TIMEOUT_S 20 /* a connection silent this long is closed (slow clients) */
 
 /* Header-phase work: faults, then the upload's start. Returns 1 to go
@@ -49,29 +52,17 @@ static int begin(req *rq, enum MHD_Result *ret)
     return 1;
 }
 
+/* Keep a chunk of a small body. Past the cap, or out of memory, the rest
+ * is read and dropped, and the answer given once the body is in. */
 static enum MHD_Result small_body(req *rq, const char *data, size_t n)
 {
-    if (rq->body_oom)
+    if (rq->body_oom || rq->body_too_big)
         return MHD_YES;
-    if (rq->body_too_big || rq->body_len + n > SMALL_BODY_MAX) {
+    uc_err e = buf_add(&rq->body, data, n);
+    if (e == UC_ELIMIT)
         rq->body_too_big = 1;
-        return MHD_YES;
-    }
-    if (rq->body_len + n + 1 > rq->body_cap) {
-        size_t nc = rq->body_cap ? rq->body_cap : 4096;
-        while (nc < rq->body_len + n + 1)
-            nc *= 2;
-        char *nb = realloc(rq->body, nc);
-        if (!nb) {
-            rq->body_oom = 1; /* answered with a 500 once the body is in */
-            return MHD_YES;
-        }
-        rq->body = nb;
-        rq->body_cap = nc;
-    }
-    memcpy(rq->body + rq->body_len, data, n);
-    rq->body_len += n;
-    rq->body[rq->body_len] = 0;
+    else if (e)
+        rq->body_oom = 1;
     return MHD_YES;
 }
 
@@ -94,6 +85,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         rq->url = url;
         rq->t0 = clock_mono_ms();
         rq->fault_drop_after = -1;
+        buf_init(&rq->body, SMALL_BODY_MAX);
         atomic_fetch_add(&a->inflight, 1);
         int known;
         rq->route = routes_match(method, url, rq->param, sizeof rq->param, &known);
@@ -176,7 +168,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (rq->route && rq->route->journal)
         journal_record(rq, ms);
     upload_free(rq->up);
-    free(rq->body);
+    buf_free(&rq->body);
     free(rq);
     *con_cls = NULL;
 }
@@ -192,37 +184,39 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     log_msg(LOG_DEBUG, "mhd=\"%s\"", buf);
 }
 
+/* A whole PEM file as a C string (taken); NULL if it cannot be read or
+ * is past PEM_MAX. */
 static char *slurp(const char *path)
 {
     FILE *f = fopen(path, "rbe");
     if (!f)
         return NULL;
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
+    struct buf b;
+    buf_init(&b, PEM_MAX);
+    size_t r;
+    do {
+        if (buf_reserve(&b, 4096) != UC_OK || ferror(f)) {
+            buf_free(&b);
+            fclose(f);
+            return NULL;
         }
-        size_t r = fread(buf + n, 1, 4096, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
+        r = fread(b.data + b.len, 1, 4096, f);
+        buf_added(&b, r);
+    } while (r > 0);
+    int bad = ferror(f);
     fclose(f);
-    buf[n] = 0;
-    return buf;
+    if (bad) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_take(&b, NULL);
 }
 
 int server_start(app *a, char *err, size_t errcap)
 {
-    a->delays = delayq_new(); /* before the daemon: requests may wait at once */
+    /* Before the daemon: requests may wait at once. A connection waits
+     * on one entry at a time, so the connection limit bounds the queue. */
+    a->delays = delayq_new(MAX_CONNECTIONS);
     if (!a->delays) {
         snprintf(err, errcap, "cannot start the timer thread");
         return -1;
@@ -270,7 +264,7 @@ int server_start(app *a, char *err, size_t errcap)
         MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,

@@ -1,0 +1,166 @@
+/* test_journal.c: the request journal's ring: oldest first, the oldest
+ * dropped past the cap, clearing one key keeps the others in order (also
+ * across the ring's wrap), filters, a zero cap. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "http/journal.h"
+
+static void add(journal *j, const char *path, const char *key, const char *task_id)
+{
+    journal_entry e;
+    memset(&e, 0, sizeof e);
+    e.at_ms = 1000;
+    snprintf(e.method, sizeof e.method, "GET");
+    snprintf(e.path, sizeof e.path, "%s", path);
+    snprintf(e.key, sizeof e.key, "%s", key);
+    snprintf(e.task_id, sizeof e.task_id, "%s", task_id);
+    e.status = 200;
+    e.duration_ms = 5;
+    journal_add(j, &e);
+}
+
+/* The paths listed, joined with ',' */
+static void paths(journal *j, const journal_filter *f, char *out, size_t cap)
+{
+    journal_filter all = {NULL, NULL, NULL};
+    json_t *arr = journal_json(j, f ? f : &all);
+    assert_non_null(arr);
+    out[0] = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(arr, i, e) {
+        size_t n = strlen(out);
+        snprintf(out + n, cap - n, "%s%s", i ? "," : "",
+                 json_string_value(json_object_get(e, "path")));
+    }
+    json_decref(arr);
+}
+
+static void test_ring_keeps_the_newest(void **state)
+{
+    (void)state;
+    journal *j = journal_new(3);
+    assert_non_null(j);
+    char got[256];
+    paths(j, NULL, got, sizeof got);
+    assert_string_equal(got, "");
+    add(j, "/a", "k", "");
+    add(j, "/b", "k", "");
+    paths(j, NULL, got, sizeof got);
+    assert_string_equal(got, "/a,/b");
+    add(j, "/c", "k", "");
+    add(j, "/d", "k", "");
+    add(j, "/e", "k", "");
+    paths(j, NULL, got, sizeof got);
+    assert_string_equal(got, "/c,/d,/e");
+    journal_free(j);
+    journal_free(NULL);
+}
+
+static void test_entry_json(void **state)
+{
+    (void)state;
+    journal *j = journal_new(2);
+    add(j, "/x", "key-a", "");
+    add(j, "/y", "", "00000000-0000-4000-8000-000000000000");
+    journal_filter all = {NULL, NULL, NULL};
+    json_t *arr = journal_json(j, &all);
+    json_t *e0 = json_array_get(arr, 0), *e1 = json_array_get(arr, 1);
+    assert_string_equal(json_string_value(json_object_get(e0, "method")), "GET");
+    assert_string_equal(json_string_value(json_object_get(e0, "api_key")), "key-a");
+    assert_int_equal(json_integer_value(json_object_get(e0, "status")), 200);
+    assert_int_equal(json_integer_value(json_object_get(e0, "duration_ms")), 5);
+    assert_true(json_is_null(json_object_get(e0, "task_id")));
+    assert_non_null(json_string_value(json_object_get(e0, "time")));
+    assert_string_equal(json_string_value(json_object_get(e1, "task_id")),
+                        "00000000-0000-4000-8000-000000000000");
+    json_decref(arr);
+    journal_free(j);
+}
+
+static void test_clear_one_key_keeps_order_across_the_wrap(void **state)
+{
+    (void)state;
+    journal *j = journal_new(4);
+    char got[256];
+    /* six adds into four slots: the ring has wrapped, oldest is /3 */
+    add(j, "/1", "a", "");
+    add(j, "/2", "b", "");
+    add(j, "/3", "a", "");
+    add(j, "/4", "b", "");
+    add(j, "/5", "a", "");
+    add(j, "/6", "b", "");
+    paths(j, NULL, got, sizeof got);
+    assert_string_equal(got, "/3,/4,/5,/6");
+    journal_clear(j, "a");
+    paths(j, NULL, got, sizeof got);
+    assert_string_equal(got, "/4,/6");
+    add(j, "/7", "a", "");
+    add(j, "/8", "a", "");
+    add(j, "/9", "a", "");
+    paths(j, NULL, got, sizeof got);
+    assert_string_equal(got, "/6,/7,/8,/9");
+    journal_clear(j, NULL);
+    paths(j, NULL, got, sizeof got);
+    assert_string_equal(got, "");
+    add(j, "/10", "a", "");
+    paths(j, NULL, got, sizeof got);
+    assert_string_equal(got, "/10");
+    journal_free(j);
+}
+
+static void test_filters(void **state)
+{
+    (void)state;
+    journal *j = journal_new(10);
+    char got[256];
+    add(j, "/v1/status/1", "a", "t1");
+    add(j, "/v1/download/1", "b", "t1");
+    add(j, "/v1/status/2", "b", "t2");
+    journal_filter byprefix = {"/v1/status", NULL, NULL};
+    paths(j, &byprefix, got, sizeof got);
+    assert_string_equal(got, "/v1/status/1,/v1/status/2");
+    journal_filter bykey = {NULL, "b", NULL};
+    paths(j, &bykey, got, sizeof got);
+    assert_string_equal(got, "/v1/download/1,/v1/status/2");
+    journal_filter bytask = {NULL, NULL, "t1"};
+    paths(j, &bytask, got, sizeof got);
+    assert_string_equal(got, "/v1/status/1,/v1/download/1");
+    journal_filter all3 = {"/v1/status", "b", "t2"};
+    paths(j, &all3, got, sizeof got);
+    assert_string_equal(got, "/v1/status/2");
+    journal_filter none = {NULL, "", NULL}; /* "" is a key of its own */
+    paths(j, &none, got, sizeof got);
+    assert_string_equal(got, "");
+    journal_free(j);
+}
+
+static void test_zero_cap_records_nothing(void **state)
+{
+    (void)state;
+    journal *j = journal_new(0);
+    assert_non_null(j);
+    char got[64];
+    add(j, "/a", "k", "");
+    journal_clear(j, "k");
+    paths(j, NULL, got, sizeof got);
+    assert_string_equal(got, "");
+    journal_free(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ring_keeps_the_newest),
+        cmocka_unit_test(test_entry_json),
+        cmocka_unit_test(test_clear_one_key_keeps_order_across_the_wrap),
+        cmocka_unit_test(test_filters),
+        cmocka_unit_test(test_zero_cap_records_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
