@@ -2,6 +2,7 @@
 """run.py: ucmock's benchmark suite, end to end, on public tools only.
 
 Usage: /usr/bin/python3 bench/run.py [--quick] [--runs N] [--out bench/RESULTS.md]
+                                     [--only csv,csv10,tsv,xlsx,http,concurrent]
 
 Builds a release binary (build-release/), generates deterministic contact
 lists (bench/gen.py), and measures, each as the median of N runs:
@@ -13,7 +14,9 @@ lists (bench/gen.py), and measures, each as the median of N runs:
   - wrk -t2 -c64 on the status endpoint, idle and while a 10M-row task runs;
   - 64 clients each submitting a 20,000-row file at once.
 Writes the table to RESULTS.md with the machine's description.
---quick uses 100k/1M rows instead of 1M/10M, for a smoke run."""
+--quick uses 100k/1M rows instead of 1M/10M, for a smoke run. --only runs
+the listed measures alone (e.g. `--only xlsx` for the 1M-row XLSX case)
+and prints them without touching RESULTS.md unless --out is given."""
 import argparse
 import concurrent.futures
 import json
@@ -202,60 +205,78 @@ def machine():
                                                platform.release())
 
 
+MEASURES = ('csv', 'csv10', 'tsv', 'xlsx', 'http', 'concurrent')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--quick', action='store_true')
     ap.add_argument('--runs', type=int, default=5)
-    ap.add_argument('--out', default=os.path.join(ROOT, 'bench', 'RESULTS.md'))
+    ap.add_argument('--out', default=None)
+    ap.add_argument('--only', default='', help='comma-separated: ' + ','.join(MEASURES))
     a = ap.parse_args()
+    only = set(filter(None, a.only.split(',')))
+    if only - set(MEASURES):
+        ap.error('--only takes ' + ','.join(MEASURES))
+    if a.out is None and not only:
+        a.out = os.path.join(ROOT, 'bench', 'RESULTS.md')
+    want = lambda m: not only or m in only
     build()
     small, big = (100000, 1000000) if a.quick else (1000000, 10000000)
     out = os.path.join(tempfile.gettempdir(), 'ucmock-bench-out')
     rows = []
 
-    csv1 = dataset('csv', small)
-    fl = floor(csv1, a.runs, out)
-    e2e, proc, mem = measure_file(csv1, a.runs, out)
-    rows.append(('%s-row CSV (%.0f MB), end to end' % (f'{small:,}', os.path.getsize(csv1) / 1e6),
-                 '%.2f s (%.2fx floor %.2f s); processing %.2f s; peak %.0f MB' % (e2e, e2e / fl, fl, proc, mem),
-                 '<= 1.0 s, <= 2.5x floor; <= 150 MB'))
-    print(rows[-1], flush=True)
+    if want('csv'):
+        csv1 = dataset('csv', small)
+        fl = floor(csv1, a.runs, out)
+        e2e, proc, mem = measure_file(csv1, a.runs, out)
+        rows.append(('%s-row CSV (%.0f MB), end to end' % (f'{small:,}', os.path.getsize(csv1) / 1e6),
+                     '%.2f s (%.2fx floor %.2f s); processing %.2f s; peak %.0f MB' % (e2e, e2e / fl, fl, proc, mem),
+                     '<= 1.0 s, <= 2.5x floor; <= 150 MB'))
+        print(rows[-1], flush=True)
 
-    csv10 = dataset('csv', big)
-    fl10 = floor(csv10, max(1, a.runs // 2), out)
-    e2e, proc, mem = measure_file(csv10, a.runs, out)
-    rows.append(('%s-row CSV (%.0f MB), end to end' % (f'{big:,}', os.path.getsize(csv10) / 1e6),
-                 '%.2f s (%.2fx floor %.2f s); processing %.2f s; peak %.0f MB' % (e2e, e2e / fl10, fl10, proc, mem),
-                 '<= 12 s; <= 1 GB'))
-    print(rows[-1], flush=True)
+    if want('csv10'):
+        csv10 = dataset('csv', big)
+        fl10 = floor(csv10, max(1, a.runs // 2), out)
+        e2e, proc, mem = measure_file(csv10, a.runs, out)
+        rows.append(('%s-row CSV (%.0f MB), end to end' % (f'{big:,}', os.path.getsize(csv10) / 1e6),
+                     '%.2f s (%.2fx floor %.2f s); processing %.2f s; peak %.0f MB' % (e2e, e2e / fl10, fl10, proc, mem),
+                     '<= 12 s; <= 1 GB'))
+        print(rows[-1], flush=True)
 
-    tsv = dataset('tsv', small)
-    e2e, proc, mem = measure_file(tsv, a.runs, out)
-    rows.append(('%s-row TSV, end to end' % f'{small:,}',
-                 '%.2f s; processing %.2f s; peak %.0f MB' % (e2e, proc, mem), '(no target)'))
-    print(rows[-1], flush=True)
+    if want('tsv'):
+        tsv = dataset('tsv', small)
+        e2e, proc, mem = measure_file(tsv, a.runs, out)
+        rows.append(('%s-row TSV, end to end' % f'{small:,}',
+                     '%.2f s; processing %.2f s; peak %.0f MB' % (e2e, proc, mem), '(no target)'))
+        print(rows[-1], flush=True)
 
-    xlsx = dataset('xlsx', small)
-    e2e, proc, mem = measure_file(xlsx, a.runs, out)
-    rows.append(('%s-row XLSX (%.0f MB), end to end' % (f'{small:,}', os.path.getsize(xlsx) / 1e6),
-                 '%.2f s; processing %.2f s; peak %.0f MB' % (e2e, proc, mem), '<= 4 s; <= 300 MB'))
-    print(rows[-1], flush=True)
+    if want('xlsx'):
+        xlsx = dataset('xlsx', small)
+        e2e, proc, mem = measure_file(xlsx, a.runs, out)
+        rows.append(('%s-row XLSX (%.0f MB), end to end' % (f'{small:,}', os.path.getsize(xlsx) / 1e6),
+                     '%.2f s; processing %.2f s; peak %.0f MB' % (e2e, proc, mem), '<= 4 s; <= 300 MB'))
+        print(rows[-1], flush=True)
 
-    idle, busy, was_busy = http_bench(csv10)
-    rows.append(('status endpoint, idle (wrk -t2 -c64)',
-                 '%.0f req/s, p99 %.2f ms, %d errors %s' % (idle[0], idle[1], idle[2], idle[3]),
-                 '>= 30,000 req/s, p99 < 5 ms'))
-    rows.append(('status endpoint, during a %s-row task' % f'{big:,}',
-                 '%.0f req/s, p99 %.2f ms, %d errors %s%s' % (busy[0], busy[1], busy[2], busy[3],
-                                                              '' if was_busy else ' (task ended early)'),
-                 '>= 5,000 req/s, p99 < 50 ms'))
-    print(rows[-2:], flush=True)
+    if want('http'):
+        idle, busy, was_busy = http_bench(dataset('csv', big))
+        rows.append(('status endpoint, idle (wrk -t2 -c64)',
+                     '%.0f req/s, p99 %.2f ms, %d errors %s' % (idle[0], idle[1], idle[2], idle[3]),
+                     '>= 30,000 req/s, p99 < 5 ms'))
+        rows.append(('status endpoint, during a %s-row task' % f'{big:,}',
+                     '%.0f req/s, p99 %.2f ms, %d errors %s%s' % (busy[0], busy[1], busy[2], busy[3],
+                                                                  '' if was_busy else ' (task ended early)'),
+                     '>= 5,000 req/s, p99 < 50 ms'))
+        print(rows[-2:], flush=True)
 
-    secs, ok, n = concurrent_submissions()
-    rows.append(('64 concurrent 20k-row submissions', '%d/%d correct, all done in %.2f s' % (ok, n, secs),
-                 'all correct, <= 3 s'))
-    print(rows[-1], flush=True)
+    if want('concurrent'):
+        secs, ok, n = concurrent_submissions()
+        rows.append(('64 concurrent 20k-row submissions', '%d/%d correct, all done in %.2f s' % (ok, n, secs),
+                     'all correct, <= 3 s'))
+        print(rows[-1], flush=True)
 
+    if not a.out:
+        return
     with open(a.out, 'w') as f:
         f.write('# Benchmark results\n\n')
         f.write('Machine: %s. Command: `/usr/bin/python3 bench/run.py%s --runs %d`, %s.\n'

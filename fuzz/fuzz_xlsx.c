@@ -1,26 +1,62 @@
-/* fuzz_xlsx.c: xlsx_read (src/formats/xlsx_read.h) on arbitrary bytes with
- * small caps; every delivered cell is touched so a bad pointer shows. */
+/* fuzz_xlsx.c: xlsx_read_meta (src/formats/xlsx_read.h) on arbitrary bytes
+ * with small caps; every delivered cell and the look (sheet name, number
+ * formats, widths) are touched so a bad pointer shows, and the rows are
+ * written back through xlsxw with that look (to /dev/null), as the job
+ * does. */
 #include <stdint.h>
 #include <string.h>
 
 #include "formats/xlsx_read.h"
+#include "formats/xlsx_write.h"
 #include "fuzz_file.h"
 
 static volatile unsigned sinkv;
 
+typedef struct run {
+    size_t rows;
+    xlsx_meta meta;
+    xlsxw *w;         /* created at the first row: the look is complete then */
+} run;
+
+static void touch_meta(const xlsx_meta *m)
+{
+    if (m->sheet_name)
+        sinkv += fuzz_touch(m->sheet_name, strlen(m->sheet_name));
+    for (size_t i = 0; i < m->nnumfmts; i++) {
+        sinkv += fuzz_touch(m->numfmts[i].code, strlen(m->numfmts[i].code));
+        if (i && m->numfmts[i].id <= m->numfmts[i - 1].id)
+            __builtin_trap(); /* settled: sorted, one per id */
+    }
+    for (size_t i = 0; i < m->ncols; i++)
+        if (m->cols[i].min > m->cols[i].max || m->cols[i].max > XLSX_GRID_COLS ||
+            (i && m->cols[i].min <= m->cols[i - 1].max))
+            __builtin_trap();
+    if (m->nxfs > XLSX_MAX_XFS)
+        __builtin_trap();
+}
+
 static int on_row(void *ud, uint32_t row, const cell *cells, size_t n)
 {
-    size_t *rows = ud;
+    run *r = ud;
     (void)row;
+    if (!r->rows) {
+        touch_meta(&r->meta);
+        if (xlsxw_create("/dev/null", &r->meta, &r->w))
+            r->w = NULL;
+    }
     for (size_t i = 0; i < n; i++) {
         if (cells[i].len)
             sinkv += fuzz_touch(cells[i].v, cells[i].len);
         if (cells[i].len > 4096)
             __builtin_trap(); /* over max_cell_bytes */
+        if (cells[i].style && cells[i].style >= r->meta.nxfs)
+            __builtin_trap(); /* a style the writer would not know */
     }
     if (n > 256)
         __builtin_trap(); /* over max_columns */
-    return ++*rows > 2000; /* stop now and then: exercises the cancel path */
+    if (r->w)
+        (void)xlsxw_row(r->w, cells, n);
+    return ++r->rows > 2000; /* stop now and then: exercises the cancel path */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -37,10 +73,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lim.max_shared_bytes = 256 << 10;
     lim.max_cell_bytes = 4096;
     char err[256];
-    size_t rows = 0;
-    uc_err e = xlsx_read(f.path, &lim, on_row, &rows, err, sizeof err);
+    run r = { 0 };
+    uc_err e = xlsx_read_meta(f.path, &lim, on_row, &r, &r.meta, err, sizeof err);
     if (e && !memchr(err, '\0', sizeof err))
         __builtin_trap();
+    if (r.w)
+        (void)xlsxw_close(r.w);
+    xlsx_meta_free(&r.meta);
     fuzz_file_close(&f);
     return 0;
 }

@@ -20,6 +20,9 @@ typedef struct cell {
     cell_type type;
     const char *v;   /* borrowed, not NUL-terminated; NULL when len == 0 */
     size_t len;
+    uint32_t style;  /* XLSX: index of the cell's format in the workbook's
+                      * cell formats (xlsx_meta.xfs), 0 the default; other
+                      * formats: 0 */
 } cell;
 
 /* Called once per non-empty row, in sheet order. row is the 0-based sheet

@@ -96,7 +96,7 @@ static void on_field(void *s, size_t len, void *ud)
     }
     if (r->want == DELIM_ALL) {
         /* v is set in finish_row, once the field bytes stop moving */
-        cell c = {len ? CELL_STRING : CELL_EMPTY, NULL, len};
+        cell c = {len ? CELL_STRING : CELL_EMPTY, NULL, len, 0};
         size_t off = r->field.len;
         if (buf_add(&r->cells, &c, sizeof c) || buf_add(&r->offs, &off, sizeof off) ||
             buf_add(&r->field, s, len)) {
@@ -302,7 +302,7 @@ static uc_err finish_row(delim_reader *r, delim_row *row, uint64_t start,
         row->field.v = r->field.data;
         row->field.len = r->field.len;
     } else {
-        row->field = (cell){CELL_EMPTY, NULL, 0};
+        row->field = (cell){CELL_EMPTY, NULL, 0, 0};
     }
     if (r->want == DELIM_ALL) {
         cell *cells = (cell *)r->cells.data;

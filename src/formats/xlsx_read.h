@@ -8,6 +8,7 @@
 
 #include "core/err.h"
 #include "formats/cell.h"
+#include "formats/xlsx_meta.h"
 #include "formats/zip.h"
 
 typedef struct xlsx_limits {
@@ -27,8 +28,17 @@ void xlsx_limits_default(xlsx_limits *lim);
  * sheet) the caller must discard the rows it already got. Chartsheets and
  * hidden sheets are skipped; if every worksheet is hidden, the first is
  * read. UC_EFORMAT for bad input, UC_ELIMIT for a cap, UC_ECANCELED when fn
- * stopped the read. lim may be NULL (defaults). */
+ * stopped the read. lim may be NULL (defaults). Cells' style is 0. */
 uc_err xlsx_read(const char *path, const xlsx_limits *lim, row_fn fn,
                  void *ud, char *err, size_t errcap);
+
+/* xlsx_read, and also the sheet's look into *meta (zeroed first; the
+ * caller frees it with xlsx_meta_free, also on failure): its name, the
+ * styles part's number and cell formats, the sheet's column widths. It is
+ * complete before the first row is delivered, so fn may consult it. Each
+ * cell's style is an index into meta->xfs (0 when the file's index is out
+ * of range or there is no styles part). */
+uc_err xlsx_read_meta(const char *path, const xlsx_limits *lim, row_fn fn,
+                      void *ud, xlsx_meta *meta, char *err, size_t errcap);
 
 #endif

@@ -1,6 +1,8 @@
 /* xlsx_write.c: result workbooks, streamed: the sheet's XML is generated
- * row by row straight into a deflate stream inside a zip we write
- * ourselves (zlib), so memory stays constant and nothing is written twice.
+ * row by row straight into a deflated zip entry (zipw.c), so memory stays
+ * constant and nothing is written twice. The workbook keeps the input's
+ * look as xlsx_meta gives it: sheet name, number and cell formats (with
+ * bold), column widths.
  *
  * Why not libxlsxwriter (which this file used first): in constant_memory
  * mode it writes the sheet through fprintf into a temp file and deflates
@@ -10,10 +12,9 @@
  * value came back changed; here a number keeps its text exactly. */
 #include "formats/xlsx_write.h"
 
-#include "core/io.h"
+#include "formats/zipw.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -21,43 +22,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #define XLSX_MAX_CHARS 32767   /* Excel's limit per cell, in UTF-16 units */
 #define XLSX_MAX_ROWS 1048576
 #define XLSX_MAX_COLS 16384
-#define XML_BUF (256 * 1024)   /* sheet XML gathered before deflating */
-#define ZOUT_BUF (256 * 1024)
-#define MAX_PARTS 8
-#define DOS_DATE 0x0021        /* 1980-01-01: a fixed time makes output reproducible */
-#define DOS_TIME 0x0000
-
-typedef struct part {
-    char name[40];
-    uint32_t crc, csize, usize, offset;
-    uint16_t method, flags;
-} part;
+#define XML_BUF (256 * 1024)   /* XML gathered before deflating */
 
 struct xlsxw {
-    int fd;
-    uint64_t pos;          /* bytes written to the file */
-    part parts[MAX_PARTS];
-    int nparts;
-    z_stream z;
-    int z_live;
-    uint32_t crc;
-    uint64_t usize;
-    char *xml;             /* pending sheet XML */
+    zipw *zip;
+    char *xml;             /* pending XML of the streamed part */
     size_t xml_n;
-    unsigned char *zout;
     uint32_t row;          /* next row (0-based) */
+    uint32_t nxfs;         /* cell formats in styles.xml */
+    uint32_t plain, bold;  /* the two added ones (xlsxw_added_style) */
     int failed;
     char reason[256];
 };
 
-static const char CONTENT_TYPES[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+#define XMLDECL "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+#define NS_MAIN "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+static const char CONTENT_TYPES[] = XMLDECL
     "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
     "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
     "<Default Extension=\"xml\" ContentType=\"application/xml\"/>"
@@ -66,40 +51,37 @@ static const char CONTENT_TYPES[] =
     "<Override PartName=\"/xl/styles.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml\"/>"
     "</Types>";
 
-static const char ROOT_RELS[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+static const char ROOT_RELS[] = XMLDECL
     "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
     "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/>"
     "</Relationships>";
 
-static const char WORKBOOK[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-    "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
-    "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"
-    "<sheets><sheet name=\"Sheet1\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>";
-
-static const char WORKBOOK_RELS[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+static const char WORKBOOK_RELS[] = XMLDECL
     "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
     "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/>"
     "<Relationship Id=\"rId2\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles\" Target=\"styles.xml\"/>"
     "</Relationships>";
 
-static const char STYLES[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-    "<styleSheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
-    "<fonts count=\"1\"><font><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font></fonts>"
+static const char WORKBOOK_HEAD[] = XMLDECL
+    "<workbook xmlns=\"" NS_MAIN "\" "
+    "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"
+    "<sheets><sheet name=\"";
+static const char WORKBOOK_TAIL[] = "\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>";
+
+/* Font 0 plain, font 1 bold; the rest of the look is the default's. */
+static const char STYLES_HEAD[] = XMLDECL "<styleSheet xmlns=\"" NS_MAIN "\">";
+static const char STYLES_FONTS[] =
+    "<fonts count=\"2\"><font><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font>"
+    "<font><b/><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font></fonts>"
     "<fills count=\"2\"><fill><patternFill patternType=\"none\"/></fill>"
     "<fill><patternFill patternType=\"gray125\"/></fill></fills>"
     "<borders count=\"1\"><border><left/><right/><top/><bottom/><diagonal/></border></borders>"
-    "<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>"
-    "<cellXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/></cellXfs>"
-    "<cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
-    "</styleSheet>";
+    "<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>";
+static const char STYLES_TAIL[] =
+    "</cellXfs><cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/>"
+    "</cellStyles></styleSheet>";
 
-static const char SHEET_HEAD[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-    "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>";
+static const char SHEET_HEAD[] = XMLDECL "<worksheet xmlns=\"" NS_MAIN "\">";
 static const char SHEET_TAIL[] = "</sheetData></worksheet>";
 
 static uc_err setr(xlsxw *w, uc_err e, const char *fmt, ...)
@@ -111,104 +93,37 @@ static uc_err setr(xlsxw *w, uc_err e, const char *fmt, ...)
     return e;
 }
 
-/* ---- the zip container ---- */
-
-static uc_err out(xlsxw *w, const void *p, size_t n)
+/* A failure of the zip writer, with its reason. */
+static uc_err zfail(xlsxw *w, uc_err e)
 {
-    if (io_write_all(w->fd, p, n) != UC_OK) {
-        w->failed = 1;
-        return setr(w, UC_EIO, "Cannot write XLSX: %s", strerror(errno));
-    }
-    w->pos += n;
-    return UC_OK;
+    w->failed = 1;
+    if (e == UC_ELIMIT)
+        return setr(w, e, "The result is too large for an XLSX file (4 GB)");
+    if (e == UC_EIO)
+        return setr(w, e, "Cannot write XLSX: %s", strerror(zipw_errno(w->zip)));
+    return setr(w, e, "Cannot write XLSX: %s", uc_strerror(e));
 }
 
-static void le16(unsigned char *p, uint16_t v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-}
-
-static void le32(unsigned char *p, uint32_t v)
-{
-    le16(p, (uint16_t)v);
-    le16(p + 2, (uint16_t)(v >> 16));
-}
-
-static uc_err local_header(xlsxw *w, const part *pt)
-{
-    unsigned char h[30];
-    size_t nl = strlen(pt->name);
-    le32(h, 0x04034b50);
-    le16(h + 4, 20);
-    le16(h + 6, pt->flags);
-    le16(h + 8, pt->method);
-    le16(h + 10, DOS_TIME);
-    le16(h + 12, DOS_DATE);
-    le32(h + 14, pt->crc);
-    le32(h + 18, pt->csize);
-    le32(h + 22, pt->usize);
-    le16(h + 26, (uint16_t)nl);
-    le16(h + 28, 0);
-    uc_err e = out(w, h, sizeof h);
-    return e ? e : out(w, pt->name, nl);
-}
-
-/* A small part whose bytes are known: stored, sizes in the header. */
-static uc_err add_stored(xlsxw *w, const char *name, const char *data)
-{
-    part *pt = &w->parts[w->nparts++];
-    size_t n = strlen(data);
-    snprintf(pt->name, sizeof pt->name, "%s", name);
-    pt->method = 0;
-    pt->flags = 0;
-    pt->crc = (uint32_t)crc32(0, (const Bytef *)data, (uInt)n);
-    pt->csize = pt->usize = (uint32_t)n;
-    pt->offset = (uint32_t)w->pos;
-    uc_err e = local_header(w, pt);
-    return e ? e : out(w, data, n);
-}
-
-/* ---- the sheet stream ---- */
-
-static uc_err deflate_some(xlsxw *w, const void *p, size_t n, int flush)
-{
-    w->crc = (uint32_t)crc32(w->crc, (const Bytef *)p, (uInt)n);
-    w->usize += n;
-    w->z.next_in = (Bytef *)p;
-    w->z.avail_in = (uInt)n;
-    do {
-        w->z.next_out = w->zout;
-        w->z.avail_out = ZOUT_BUF;
-        int rc = deflate(&w->z, flush);
-        if (rc == Z_STREAM_ERROR)
-            return setr(w, UC_EIO, "Cannot write XLSX: deflate failed");
-        size_t have = ZOUT_BUF - w->z.avail_out;
-        if (have) {
-            uc_err e = out(w, w->zout, have);
-            if (e)
-                return e;
-        }
-    } while (w->z.avail_out == 0 || (flush == Z_FINISH && w->z.avail_in > 0));
-    return UC_OK;
-}
+/* ---- XML into the streamed part ---- */
 
 static uc_err xml_flush(xlsxw *w)
 {
-    uc_err e = w->xml_n ? deflate_some(w, w->xml, w->xml_n, Z_NO_FLUSH) : UC_OK;
+    uc_err e = w->xml_n ? zipw_write(w->zip, w->xml, w->xml_n) : UC_OK;
     w->xml_n = 0;
-    return e;
+    return e ? zfail(w, e) : UC_OK;
 }
 
-/* Append n bytes of sheet XML. */
+/* Append n bytes of XML. */
 static uc_err put(xlsxw *w, const char *s, size_t n)
 {
     if (w->xml_n + n > XML_BUF) {
         uc_err e = xml_flush(w);
         if (e)
             return e;
-        if (n > XML_BUF)
-            return deflate_some(w, s, n, Z_NO_FLUSH);
+        if (n > XML_BUF) {
+            e = zipw_write(w->zip, s, n);
+            return e ? zfail(w, e) : UC_OK;
+        }
     }
     memcpy(w->xml + w->xml_n, s, n);
     w->xml_n += n;
@@ -216,6 +131,42 @@ static uc_err put(xlsxw *w, const char *s, size_t n)
 }
 
 #define PUTS(w, lit) put((w), (lit), sizeof(lit) - 1)
+
+/* The streamed part's end: the rest of its XML, then its descriptor. */
+static uc_err part_end(xlsxw *w)
+{
+    uc_err e = xml_flush(w);
+    if (!e && (e = zipw_end(w->zip)))
+        zfail(w, e);
+    return e;
+}
+
+/* An attribute value: & < > " as entities, and the white space XML would
+ * normalise to a space as character references. */
+static uc_err put_attr(xlsxw *w, const char *s)
+{
+    size_t run = 0, i = 0;
+    for (; s[i]; i++) {
+        const char *rep;
+        switch (s[i]) {
+        case '&': rep = "&amp;"; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '"': rep = "&quot;"; break;
+        case '\t': rep = "&#9;"; break;
+        case '\n': rep = "&#10;"; break;
+        case '\r': rep = "&#13;"; break;
+        default: continue;
+        }
+        uc_err e = put(w, s + run, i - run);
+        if (!e)
+            e = put(w, rep, strlen(rep));
+        if (e)
+            return e;
+        run = i + 1;
+    }
+    return put(w, s + run, i - run);
+}
 
 /* Text with XML's and SpreadsheetML's escapes: & < > as entities; C0
  * controls XML cannot carry and an underscore that would read as an
@@ -348,52 +299,213 @@ static bool is_error_literal(const char *s, size_t n)
     return false;
 }
 
-uc_err xlsxw_open(const char *path, const char *tmpdir, xlsxw **outp)
+/* ---- the parts around the sheet ---- */
+
+/* <numFmts> from the input's declared formats. */
+static uc_err put_numfmts(xlsxw *w, const xlsx_meta *m)
 {
-    (void)tmpdir; /* nothing is staged: the sheet streams into the file */
+    char num[16];
+    uc_err e = UC_OK;
+    if (!m || !m->nnumfmts)
+        return UC_OK;
+    e = PUTS(w, "<numFmts count=\"");
+    if (!e)
+        e = put(w, num, put_u32(num, (uint32_t)m->nnumfmts));
+    if (!e)
+        e = PUTS(w, "\">");
+    for (size_t i = 0; !e && i < m->nnumfmts; i++) {
+        e = PUTS(w, "<numFmt numFmtId=\"");
+        if (!e)
+            e = put(w, num, put_u32(num, m->numfmts[i].id));
+        if (!e)
+            e = PUTS(w, "\" formatCode=\"");
+        if (!e)
+            e = put_attr(w, m->numfmts[i].code);
+        if (!e)
+            e = PUTS(w, "\"/>");
+    }
+    return e ? e : PUTS(w, "</numFmts>");
+}
+
+static uc_err put_xf(xlsxw *w, uint32_t numfmt, bool bold)
+{
+    char num[16];
+    uc_err e = PUTS(w, "<xf numFmtId=\"");
+    if (!e)
+        e = put(w, num, put_u32(num, numfmt));
+    if (!e)
+        e = bold ? PUTS(w, "\" fontId=\"1\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\"")
+                 : PUTS(w, "\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"");
+    if (!e && numfmt)
+        e = PUTS(w, " applyNumberFormat=\"1\"");
+    return e ? e : PUTS(w, "/>");
+}
+
+/* xl/styles.xml: the input's number formats and cell formats (at least a
+ * default one), then the two this writer adds for its own cells. */
+static uc_err put_styles(xlsxw *w, const xlsx_meta *m)
+{
+    size_t nin = m && m->nxfs ? m->nxfs : 1;
+    char num[16];
+    w->plain = (uint32_t)nin;
+    w->bold = w->plain + 1;
+    w->nxfs = w->bold + 1;
+    if (!m || !m->nxfs || (m->xfs[0].numfmt == 0 && !m->xfs[0].bold))
+        w->plain = 0;  /* the default format already is plain General */
+    uc_err e = PUTS(w, STYLES_HEAD);
+    if (!e)
+        e = put_numfmts(w, m);
+    if (!e)
+        e = PUTS(w, STYLES_FONTS);
+    if (!e)
+        e = PUTS(w, "<cellXfs count=\"");
+    if (!e)
+        e = put(w, num, put_u32(num, w->nxfs));
+    if (!e)
+        e = PUTS(w, "\">");
+    for (size_t i = 0; !e && i < nin; i++)
+        e = m && m->nxfs ? put_xf(w, m->xfs[i].numfmt, m->xfs[i].bold) : put_xf(w, 0, false);
+    if (!e)
+        e = put_xf(w, 0, false);
+    if (!e)
+        e = put_xf(w, 0, true);
+    return e ? e : PUTS(w, STYLES_TAIL);
+}
+
+/* <cols>: the input's column widths. */
+static uc_err put_cols(xlsxw *w, const xlsx_meta *m)
+{
+    char num[16];
+    if (!m || !m->ncols)
+        return UC_OK;
+    uc_err e = PUTS(w, "<cols>");
+    for (size_t i = 0; !e && i < m->ncols; i++) {
+        const xlsx_colw *c = &m->cols[i];
+        e = PUTS(w, "<col min=\"");
+        if (!e)
+            e = put(w, num, put_u32(num, c->min));
+        if (!e)
+            e = PUTS(w, "\" max=\"");
+        if (!e)
+            e = put(w, num, put_u32(num, c->max));
+        if (!e)
+            e = PUTS(w, "\" width=\"");
+        if (!e)
+            e = put(w, c->width, strlen(c->width));
+        if (!e)
+            e = PUTS(w, "\" customWidth=\"1\"/>");
+    }
+    return e ? e : PUTS(w, "</cols>");
+}
+
+/* Every part but the sheet, then the sheet's start. */
+static uc_err put_parts(xlsxw *w, const xlsx_meta *like)
+{
+    const char *name = like && like->sheet_name && like->sheet_name[0]
+                     ? like->sheet_name : "Sheet1";
+    uc_err e = zipw_add(w->zip, "[Content_Types].xml", CONTENT_TYPES, sizeof CONTENT_TYPES - 1);
+    if (!e)
+        e = zipw_add(w->zip, "_rels/.rels", ROOT_RELS, sizeof ROOT_RELS - 1);
+    if (!e)
+        e = zipw_add(w->zip, "xl/_rels/workbook.xml.rels", WORKBOOK_RELS,
+                     sizeof WORKBOOK_RELS - 1);
+    if (!e)
+        e = zipw_begin(w->zip, "xl/workbook.xml");
+    if (e)
+        return zfail(w, e);
+    e = PUTS(w, WORKBOOK_HEAD);
+    if (!e)
+        e = put_attr(w, name);
+    if (!e)
+        e = PUTS(w, WORKBOOK_TAIL);
+    if (!e)
+        e = part_end(w);
+    if (!e && (e = zipw_begin(w->zip, "xl/styles.xml")))
+        return zfail(w, e);
+    if (!e)
+        e = put_styles(w, like);
+    if (!e)
+        e = part_end(w);
+    if (!e && (e = zipw_begin(w->zip, "xl/worksheets/sheet1.xml")))
+        return zfail(w, e);
+    if (!e)
+        e = PUTS(w, SHEET_HEAD);
+    if (!e)
+        e = put_cols(w, like);
+    return e ? e : PUTS(w, "<sheetData>");
+}
+
+uc_err xlsxw_create(const char *path, const xlsx_meta *like, xlsxw **outp)
+{
     *outp = NULL;
     xlsxw *w = calloc(1, sizeof *w);
     if (!w)
         return UC_ENOMEM;
-    w->fd = -1;
     w->xml = malloc(XML_BUF);
-    w->zout = malloc(ZOUT_BUF);
-    if (!w->xml || !w->zout || deflateInit2(&w->z, 1, Z_DEFLATED, -15, 8,
-                                            Z_DEFAULT_STRATEGY) != Z_OK) {
-        xlsxw_abort(w);
-        return UC_ENOMEM;
-    }
-    w->z_live = 1;
-    w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (w->fd < 0) {
-        xlsxw_abort(w);
-        return UC_EIO;
-    }
-    uc_err e = add_stored(w, "[Content_Types].xml", CONTENT_TYPES);
+    uc_err e = w->xml ? zipw_open(path, &w->zip) : UC_ENOMEM;
     if (!e)
-        e = add_stored(w, "_rels/.rels", ROOT_RELS);
-    if (!e)
-        e = add_stored(w, "xl/workbook.xml", WORKBOOK);
-    if (!e)
-        e = add_stored(w, "xl/_rels/workbook.xml.rels", WORKBOOK_RELS);
-    if (!e)
-        e = add_stored(w, "xl/styles.xml", STYLES);
-    if (!e) { /* the sheet: deflated, sizes in a data descriptor */
-        part *pt = &w->parts[w->nparts++];
-        snprintf(pt->name, sizeof pt->name, "xl/worksheets/sheet1.xml");
-        pt->method = 8;
-        pt->flags = 0x0008;
-        pt->offset = (uint32_t)w->pos;
-        e = local_header(w, pt);
-    }
-    if (!e)
-        e = PUTS(w, SHEET_HEAD);
+        e = put_parts(w, like);
     if (e) {
         xlsxw_abort(w);
         return e;
     }
     *outp = w;
     return UC_OK;
+}
+
+uc_err xlsxw_open(const char *path, const char *tmpdir, xlsxw **outp)
+{
+    (void)tmpdir; /* nothing is staged: the sheet streams into the file */
+    return xlsxw_create(path, NULL, outp);
+}
+
+uint32_t xlsxw_added_style(const xlsxw *w, bool bold)
+{
+    return bold ? w->bold : w->plain;
+}
+
+/* ---- rows ---- */
+
+static uc_err put_cell(xlsxw *w, const cell *c, size_t col, uint32_t r)
+{
+    char ref[40];
+    size_t rl = cell_ref(ref, col, r);
+    if (c->style && c->style < w->nxfs) {
+        memcpy(ref + rl, "\" s=\"", 5);
+        rl += 5;
+        rl += put_u32(ref + rl, c->style);
+    }
+    uc_err e = PUTS(w, "<c r=\"");
+    if (!e)
+        e = put(w, ref, rl);
+    if (e)
+        return e;
+    if (c->type == CELL_NUMBER && is_number(c->v, c->len)) {
+        e = PUTS(w, "\"><v>");
+        if (!e)
+            e = put(w, c->v, c->len);
+        return e ? e : PUTS(w, "</v></c>");
+    }
+    if (c->type == CELL_BOOL) {
+        bool t = (c->len == 1 && c->v[0] == '1') ||
+                 (c->len == 4 && !strncasecmp(c->v, "true", 4));
+        return t ? PUTS(w, "\" t=\"b\"><v>1</v></c>") : PUTS(w, "\" t=\"b\"><v>0</v></c>");
+    }
+    if (c->type == CELL_ERROR && is_error_literal(c->v, c->len)) {
+        e = PUTS(w, "\" t=\"e\"><v>");
+        if (!e)
+            e = put(w, c->v, c->len);
+        return e ? e : PUTS(w, "</v></c>");
+    }
+    /* text, and numbers or errors that are not well formed */
+    bool keep = c->v[0] == ' ' || c->v[0] == '\t' || c->v[0] == '\n' ||
+                c->v[c->len - 1] == ' ' || c->v[c->len - 1] == '\t' ||
+                c->v[c->len - 1] == '\n';
+    e = keep ? PUTS(w, "\" t=\"inlineStr\"><is><t xml:space=\"preserve\">")
+             : PUTS(w, "\" t=\"inlineStr\"><is><t>");
+    if (!e)
+        e = put_text(w, c->v, c->len);
+    return e ? e : PUTS(w, "</t></is></c>");
 }
 
 uc_err xlsxw_row(xlsxw *w, const cell *cells, size_t ncells)
@@ -416,51 +528,14 @@ uc_err xlsxw_row(xlsxw *w, const cell *cells, size_t ncells)
                         "Excel's %d-character limit", r, i + 1, XLSX_MAX_CHARS);
     }
     char buf[32];
-    size_t n = 0;
     memcpy(buf, "<row r=\"", 8);
-    n = 8 + put_u32(buf + 8, r);
+    size_t n = 8 + put_u32(buf + 8, r);
     buf[n++] = '"';
     buf[n++] = '>';
     uc_err e = put(w, buf, n);
-    for (size_t i = 0; !e && i < ncells; i++) {
-        const cell *c = &cells[i];
-        if (c->type == CELL_EMPTY || c->len == 0)
-            continue;
-        char ref[24];
-        size_t rl = cell_ref(ref, i, r);
-        e = PUTS(w, "<c r=\"");
-        if (!e)
-            e = put(w, ref, rl);
-        if (e)
-            break;
-        if (c->type == CELL_NUMBER && is_number(c->v, c->len)) {
-            e = PUTS(w, "\"><v>");
-            if (!e)
-                e = put(w, c->v, c->len);
-            if (!e)
-                e = PUTS(w, "</v></c>");
-        } else if (c->type == CELL_BOOL) {
-            bool t = (c->len == 1 && c->v[0] == '1') ||
-                     (c->len == 4 && !strncasecmp(c->v, "true", 4));
-            e = t ? PUTS(w, "\" t=\"b\"><v>1</v></c>") : PUTS(w, "\" t=\"b\"><v>0</v></c>");
-        } else if (c->type == CELL_ERROR && is_error_literal(c->v, c->len)) {
-            e = PUTS(w, "\" t=\"e\"><v>");
-            if (!e)
-                e = put(w, c->v, c->len);
-            if (!e)
-                e = PUTS(w, "</v></c>");
-        } else { /* text, and numbers or errors that are not well formed */
-            bool keep = c->v[0] == ' ' || c->v[0] == '\t' || c->v[0] == '\n' ||
-                        c->v[c->len - 1] == ' ' || c->v[c->len - 1] == '\t' ||
-                        c->v[c->len - 1] == '\n';
-            e = keep ? PUTS(w, "\" t=\"inlineStr\"><is><t xml:space=\"preserve\">")
-                     : PUTS(w, "\" t=\"inlineStr\"><is><t>");
-            if (!e)
-                e = put_text(w, c->v, c->len);
-            if (!e)
-                e = PUTS(w, "</t></is></c>");
-        }
-    }
+    for (size_t i = 0; !e && i < ncells; i++)
+        if (cells[i].type != CELL_EMPTY && cells[i].len)
+            e = put_cell(w, &cells[i], i, r);
     if (!e)
         e = PUTS(w, "</row>");
     if (e) {
@@ -482,62 +557,15 @@ uc_err xlsxw_close_err(xlsxw *w, char *err, size_t errcap)
     if (!e)
         e = PUTS(w, SHEET_TAIL);
     if (!e)
-        e = xml_flush(w);
-    if (!e)
-        e = deflate_some(w, "", 0, Z_FINISH);
-    part *sheet = &w->parts[w->nparts - 1];
-    if (!e && (w->usize > 0xFFFFFFFFu || w->z.total_out > 0xFFFFFFFFu || w->pos > 0xFFFFFFFFu))
-        e = setr(w, UC_ELIMIT, "The result is too large for an XLSX file (4 GB)");
+        e = part_end(w);
     if (!e) {
-        sheet->crc = w->crc;
-        sheet->csize = (uint32_t)w->z.total_out;
-        sheet->usize = (uint32_t)w->usize;
-        unsigned char dd[16];
-        le32(dd, 0x08074b50);
-        le32(dd + 4, sheet->crc);
-        le32(dd + 8, sheet->csize);
-        le32(dd + 12, sheet->usize);
-        e = out(w, dd, sizeof dd);
+        e = zipw_close(w->zip);
+        w->zip = NULL;
+        if (e == UC_ELIMIT)
+            setr(w, e, "The result is too large for an XLSX file (4 GB)");
+        else if (e)
+            setr(w, e, "Cannot write XLSX: %s", strerror(errno));
     }
-    uint64_t cd_start = w->pos;
-    for (int i = 0; !e && i < w->nparts; i++) {
-        const part *pt = &w->parts[i];
-        unsigned char h[46];
-        size_t nl = strlen(pt->name);
-        le32(h, 0x02014b50);
-        le16(h + 4, 20);   /* made by: MS-DOS, 2.0 */
-        le16(h + 6, 20);
-        le16(h + 8, pt->flags);
-        le16(h + 10, pt->method);
-        le16(h + 12, DOS_TIME);
-        le16(h + 14, DOS_DATE);
-        le32(h + 16, pt->crc);
-        le32(h + 20, pt->csize);
-        le32(h + 24, pt->usize);
-        le16(h + 28, (uint16_t)nl);
-        memset(h + 30, 0, 12); /* extra, comment, disk, attributes */
-        le32(h + 42, pt->offset);
-        e = out(w, h, sizeof h);
-        if (!e)
-            e = out(w, pt->name, nl);
-    }
-    if (!e) {
-        unsigned char eocd[22];
-        le32(eocd, 0x06054b50);
-        le16(eocd + 4, 0);
-        le16(eocd + 6, 0);
-        le16(eocd + 8, (uint16_t)w->nparts);
-        le16(eocd + 10, (uint16_t)w->nparts);
-        le32(eocd + 12, (uint32_t)(w->pos - cd_start));
-        le32(eocd + 16, (uint32_t)cd_start);
-        le16(eocd + 20, 0);
-        e = out(w, eocd, sizeof eocd);
-    }
-    if (!e && close(w->fd) != 0)
-        e = setr(w, UC_EIO, "Cannot write XLSX: %s", strerror(errno));
-    else if (e)
-        close(w->fd);
-    w->fd = -1;
     if (e && err && errcap)
         snprintf(err, errcap, "%s", w->reason[0] ? w->reason : "Cannot write XLSX");
     xlsxw_abort(w);
@@ -553,11 +581,7 @@ void xlsxw_abort(xlsxw *w)
 {
     if (!w)
         return;
-    if (w->z_live)
-        deflateEnd(&w->z);
-    if (w->fd >= 0)
-        close(w->fd);
+    zipw_abort(w->zip);
     free(w->xml);
-    free(w->zout);
     free(w);
 }

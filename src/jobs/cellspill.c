@@ -98,7 +98,7 @@ uc_err cellspill_get(cellspill *s, const cell **cells, size_t *n)
             return e;
         if (len && fread_unlocked(s->buf + used, 1, len, s->f) != len)
             return UC_EIO;
-        s->row[i] = (cell){(cell_type)h[0], NULL, len};
+        s->row[i] = (cell){(cell_type)h[0], NULL, len, 0};
         s->row[i].v = (const char *)(uintptr_t)used; /* an offset until the row is whole */
         used += len;
     }

@@ -116,7 +116,7 @@ static int read_row(void *ud, uint32_t sheet_row, const cell *cells, size_t n)
             x->e = end_probe(x);
         return x->e != UC_OK;
     }
-    static const cell none = {CELL_EMPTY, NULL, 0};
+    static const cell none = {CELL_EMPTY, NULL, 0, 0};
     const cell *c = r->email_col < n ? &cells[r->email_col] : &none;
     rowrec rec = {0};
     if ((x->e = pass_stage(r, c, rec)))
@@ -152,9 +152,9 @@ static uc_err put_row(xpass *x, const cell *cells, size_t n, const char *cat,
     if (n)
         memcpy(x->out, cells, n * sizeof *cells);
     for (size_t i = n; i < width; i++)
-        x->out[i] = (cell){CELL_EMPTY, NULL, 0};
-    x->out[width] = (cell){CELL_STRING, cat, x->cat_len};
-    x->out[width + 1] = (cell){CELL_STRING, dt, x->dt_len};
+        x->out[i] = (cell){CELL_EMPTY, NULL, 0, 0};
+    x->out[width] = (cell){CELL_STRING, cat, x->cat_len, 0};
+    x->out[width + 1] = (cell){CELL_STRING, dt, x->dt_len, 0};
     uc_err e = xlsxw_row(x->w, x->out, width + 2);
     if (e) {
         const char *why = xlsxw_reason(x->w);

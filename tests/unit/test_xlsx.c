@@ -14,6 +14,8 @@
 #include "formats/xlsx_write.h"
 
 #define FX "fixtures/xlsx/"
+#define C(t, s) { t, s, sizeof(s) - 1, 0 }
+#define E { CELL_EMPTY, NULL, 0, 0 }
 
 /* Rows rendered as text, one line per row: "ROW:" then "|T=value" per
  * cell with T one of - s n b e (empty, string, number, bool, error). */
@@ -22,6 +24,7 @@ typedef struct table {
     size_t len;
     size_t rows;
     size_t stop_after;  /* cancel after this many rows when set */
+    const xlsx_meta *meta;  /* set: each styled cell also shows its look */
 } table;
 
 static void tput(table *t, const char *s, size_t n)
@@ -31,6 +34,27 @@ static void tput(table *t, const char *s, size_t n)
     memcpy(t->p + t->len, s, n);
     t->len += n;
     t->p[t->len] = '\0';
+}
+
+/* A cell's look, when it has one: "{code}" for a custom number format,
+ * "{#id}" for a built-in one, "!" for bold. */
+static void put_look(table *t, uint32_t style)
+{
+    assert_true(style == 0 || style < t->meta->nxfs);
+    if (style >= t->meta->nxfs)
+        return;
+    const xlsx_xf *xf = &t->meta->xfs[style];
+    char buf[512];
+    if (xf->numfmt) {
+        const char *code = xlsx_meta_numfmt_code(t->meta, xf->numfmt);
+        if (code)
+            snprintf(buf, sizeof buf, "{%s}", code);
+        else
+            snprintf(buf, sizeof buf, "{#%u}", xf->numfmt);
+        tput(t, buf, strlen(buf));
+    }
+    if (xf->bold)
+        tput(t, "!", 1);
 }
 
 static int on_row(void *ud, uint32_t row, const cell *cells, size_t ncells)
@@ -48,6 +72,8 @@ static int on_row(void *ud, uint32_t row, const cell *cells, size_t ncells)
             assert_int_equal(cells[i].len, 0);
         if (cells[i].len)
             tput(t, cells[i].v, cells[i].len);
+        if (t->meta)
+            put_look(t, cells[i].style);
     }
     tput(t, "\n", 1);
     t->rows++;
@@ -77,6 +103,34 @@ static void expect_rows(const char *file, const char *want)
         print_error("%s:\n got: %s\nwant: %s\n", file, got, want);
     assert_string_equal(got, want);
     free(got);
+}
+
+/* Read with the look: rows (with put_look), then the sheet name and the
+ * widths as "name|min-max=width|...". */
+static void expect_look(const char *file, const char *want_rows, const char *want_meta)
+{
+    char path[256], err[512];
+    xlsx_meta m;
+    table t = { .meta = &m };
+    snprintf(path, sizeof path, FX "%s", file);
+    tput(&t, "", 0);
+    uc_err e = xlsx_read_meta(path, NULL, on_row, &t, &m, err, sizeof err);
+    if (e)
+        print_error("%s: %s\n", file, err);
+    assert_int_equal(e, UC_OK);
+    if (strcmp(t.p, want_rows))
+        print_error("%s:\n got: %s\nwant: %s\n", file, t.p, want_rows);
+    assert_string_equal(t.p, want_rows);
+    char got[1024];
+    size_t n = (size_t)snprintf(got, sizeof got, "%s", m.sheet_name ? m.sheet_name : "(none)");
+    for (size_t i = 0; i < m.ncols && n < sizeof got; i++)
+        n += (size_t)snprintf(got + n, sizeof got - n, "|%u-%u=%s", m.cols[i].min,
+                              m.cols[i].max, m.cols[i].width);
+    if (strcmp(got, want_meta))
+        print_error("%s: got %s\n", file, got);
+    assert_string_equal(got, want_meta);
+    free(t.p);
+    xlsx_meta_free(&m);
 }
 
 static void expect_fail(const char *file, const xlsx_limits *lim, uc_err code,
@@ -109,6 +163,148 @@ static void test_real_tools(void **state)
     expect_rows("openpyxl_write_only.xlsx", PEOPLE);
     expect_rows("sheetjs.xlsx", PEOPLE);
     expect_rows("libxlsxwriter.xlsx", PEOPLE);
+}
+
+#define STYLED_HEAD "0:|s=email!|s=joined!|s=born!|s=at!|s=share!|s=paid!|s=zip!|s=note!\n"
+
+static void test_styled(void **state)
+{
+    /* every cell's number format and bold as each tool stored them;
+     * LibreOffice spells its formats out as custom ones (and its General
+     * as 164 "General", read as General) */
+    expect_look("libreoffice_styled.xlsx", STYLED_HEAD
+        "1:|s=alice@example.com|n=45293{yyyy\\-mm\\-dd}|n=33010{m/d/yyyy}"
+        "|n=0.572916666666667{h:mm:ss}|n=0.125{0.00%}|n=1234.5{[$$]#,##0.00}|n=123{00000}"
+        "|s=plain\n"
+        "2:|s=bob@example.org|n=45351{yyyy\\-mm\\-dd}|n=31412{m/d/yyyy}"
+        "|n=0.337152777777778{h:mm:ss}|n=-0.5{0.00%}|n=-20{[$$]#,##0.00}|n=4567{00000}"
+        "|s=x\n",
+        "Contacts|1-1=24.94|2-2=10.77|6-6=12.47");
+    expect_look("openpyxl_styled.xlsx", STYLED_HEAD
+        "1:|s=alice@example.com|n=45293{yyyy-mm-dd}|n=33010{#14}|n=0.5729166666666666{#21}"
+        "|n=0.125{#10}|n=1234.5{\"$\"#,##0.00}|n=123{00000}|s=plain\n"
+        "2:|s=bob@example.org|n=45351{yyyy-mm-dd}|n=31412{#14}|n=0.3371527777777778{#21}"
+        "|n=-0.5{#10}|n=-20{\"$\"#,##0.00}|n=4567{00000}|s=x\n",
+        "Contacts|1-1=30|2-2=12|6-6=14");
+    /* SheetJS's free edition writes no fonts: a plain header */
+    expect_look("sheetjs_styled.xlsx",
+        "0:|s=email|s=joined|s=born|s=at|s=share|s=paid|s=zip|s=note\n"
+        "1:|s=alice@example.com|n=45293{yyyy-mm-dd}|n=33010{#14}|n=0.5729166666666666{#21}"
+        "|n=0.125{#10}|n=1234.5{\"$\"#,##0.00}|n=123{00000}|s=plain\n"
+        "2:|s=bob@example.org|n=45351{yyyy-mm-dd}|n=31412{#14}|n=0.3371527777777778{#21}"
+        "|n=-0.5{#10}|n=-20{\"$\"#,##0.00}|n=4567{00000}|s=x\n",
+        "Contacts|1-1=30.83203125|2-2=12.83203125|6-6=14.83203125");
+    expect_look("libxlsxwriter_styled.xlsx", STYLED_HEAD
+        "1:|s=alice@example.com|n=45293{yyyy-mm-dd}|n=33010{#14}|n=0.5729166666666666{h:mm:ss}"
+        "|n=0.125{#10}|n=1234.5{\"$\"#,##0.00}|n=123{00000}|s=plain\n"
+        "2:|s=bob@example.org|n=45351{yyyy-mm-dd}|n=31412{#14}|n=0.3371527777777778{h:mm:ss}"
+        "|n=-0.5{#10}|n=-20{\"$\"#,##0.00}|n=4567{00000}|s=x\n",
+        "Contacts|1-1=30.7109375|2-2=12.7109375|6-6=14.7109375");
+    /* the plain fixtures: names, and styles that are all General */
+    expect_look("openpyxl.xlsx", PEOPLE, "Sheet");
+    expect_look("sheetjs.xlsx", PEOPLE, "People");
+    expect_look("libxlsxwriter.xlsx", PEOPLE, "Sheet1");
+    expect_look("hidden_first.xlsx", BASIC, "Data");
+    expect_look("inline_strings.xlsx",  /* no styles part: no looks */
+                "0:|s=email|s=kind|s=value\n"
+                "1:|s=a@example.com|s=str|s=xy\n"
+                "2:|s= b@example.com |s=bool|b=1\n"
+                "3:|s=c@example.com|s=error|e=#N/A\n"
+                "4:|s=d@example.com|s=number|n=1.50E+3\n"
+                "5:|s=e@example.com|s=date|s=2024-02-29T12:00:00\n"
+                "6:|s=f@example.com|s=esc_|s=tab\there\n", "Sheet1");
+}
+
+static void test_styles_edge(void **state)
+{
+    /* bold from <b/> but not <b val="0"/>, nor from cellStyleXfs or dxfs;
+     * 164 "General" and an undeclared custom id read as General; a font
+     * index past the fonts is plain; style indexes out of range or not
+     * numbers are 0; widths without a number, off the grid or overlapping
+     * are dropped or clipped; the sheet name is decoded */
+    expect_look("styles_edge.xlsx",
+                "0:|s=email!|s=name{0.0\"kg\" & <>}|s=score|s=score\n"
+                "1:|s=alice@example.com|n=72.5{0.0\"kg\" & <>}|n=45000{#14}|n=1|n=0.5{#10}!\n",
+                "R&D \"Q1\" <list>|1-2=20.5|4-16384=8");
+    /* the styles part is only read when the look is asked for */
+    expect_rows("styles_doctype.xlsx", BASIC);
+    char err[256];
+    xlsx_meta m;
+    table t = { 0 };
+    assert_int_equal(xlsx_read_meta(FX "styles_doctype.xlsx", NULL, on_row, &t, &m, err,
+                                    sizeof err), UC_EFORMAT);
+    assert_string_equal(err, "XLSX rejected: XML contains a DOCTYPE (in xl/styles.xml)");
+    assert_int_equal(t.rows, 0);
+    xlsx_meta_free(&m);
+    assert_int_equal(xlsx_read_meta(FX "styles_too_many.xlsx", NULL, on_row, &t, &m, err,
+                                    sizeof err), UC_ELIMIT);
+    assert_string_equal(err, "XLSX rejected: xl/styles.xml has more than 65536 cell formats");
+    xlsx_meta_free(&m);
+    xlsx_meta_free(NULL);
+    free(t.p);
+}
+
+static void test_meta_caps(void **state)
+{
+    xlsx_meta m = { 0 };
+    for (int i = 0; i < XLSX_MAX_XFS; i++)
+        assert_int_equal(xlsx_meta_add_xf(&m, 0, i == 7), UC_OK);
+    assert_int_equal(m.nxfs, XLSX_MAX_XFS);
+    assert_int_equal(xlsx_meta_add_xf(&m, 0, false), UC_ELIMIT);
+    assert_true(xlsx_meta_bold(&m, 7));
+    assert_false(xlsx_meta_bold(&m, 8));
+    assert_false(xlsx_meta_bold(&m, XLSX_MAX_XFS));
+    static char code[4096];
+    memset(code, '0', sizeof code - 1);
+    uc_err e = UC_OK;
+    int n = 0;
+    while (!e)
+        e = xlsx_meta_add_numfmt(&m, 164 + (uint32_t)n++, code);
+    assert_int_equal(e, UC_ELIMIT);
+    assert_int_equal(n - 1, XLSX_MAX_NUMFMT_BYTES / sizeof code);
+    xlsx_meta_free(&m);
+    /* of an id declared twice, the last counts; settled, one is left */
+    assert_int_equal(xlsx_meta_add_numfmt(&m, 170, "0.0"), UC_OK);
+    assert_int_equal(xlsx_meta_add_numfmt(&m, 165, "0.00"), UC_OK);
+    assert_int_equal(xlsx_meta_add_numfmt(&m, 170, "0.000"), UC_OK);
+    assert_string_equal(xlsx_meta_numfmt_code(&m, 170), "0.000");
+    assert_null(xlsx_meta_numfmt_code(&m, 14));
+    assert_int_equal(xlsx_meta_add_xf(&m, 170, false), UC_OK);
+    assert_int_equal(xlsx_meta_add_xf(&m, 171, false), UC_OK);  /* undeclared */
+    assert_int_equal(xlsx_meta_add_xf(&m, 22, true), UC_OK);    /* built in */
+    assert_int_equal(xlsx_meta_settle(&m), UC_OK);
+    assert_int_equal(m.nnumfmts, 2);
+    assert_int_equal(m.numfmts[0].id, 165);
+    assert_string_equal(m.numfmts[1].code, "0.000");
+    assert_int_equal(m.xfs[0].numfmt, 170);
+    assert_int_equal(m.xfs[1].numfmt, 0);
+    assert_int_equal(m.xfs[2].numfmt, 22);
+    assert_true(xlsx_meta_bold(&m, 2));
+    for (int i = 0; i < XLSX_MAX_NUMFMTS - 2; i++)
+        assert_int_equal(xlsx_meta_add_numfmt(&m, 164, ""), UC_OK);
+    assert_int_equal(xlsx_meta_add_numfmt(&m, 164, ""), UC_ELIMIT);
+    assert_int_equal(xlsx_meta_settle(&m), UC_OK);
+    assert_int_equal(m.nnumfmts, 3);
+    /* widths: plain decimals only, left to right */
+    assert_int_equal(xlsx_meta_add_col(&m, 3, 3, "1e3"), UC_OK);
+    assert_int_equal(xlsx_meta_add_col(&m, 3, 3, "0"), UC_OK);
+    assert_int_equal(xlsx_meta_add_col(&m, 3, 3, "-2"), UC_OK);
+    assert_int_equal(xlsx_meta_add_col(&m, 0, 3, "2"), UC_OK);
+    assert_int_equal(xlsx_meta_add_col(&m, 4, 3, "2"), UC_OK);
+    assert_int_equal(xlsx_meta_add_col(&m, 16385, 16390, "2"), UC_OK);
+    assert_int_equal(m.ncols, 0);
+    assert_int_equal(xlsx_meta_add_col(&m, 3, 3, "2.5"), UC_OK);
+    assert_int_equal(xlsx_meta_add_col(&m, 1, 1, "2.5"), UC_OK);
+    assert_int_equal(m.ncols, 1);
+    /* a header is bold when every non-empty cell is */
+    cell row[] = { C(CELL_STRING, "a"), E, C(CELL_STRING, "b") };
+    row[0].style = row[2].style = 2;
+    assert_true(xlsx_meta_row_bold(&m, row, 3));
+    row[2].style = 1;
+    assert_false(xlsx_meta_row_bold(&m, row, 3));
+    assert_false(xlsx_meta_row_bold(&m, row + 1, 1));
+    xlsx_meta_free(&m);
+    assert_null(m.xfs);
 }
 
 static void test_cell_kinds(void **state)
@@ -272,8 +468,6 @@ static int teardown_tmp(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-#define C(t, s) { t, s, sizeof(s) - 1 }
-#define E { CELL_EMPTY, NULL, 0 }
 
 static void test_round_trip(void **state)
 {
@@ -333,6 +527,102 @@ static void test_round_trip(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* The look written and read back: sheet name, number formats, bold,
+ * widths; the two added cell formats; openpyxl agrees. */
+static void test_round_trip_look(void **state)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/look.xlsx", tmpdir);
+    xlsx_meta like = { 0 };
+    like.sheet_name = strdup("R&D \"Q1\" <x>\tz");
+    assert_int_equal(xlsx_meta_add_numfmt(&like, 164, "yyyy-mm-dd"), UC_OK);
+    assert_int_equal(xlsx_meta_add_numfmt(&like, 165, "\"$\"#,##0.00 & <>"), UC_OK);
+    assert_int_equal(xlsx_meta_add_xf(&like, 0, false), UC_OK);
+    assert_int_equal(xlsx_meta_add_xf(&like, 0, true), UC_OK);
+    assert_int_equal(xlsx_meta_add_xf(&like, 164, false), UC_OK);
+    assert_int_equal(xlsx_meta_add_xf(&like, 14, false), UC_OK);
+    assert_int_equal(xlsx_meta_add_xf(&like, 165, true), UC_OK);
+    assert_int_equal(xlsx_meta_add_xf(&like, 10, false), UC_OK);
+    assert_int_equal(xlsx_meta_add_col(&like, 1, 1, "30"), UC_OK);
+    assert_int_equal(xlsx_meta_add_col(&like, 3, 4, "12.7109375"), UC_OK);
+    xlsxw *w;
+    assert_int_equal(xlsxw_create(path, &like, &w), UC_OK);
+    assert_int_equal(xlsxw_added_style(w, false), 0);  /* xf 0 is plain General */
+    assert_int_equal(xlsxw_added_style(w, true), 7);
+    cell h[] = { C(CELL_STRING, "email"), C(CELL_STRING, "joined"), C(CELL_STRING, "born"),
+                 C(CELL_STRING, "paid"), C(CELL_STRING, "share"), C(CELL_STRING, "cat") };
+    for (int i = 0; i < 5; i++)
+        h[i].style = 1;
+    h[5].style = xlsxw_added_style(w, true);
+    cell r[] = { C(CELL_STRING, "a@example.com"), C(CELL_NUMBER, "45293"),
+                 C(CELL_NUMBER, "33010"), C(CELL_NUMBER, "1234.5"), C(CELL_NUMBER, "0.125"),
+                 C(CELL_STRING, "white") };
+    for (int i = 1; i < 5; i++)
+        r[i].style = (uint32_t)i + 1;
+    r[0].style = 99;  /* past the cell formats: written without one */
+    assert_int_equal(xlsxw_row(w, h, 6), UC_OK);
+    assert_int_equal(xlsxw_row(w, r, 6), UC_OK);
+    assert_int_equal(xlsxw_close(w), UC_OK);
+    xlsx_meta_free(&like);
+
+    xlsx_meta m;
+    table t = { .meta = &m };
+    char err[512];
+    tput(&t, "", 0);
+    assert_int_equal(xlsx_read_meta(path, NULL, on_row, &t, &m, err, sizeof err), UC_OK);
+    assert_string_equal(t.p,
+        "0:|s=email!|s=joined!|s=born!|s=paid!|s=share!|s=cat!\n"
+        "1:|s=a@example.com|n=45293{yyyy-mm-dd}|n=33010{#14}"
+        "|n=1234.5{\"$\"#,##0.00 & <>}!|n=0.125{#10}|s=white\n");
+    assert_string_equal(m.sheet_name, "R&D \"Q1\" <x>\tz");
+    assert_int_equal(m.nxfs, 8);
+    assert_int_equal(m.ncols, 2);
+    assert_int_equal(m.cols[1].min, 3);
+    assert_int_equal(m.cols[1].max, 4);
+    assert_string_equal(m.cols[1].width, "12.7109375");
+    free(t.p);
+    xlsx_meta_free(&m);
+
+    /* a default format that is not plain: the added plain one is new */
+    char other[128];
+    snprintf(other, sizeof other, "%s/other.xlsx", tmpdir);
+    assert_int_equal(xlsx_meta_add_xf(&like, 14, false), UC_OK);
+    assert_int_equal(xlsxw_create(other, &like, &w), UC_OK);
+    assert_int_equal(xlsxw_added_style(w, false), 1);
+    assert_int_equal(xlsxw_added_style(w, true), 2);
+    xlsxw_abort(w);
+    xlsx_meta_free(&like);
+    assert_int_equal(xlsxw_create(other, NULL, &w), UC_OK);
+    assert_int_equal(xlsxw_added_style(w, false), 0);
+    assert_int_equal(xlsxw_added_style(w, true), 2);
+    xlsxw_abort(w);
+
+    if (access("/usr/bin/python3", X_OK) ||
+        system("/usr/bin/python3 -c 'import openpyxl' 2>/dev/null")) {
+        print_message("openpyxl not available: skipping its check\n");
+        return;
+    }
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c '"
+             "import openpyxl,sys\n"
+             "ws=openpyxl.load_workbook(sys.argv[1]).active\n"
+             "assert ws.title==\"R&D \\\"Q1\\\" <x>\\tz\",ws.title\n"
+             "assert [c.font.b for c in ws[1]]==[True]*6,[c.font.b for c in ws[1]]\n"
+             "assert not any(c.font.b for c in ws[2] if c.column!=4)\n"
+             "assert [c.is_date for c in ws[2]]==[False,True,True,False,False,False]\n"
+             "assert ws[\"B2\"].number_format==\"yyyy-mm-dd\",ws[\"B2\"].number_format\n"
+             "assert ws[\"C2\"].number_format==\"mm-dd-yy\",ws[\"C2\"].number_format\n"
+             "assert ws[\"D2\"].number_format==\"\\\"$\\\"#,##0.00 & <>\"\n"
+             "assert ws[\"E2\"].number_format==\"0.00%%\"\n"
+             "assert ws[\"A2\"].number_format==\"General\"\n"
+             "d=ws.column_dimensions\n"
+             "assert d[\"A\"].width==30 and d[\"C\"].width==12.7109375,(d[\"A\"].width,d[\"C\"].width)\n"
+             "assert d[\"C\"].min==3 and d[\"C\"].max==4\n"
+             "' '%s'", path);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_writer_limits(void **state)
 {
     char path[128];
@@ -342,7 +632,7 @@ static void test_writer_limits(void **state)
     size_t n = 32768;
     char *big = malloc(n);
     memset(big, 'a', n);
-    cell ok = { CELL_STRING, big, 32767 }, bad = { CELL_STRING, big, n };
+    cell ok = { CELL_STRING, big, 32767, 0 }, bad = { CELL_STRING, big, n, 0 };
     assert_int_equal(xlsxw_row(w, &ok, 1), UC_OK);
     assert_int_equal(xlsxw_row(w, &bad, 1), UC_ELIMIT);
     assert_string_equal(xlsxw_reason(w), "Result cell in row 2, column 1 is longer "
@@ -350,7 +640,7 @@ static void test_writer_limits(void **state)
     /* 3-byte UTF-8 characters count once each */
     for (size_t i = 0; i + 3 <= n; i += 3)
         memcpy(big + i, "\xe2\x82\xac", 3);
-    cell euro = { CELL_STRING, big, 3 * 10000 };
+    cell euro = { CELL_STRING, big, 3 * 10000, 0 };
     assert_int_equal(xlsxw_row(w, &euro, 1), UC_OK);
     free(big);
     xlsxw_abort(w);
@@ -369,12 +659,16 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_tools),
         cmocka_unit_test(test_cell_kinds),
+        cmocka_unit_test(test_styled),
+        cmocka_unit_test(test_styles_edge),
+        cmocka_unit_test(test_meta_caps),
         cmocka_unit_test(test_layout),
         cmocka_unit_test(test_containers),
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_limits_and_cancel),
         cmocka_unit_test(test_every_truncation),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_round_trip_look),
         cmocka_unit_test(test_writer_limits),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);

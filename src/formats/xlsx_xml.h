@@ -1,0 +1,74 @@
+/* xlsx_xml.h: what the XLSX reader's parts share (internal to
+ * src/formats/xlsx_*.c): one zip entry at a time through expat,
+ * namespace-aware; DOCTYPEs, entity declarations and external entities are
+ * refused; the first failure a handler reports wins and stops the parse.
+ * Also the namespace test, attribute lookup, _xHHHH_ unescaping and a
+ * growable byte buffer. */
+#ifndef UC_XLSX_XML_H
+#define UC_XLSX_XML_H
+
+#include <expat.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+#include "formats/zip.h"
+
+#define XLSX_PATH_MAX 1024    /* a part name we are willing to resolve */
+
+/* Which namespace an element or attribute name is in (strict and
+ * transitional spellings fold together). */
+enum { XNS_NONE, XNS_OTHER, XNS_MAIN, XNS_REL, XNS_PKGREL };
+
+/* The state of one part's parse. Every parse context of the reader starts
+ * with an xpart, so the user data expat hands a handler is both. */
+typedef struct xpart {
+    zipr *z;            /* borrowed: the open package */
+    char *err;          /* borrowed: where a reason goes (may be NULL) */
+    size_t errcap;
+    XML_Parser p;       /* live during xpart_parse only */
+    const char *name;   /* part being parsed, for reasons */
+    uc_err fail;        /* set by a handler that stopped the parser */
+} xpart;
+
+/* Parse entry idx (named name, for reasons) with the given handlers; ctx
+ * is what the handlers get and must start with x itself. Returns UC_OK or
+ * the failure, its reason in x->err. */
+uc_err xpart_parse(xpart *x, void *ctx, int idx, const char *name,
+                   XML_StartElementHandler start, XML_EndElementHandler end,
+                   XML_CharacterDataHandler chars);
+/* Like xpart_parse, but a missing part is no error (nothing is parsed). */
+uc_err xpart_parse_opt(xpart *x, void *ctx, const char *name,
+                       XML_StartElementHandler start, XML_EndElementHandler end,
+                       XML_CharacterDataHandler chars);
+
+/* Write a reason (printf-style) and return code. */
+uc_err xpart_fail(xpart *x, uc_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* From inside a handler: record the failure and stop the parse. */
+void xpart_stop(xpart *x, uc_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A reason from the zip reader names its format "zip": name ours. */
+void xpart_zip_reason(xpart *x);
+
+/* Split an expat name "uri local" and classify its namespace. */
+int xml_ns(const char *name, const char **local);
+/* The value of the attribute without namespace named name, or NULL. */
+const char *xml_attr(const char **atts, const char *name);
+/* Decode _xHHHH_ escapes (ST_Xstring) in place; returns the new length.
+ * Surrogate pairs written as two escapes are joined, a lone surrogate
+ * becomes U+FFFD. */
+size_t xml_unescape(char *s, size_t n);
+/* A decimal number of at most 9 digits in s (NUL-terminated); false
+ * for anything else. */
+bool xml_u32(const char *s, uint32_t *out);
+
+/* A growable byte buffer (p may stay NULL while len is 0). */
+typedef struct xbuf {
+    char *p;
+    size_t len, cap;
+} xbuf;
+
+bool xbuf_grow(xbuf *b, size_t need);
+
+#endif
