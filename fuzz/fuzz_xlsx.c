@@ -22,16 +22,16 @@ static void touch_meta(const xlsx_meta *m)
 {
     if (m->sheet_name)
         sinkv += fuzz_touch(m->sheet_name, strlen(m->sheet_name));
-    for (size_t i = 0; i < m->nnumfmts; i++) {
-        sinkv += fuzz_touch(m->numfmts[i].code, strlen(m->numfmts[i].code));
-        if (i && m->numfmts[i].id <= m->numfmts[i - 1].id)
+    for (size_t i = 0; i < xlsx_meta_nnumfmts(m); i++) {
+        sinkv += fuzz_touch(xlsx_meta_numfmt(m, i)->code, strlen(xlsx_meta_numfmt(m, i)->code));
+        if (i && xlsx_meta_numfmt(m, i)->id <= xlsx_meta_numfmt(m, i - 1)->id)
             __builtin_trap(); /* settled: sorted, one per id */
     }
-    for (size_t i = 0; i < m->ncols; i++)
-        if (m->cols[i].min > m->cols[i].max || m->cols[i].max > XLSX_GRID_COLS ||
-            (i && m->cols[i].min <= m->cols[i - 1].max))
+    for (size_t i = 0; i < xlsx_meta_ncols(m); i++)
+        if (xlsx_meta_col(m, i)->min > xlsx_meta_col(m, i)->max || xlsx_meta_col(m, i)->max > XLSX_GRID_COLS ||
+            (i && xlsx_meta_col(m, i)->min <= xlsx_meta_col(m, i - 1)->max))
             __builtin_trap();
-    if (m->nxfs > XLSX_MAX_XFS)
+    if (xlsx_meta_nxfs(m) > XLSX_MAX_XFS)
         __builtin_trap();
 }
 
@@ -49,7 +49,7 @@ static int on_row(void *ud, uint32_t row, const cell *cells, size_t n)
             sinkv += fuzz_touch(cells[i].v, cells[i].len);
         if (cells[i].len > 4096)
             __builtin_trap(); /* over max_cell_bytes */
-        if (cells[i].style && cells[i].style >= r->meta.nxfs)
+        if (cells[i].style && cells[i].style >= xlsx_meta_nxfs(&r->meta))
             __builtin_trap(); /* a style the writer would not know */
     }
     if (n > 256)

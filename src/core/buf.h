@@ -35,6 +35,10 @@ void buf_free(struct buf *b);
 /* Empty b but keep its memory for reuse. */
 void buf_reset(struct buf *b);
 
+/* Keep only the first len bytes (len <= b->len), e.g. after decoding the
+ * tail in place; memory is kept. */
+void buf_truncate(struct buf *b, size_t len);
+
 /* Make room for n more bytes (and the NUL) without adding any.
  * UC_ELIMIT if len + n would pass the cap, UC_ENOMEM if memory ran out;
  * b is unchanged on failure. */

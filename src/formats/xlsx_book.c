@@ -20,8 +20,7 @@ typedef struct rel {
 
 typedef struct bctx {
     xpart xp;             /* first: handlers get a bctx */
-    rel *rels;            /* of the part last read by read_rels */
-    size_t nrels, relcap;
+    struct buf rels;      /* rel records of the part last read by read_rels */
     char base[XLSX_PATH_MAX];  /* directory rel targets are relative to */
     const rel *pick;      /* first visible worksheet */
     const rel *pick_any;  /* first worksheet whatever its state */
@@ -81,13 +80,23 @@ static int rel_kind_of(const char *type)
                                               : REL_OTHER;
 }
 
+static size_t nrels(const bctx *x)
+{
+    return x->rels.len / sizeof(rel);
+}
+
+static const rel *rel_at(const bctx *x, size_t i)
+{
+    return (const rel *)x->rels.data + i;
+}
+
 static void free_rels(bctx *x)
 {
-    for (size_t i = 0; i < x->nrels; i++) {
-        free(x->rels[i].id);
-        free(x->rels[i].target);
+    for (size_t i = 0; i < nrels(x); i++) {
+        free(rel_at(x, i)->id);
+        free(rel_at(x, i)->target);
     }
-    x->nrels = 0;
+    buf_reset(&x->rels);
 }
 
 static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **atts)
@@ -100,35 +109,20 @@ static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **
     const char *target = xml_attr(atts, "Target"), *mode = xml_attr(atts, "TargetMode");
     if (!id || !type || !target || (mode && !strcmp(mode, "External")))
         return;
-    if (x->nrels == MAX_RELS) {
-        xpart_stop(&x->xp, UC_ELIMIT, "XLSX rejected: more than %d relationships in %s",
-                   MAX_RELS, x->xp.name);
-        return;
-    }
     char path[XLSX_PATH_MAX];
     if (!resolve(x->base, target, path))
         return;  /* unusable target: as good as absent */
-    if (x->nrels == x->relcap) {
-        size_t nc = x->relcap ? 2 * x->relcap : 16;
-        rel *nr = realloc(x->rels, nc * sizeof *nr);
-        if (!nr) {
+    rel r = { strdup(id), strdup(path), rel_kind_of(type) };
+    uc_err e = r.id && r.target ? buf_add(&x->rels, &r, sizeof r) : UC_ENOMEM;
+    if (e) {
+        free(r.id);
+        free(r.target);
+        if (e == UC_ELIMIT)
+            xpart_stop(&x->xp, e, "XLSX rejected: more than %d relationships in %s",
+                       MAX_RELS, x->xp.name);
+        else
             xpart_stop(&x->xp, UC_ENOMEM, "Out of memory reading XLSX");
-            return;
-        }
-        x->rels = nr;
-        x->relcap = nc;
     }
-    rel *r = &x->rels[x->nrels];
-    r->kind = rel_kind_of(type);
-    r->id = strdup(id);
-    r->target = strdup(path);
-    if (!r->id || !r->target) {
-        free(r->id);
-        free(r->target);
-        xpart_stop(&x->xp, UC_ENOMEM, "Out of memory reading XLSX");
-        return;
-    }
-    x->nrels++;
 }
 
 static void XMLCALL no_end(void *ud, const XML_Char *name) {}
@@ -148,9 +142,9 @@ static uc_err read_rels(bctx *x, const char *owner)
 
 static const rel *rel_kind(const bctx *x, int kind)
 {
-    for (size_t i = 0; i < x->nrels; i++)
-        if (x->rels[i].kind == kind)
-            return &x->rels[i];
+    for (size_t i = 0; i < nrels(x); i++)
+        if (rel_at(x, i)->kind == kind)
+            return rel_at(x, i);
     return NULL;
 }
 
@@ -175,8 +169,9 @@ static void XMLCALL wb_start(void *ud, const XML_Char *name, const XML_Char **at
     }
     if (!rid)
         return;
-    for (size_t i = 0; i < x->nrels; i++) {
-        if (strcmp(x->rels[i].id, rid) || x->rels[i].kind != REL_WORKSHEET)
+    for (size_t i = 0; i < nrels(x); i++) {
+        const rel *r = rel_at(x, i);
+        if (strcmp(r->id, rid) || r->kind != REL_WORKSHEET)
             continue;
         bool hidden = state && (!strcmp(state, "hidden") || !strcmp(state, "veryHidden"));
         char **slot = !hidden ? &x->pick_name : !x->pick_any ? &x->pick_any_name : NULL;
@@ -185,9 +180,9 @@ static void XMLCALL wb_start(void *ud, const XML_Char *name, const XML_Char **at
             return;
         }
         if (!x->pick_any)
-            x->pick_any = &x->rels[i];
+            x->pick_any = r;
         if (!hidden)
-            x->pick = &x->rels[i];
+            x->pick = r;
         return;
     }
 }
@@ -230,10 +225,11 @@ static uc_err book_parts(bctx *x, xlsx_book *b)
 uc_err xlsx_book_find(xpart *xp, xlsx_book *b)
 {
     bctx x = { .xp = *xp };
+    buf_init(&x.rels, MAX_RELS * sizeof(rel));
     memset(b, 0, sizeof *b);
     uc_err e = book_parts(&x, b);
     free_rels(&x);
-    free(x.rels);
+    buf_free(&x.rels);
     free(x.pick_name);
     free(x.pick_any_name);
     return e;
@@ -253,7 +249,6 @@ typedef struct sctx {
     xpart xp;             /* first: handlers get an sctx */
     const xlsx_limits *lim;
     xlsx_sst *t;
-    size_t offcap;
     bool in_si, in_rph, collect;
 } sctx;
 
@@ -264,26 +259,28 @@ static void sst_cap(sctx *x)
                io_size_str(x->lim->max_shared_bytes, sz, sizeof sz));
 }
 
+/* Start of string n: its offset is the n-th record of t->off (a second
+ * <si> before the first ended restarts it). */
 static void si_start(sctx *x)
 {
     xlsx_sst *t = x->t;
-    if (t->n + 2 > x->offcap) {
-        size_t nc = x->offcap ? 2 * x->offcap : 1024;
-        /* the offsets count against the arena cap too */
-        if (t->arena.len + nc * sizeof(size_t) > x->lim->max_shared_bytes) {
-            sst_cap(x);
-            return;
-        }
-        size_t *no = realloc(t->off, nc * sizeof *no);
-        if (!no) {
-            xpart_stop(&x->xp, UC_ENOMEM, "Out of memory reading XLSX shared strings");
-            return;
-        }
-        t->off = no;
-        x->offcap = nc;
+    size_t at = t->arena.len;
+    /* the offsets count against the cap too */
+    if (t->arena.len + (t->n + 1) * sizeof at > x->lim->max_shared_bytes) {
+        sst_cap(x);
+        return;
     }
-    t->off[t->n] = t->arena.len;
+    buf_truncate(&t->off, t->n * sizeof at);
+    if (buf_add(&t->off, &at, sizeof at)) {
+        xpart_stop(&x->xp, UC_ENOMEM, "Out of memory reading XLSX shared strings");
+        return;
+    }
     x->in_si = true;
+}
+
+static size_t sst_start_of(const xlsx_sst *t, size_t i)
+{
+    return ((const size_t *)t->off.data)[i];
 }
 
 static void XMLCALL sst_start(void *ud, const XML_Char *name, const XML_Char **atts)
@@ -312,9 +309,9 @@ static void XMLCALL sst_end(void *ud, const XML_Char *name)
     } else if (!strcmp(local, "rPh")) {
         x->in_rph = false;
     } else if (!strcmp(local, "si") && x->in_si) {
-        size_t s = t->off[t->n];
-        if (t->arena.len > s) /* arena.p may still be NULL when all were empty */
-            t->arena.len = s + xml_unescape(t->arena.p + s, t->arena.len - s);
+        size_t s = sst_start_of(t, t->n);
+        if (t->arena.len > s) /* arena.data may still be NULL when all were empty */
+            buf_truncate(&t->arena, s + xml_unescape(t->arena.data + s, t->arena.len - s));
         t->n++;
         x->in_si = false;
     }
@@ -326,43 +323,52 @@ static void XMLCALL sst_chars(void *ud, const XML_Char *s, int len)
     xlsx_sst *t = x->t;
     if (!x->collect)
         return;
-    size_t start = t->off[t->n];
-    if (t->arena.len - start + (size_t)len > x->lim->max_cell_bytes) {
+    if (t->arena.len - sst_start_of(t, t->n) + (size_t)len > x->lim->max_cell_bytes) {
         xpart_stop(&x->xp, UC_ELIMIT,
                    "XLSX rejected: shared string %zu is longer than %zu bytes", t->n,
                    x->lim->max_cell_bytes);
         return;
     }
-    if (t->arena.len + (size_t)len + x->offcap * sizeof(size_t) > x->lim->max_shared_bytes) {
+    if (t->arena.len + (size_t)len + t->off.len > x->lim->max_shared_bytes) {
         sst_cap(x);
         return;
     }
-    if (!xbuf_grow(&t->arena, t->arena.len + (size_t)len)) {
+    if (buf_add(&t->arena, s, (size_t)len))
         xpart_stop(&x->xp, UC_ENOMEM, "Out of memory reading XLSX shared strings");
-        return;
-    }
-    memcpy(t->arena.p + t->arena.len, s, (size_t)len);
-    t->arena.len += (size_t)len;
 }
 
 uc_err xlsx_sst_read(xpart *xp, const char *name, const xlsx_limits *lim, xlsx_sst *t)
 {
     sctx x = { .xp = *xp, .lim = lim, .t = t };
-    memset(t, 0, sizeof *t);
+    t->n = 0;
+    buf_init(&t->arena, SIZE_MAX);  /* lim->max_shared_bytes is checked above */
+    buf_init(&t->off, SIZE_MAX);
     uc_err e = xpart_parse_opt(&x.xp, &x, name, sst_start, sst_end, sst_chars);
     if (e)
         return e;
-    if (!xbuf_grow(&t->arena, 1) || !(t->off || (t->off = malloc(sizeof *t->off))))
+    /* sentinel: end of the last string; and arena.data is never NULL */
+    size_t end = t->arena.len;
+    buf_truncate(&t->off, t->n * sizeof end);
+    if (buf_reserve(&t->arena, 0) || buf_add(&t->off, &end, sizeof end))
         return xpart_fail(xp, UC_ENOMEM, "Out of memory reading XLSX");
-    t->off[t->n] = t->arena.len;  /* sentinel: end of the last string */
     return UC_OK;
+}
+
+bool xlsx_sst_get(const xlsx_sst *t, uint64_t i, const char **s, size_t *len)
+{
+    if (i >= t->n)
+        return false;
+    size_t a = sst_start_of(t, (size_t)i), b = sst_start_of(t, (size_t)i + 1);
+    *s = t->arena.data + a;
+    *len = b - a;
+    return true;
 }
 
 void xlsx_sst_free(xlsx_sst *t)
 {
     if (!t)
         return;
-    free(t->arena.p);
-    free(t->off);
-    memset(t, 0, sizeof *t);
+    buf_free(&t->arena);
+    buf_free(&t->off);
+    t->n = 0;
 }

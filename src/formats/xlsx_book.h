@@ -5,6 +5,7 @@
 #ifndef UC_XLSX_BOOK_H
 #define UC_XLSX_BOOK_H
 
+#include "core/buf.h"
 #include "formats/xlsx_read.h"
 #include "formats/xlsx_xml.h"
 
@@ -23,15 +24,19 @@ void xlsx_book_free(xlsx_book *b);  /* accepts a zeroed or half-built one */
 
 /* Shared strings: one arena, start offsets, a final sentinel. */
 typedef struct xlsx_sst {
-    xbuf arena;
-    size_t *off;
-    size_t n;
+    struct buf arena;     /* the strings' text, back to back */
+    struct buf off;       /* size_t records: where each starts, then the end */
+    size_t n;             /* strings */
 } xlsx_sst;
 
 /* Load the shared strings of part name ("" or missing: an empty table)
- * within lim's caps. */
+ * within lim's caps. t need not be initialised; free it whatever the
+ * result. */
 uc_err xlsx_sst_read(xpart *x, const char *name, const xlsx_limits *lim,
                      xlsx_sst *t);
+/* String i (borrowed from t, not NUL-terminated); false when out of range. */
+bool xlsx_sst_get(const xlsx_sst *t, uint64_t i, const char **s, size_t *len);
+/* Accepts a zeroed or freed table. */
 void xlsx_sst_free(xlsx_sst *t);
 
 #endif

@@ -7,58 +7,54 @@
 #include <string.h>
 #include <strings.h>
 
+void xlsx_meta_init(xlsx_meta *m)
+{
+    m->sheet_name = NULL;
+    buf_init(&m->numfmts, XLSX_MAX_NUMFMTS * sizeof(xlsx_numfmt));
+    buf_init(&m->xfs, XLSX_MAX_XFS * sizeof(xlsx_xf));
+    buf_init(&m->cols, XLSX_GRID_COLS * sizeof(xlsx_colw));
+    m->numfmt_bytes = 0;
+}
+
 void xlsx_meta_free(xlsx_meta *m)
 {
     if (!m)
         return;
     free(m->sheet_name);
-    for (size_t i = 0; i < m->nnumfmts; i++)
-        free(m->numfmts[i].code);
-    free(m->numfmts);
-    free(m->xfs);
-    free(m->cols);
-    memset(m, 0, sizeof *m);
-}
-
-/* Make room for one more element in *arr of *n (capacity grows in
- * powers of two from 16, so it is never stored). */
-static bool room(void **arr, size_t n, size_t size)
-{
-    if (n && (n < 16 || (n & (n - 1))))
-        return true;  /* full only at 0, 16, 32, 64, ... */
-    size_t nc = n ? 2 * n : 16;
-    void *na = realloc(*arr, nc * size);
-    if (!na)
-        return false;
-    *arr = na;
-    return true;
+    for (size_t i = 0; i < xlsx_meta_nnumfmts(m); i++)
+        free(xlsx_meta_numfmt(m, i)->code);
+    buf_free(&m->numfmts);
+    buf_free(&m->xfs);
+    buf_free(&m->cols);
+    xlsx_meta_init(m);
 }
 
 uc_err xlsx_meta_add_numfmt(xlsx_meta *m, uint32_t id, const char *code)
 {
     size_t len = strlen(code) + 1;
-    if (m->nnumfmts >= XLSX_MAX_NUMFMTS || m->numfmt_bytes + len > XLSX_MAX_NUMFMT_BYTES)
+    if (m->numfmt_bytes + len > XLSX_MAX_NUMFMT_BYTES)
         return UC_ELIMIT;
-    char *c = strdup(code);
-    if (!c)
+    xlsx_numfmt f = {id, strdup(code)};
+    if (!f.code)
         return UC_ENOMEM;
-    if (!room((void **)&m->numfmts, m->nnumfmts, sizeof *m->numfmts)) {
-        free(c);
-        return UC_ENOMEM;
+    uc_err e = buf_add(&m->numfmts, &f, sizeof f);
+    if (e) {
+        free(f.code);
+        return e;
     }
-    m->numfmts[m->nnumfmts++] = (xlsx_numfmt){id, c};
     m->numfmt_bytes += len;
     return UC_OK;
 }
 
 uc_err xlsx_meta_add_xf(xlsx_meta *m, uint32_t numfmt, bool bold)
 {
-    if (m->nxfs >= XLSX_MAX_XFS)
-        return UC_ELIMIT;
-    if (!room((void **)&m->xfs, m->nxfs, sizeof *m->xfs))
-        return UC_ENOMEM;
-    m->xfs[m->nxfs++] = (xlsx_xf){numfmt, bold};
-    return UC_OK;
+    xlsx_xf xf = {numfmt, bold};
+    return buf_add(&m->xfs, &xf, sizeof xf);
+}
+
+void xlsx_meta_set_bold(xlsx_meta *m, size_t i, bool bold)
+{
+    ((xlsx_xf *)m->xfs.data)[i].bold = bold;
 }
 
 /* A width worth keeping: digits with at most one '.', at most 23 bytes,
@@ -82,26 +78,22 @@ static bool plain_width(const char *w)
 
 uc_err xlsx_meta_add_col(xlsx_meta *m, uint32_t min, uint32_t max, const char *width)
 {
+    size_t n = xlsx_meta_ncols(m);
     if (!min || min > max || min > XLSX_GRID_COLS || !plain_width(width))
         return UC_OK;
-    if (max > XLSX_GRID_COLS)
-        max = XLSX_GRID_COLS;
-    if (m->ncols && min <= m->cols[m->ncols - 1].max)
+    if (n && min <= xlsx_meta_col(m, n - 1)->max)
         return UC_OK;  /* runs go left to right without overlaps */
-    if (!room((void **)&m->cols, m->ncols, sizeof *m->cols))
-        return UC_ENOMEM;
-    xlsx_colw *c = &m->cols[m->ncols++];
-    c->min = min;
-    c->max = max;
-    strcpy(c->width, width);
-    return UC_OK;
+    xlsx_colw c = {min, max > XLSX_GRID_COLS ? XLSX_GRID_COLS : max, ""};
+    strcpy(c.width, width);
+    uc_err e = buf_add(&m->cols, &c, sizeof c);
+    return e == UC_ELIMIT ? UC_OK : e;  /* cannot happen: runs are disjoint */
 }
 
 const char *xlsx_meta_numfmt_code(const xlsx_meta *m, uint32_t id)
 {
-    for (size_t i = m->nnumfmts; i-- > 0;)  /* the last declaration wins */
-        if (m->numfmts[i].id == id)
-            return m->numfmts[i].code;
+    for (size_t i = xlsx_meta_nnumfmts(m); i-- > 0;)  /* the last declaration wins */
+        if (xlsx_meta_numfmt(m, i)->id == id)
+            return xlsx_meta_numfmt(m, i)->code;
     return NULL;
 }
 
@@ -121,46 +113,59 @@ static int by_id(const void *key, const void *elem)
     return id < eid ? -1 : id > eid;
 }
 
-uc_err xlsx_meta_settle(xlsx_meta *m)
+/* The number formats sorted by id, the last declared of each id kept
+ * (the others' codes freed once the sorted copy is whole). */
+static uc_err sort_numfmts(xlsx_meta *m)
 {
-    /* sorted by id, one per id (the last declared): lookups by bsearch */
-    size_t n = m->nnumfmts, o = 0, cap = 16;
-    while (cap < n)
-        cap *= 2;  /* what room() expects of the array */
+    size_t n = xlsx_meta_nnumfmts(m);
+    xlsx_numfmt *f = (xlsx_numfmt *)m->numfmts.data;
+    struct buf sorted;
+    buf_init(&sorted, m->numfmts.max);
     size_t *order = n ? malloc(n * sizeof *order) : NULL;
-    xlsx_numfmt *sorted = n ? malloc(cap * sizeof *sorted) : NULL;
-    if (n && (!order || !sorted)) {
-        free(order);
-        free(sorted);
+    if (n && !order)
         return UC_ENOMEM;
-    }
     for (size_t i = 0; i < n; i++)
         order[i] = i;
     if (n > 1)
-        qsort_r(order, n, sizeof *order, by_id_then_order, m->numfmts);
-    for (size_t k = 0; k < n; k++) {
-        xlsx_numfmt *f = &m->numfmts[order[k]];
-        if (k + 1 < n && m->numfmts[order[k + 1]].id == f->id)
-            free(f->code);  /* declared again later */
-        else
-            sorted[o++] = *f;
+        qsort_r(order, n, sizeof *order, by_id_then_order, f);
+    uc_err e = UC_OK;
+    for (size_t k = 0; !e && k < n; k++)
+        if (k + 1 == n || f[order[k + 1]].id != f[order[k]].id)
+            e = buf_add(&sorted, &f[order[k]], sizeof *f);
+    if (e) {
+        buf_free(&sorted);
+        free(order);
+        return e;
     }
+    for (size_t k = 0; k + 1 < n; k++)
+        if (f[order[k + 1]].id == f[order[k]].id)
+            free(f[order[k]].code);  /* declared again later */
     free(order);
-    free(m->numfmts);
+    buf_free(&m->numfmts);
     m->numfmts = sorted;
-    m->nnumfmts = o;
-    for (size_t i = 0; i < m->nxfs; i++) {
-        uint32_t id = m->xfs[i].numfmt;
-        const xlsx_numfmt *f = o ? bsearch(&id, sorted, o, sizeof *f, by_id) : NULL;
+    return UC_OK;
+}
+
+uc_err xlsx_meta_settle(xlsx_meta *m)
+{
+    uc_err e = sort_numfmts(m);
+    if (e)
+        return e;
+    size_t nf = xlsx_meta_nnumfmts(m);
+    xlsx_xf *xfs = (xlsx_xf *)m->xfs.data;
+    for (size_t i = 0; i < xlsx_meta_nxfs(m); i++) {
+        uint32_t id = xfs[i].numfmt;
+        const xlsx_numfmt *f = nf ? bsearch(&id, m->numfmts.data, nf, sizeof *f, by_id)
+                                  : NULL;
         if ((!f && id >= XLSX_FIRST_CUSTOM_FMT) || (f && !strcasecmp(f->code, "General")))
-            m->xfs[i].numfmt = 0;
+            xfs[i].numfmt = 0;
     }
     return UC_OK;
 }
 
 bool xlsx_meta_bold(const xlsx_meta *m, uint32_t style)
 {
-    return m && style < m->nxfs && m->xfs[style].bold;
+    return m && style < xlsx_meta_nxfs(m) && xlsx_meta_xf(m, style)->bold;
 }
 
 bool xlsx_meta_row_bold(const xlsx_meta *m, const cell *cells, size_t n)

@@ -2,7 +2,8 @@
  * name, the number formats and cell formats (as far as number formats and
  * bold go), and the column widths. The reader fills it (xlsx_read_meta),
  * the writer takes it (xlsxw_create); cells refer to a cell format by
- * index (cell.style). */
+ * index (cell.style). Its arrays are core/buf record arrays whose caps are
+ * the limits below. */
 #ifndef UC_XLSX_META_H
 #define UC_XLSX_META_H
 
@@ -10,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "formats/cell.h"
 
@@ -36,17 +38,43 @@ typedef struct xlsx_colw {  /* a <col> run with a width */
 
 typedef struct xlsx_meta {
     char *sheet_name;       /* owned, raw attribute text; NULL when unknown */
-    xlsx_numfmt *numfmts;
-    size_t nnumfmts;
-    xlsx_xf *xfs;           /* cell.style indexes this; empty: no styles part */
-    size_t nxfs;
-    xlsx_colw *cols;        /* in the input's order */
-    size_t ncols;
+    struct buf numfmts;     /* xlsx_numfmt records */
+    struct buf xfs;         /* xlsx_xf records: cell.style indexes them;
+                             * none when the input has no styles part */
+    struct buf cols;        /* xlsx_colw records, left to right */
     size_t numfmt_bytes;    /* counted against XLSX_MAX_NUMFMT_BYTES */
 } xlsx_meta;
 
-/* Free what m holds and zero it. Accepts NULL. */
+/* Start m empty, with the caps above on its arrays. */
+void xlsx_meta_init(xlsx_meta *m);
+/* Free what m holds and leave it as after xlsx_meta_init. Accepts NULL. */
 void xlsx_meta_free(xlsx_meta *m);
+
+/* The arrays, read-only. */
+static inline size_t xlsx_meta_nnumfmts(const xlsx_meta *m)
+{
+    return m->numfmts.len / sizeof(xlsx_numfmt);
+}
+static inline const xlsx_numfmt *xlsx_meta_numfmt(const xlsx_meta *m, size_t i)
+{
+    return (const xlsx_numfmt *)m->numfmts.data + i;
+}
+static inline size_t xlsx_meta_nxfs(const xlsx_meta *m)
+{
+    return m->xfs.len / sizeof(xlsx_xf);
+}
+static inline const xlsx_xf *xlsx_meta_xf(const xlsx_meta *m, size_t i)
+{
+    return (const xlsx_xf *)m->xfs.data + i;
+}
+static inline size_t xlsx_meta_ncols(const xlsx_meta *m)
+{
+    return m->cols.len / sizeof(xlsx_colw);
+}
+static inline const xlsx_colw *xlsx_meta_col(const xlsx_meta *m, size_t i)
+{
+    return (const xlsx_colw *)m->cols.data + i;
+}
 
 /* Append a number format (code copied); of an id declared twice the last
  * counts. UC_ELIMIT past XLSX_MAX_NUMFMTS or XLSX_MAX_NUMFMT_BYTES,
@@ -54,6 +82,8 @@ void xlsx_meta_free(xlsx_meta *m);
 uc_err xlsx_meta_add_numfmt(xlsx_meta *m, uint32_t id, const char *code);
 /* Append a cell format. UC_ELIMIT past XLSX_MAX_XFS, UC_ENOMEM. */
 uc_err xlsx_meta_add_xf(xlsx_meta *m, uint32_t numfmt, bool bold);
+/* Set cell format i's bold (i < xlsx_meta_nxfs). */
+void xlsx_meta_set_bold(xlsx_meta *m, size_t i, bool bold);
 /* Append a column run; runs off the grid are clipped or dropped, and so
  * is a run that does not start right of the previous one (the file's
  * order is left to right) or whose width is not a plain positive decimal

@@ -15,7 +15,7 @@ typedef struct rcell {  /* a cell of the row being parsed */
     cell_type type;
     uint32_t style;
     const char *ext;    /* text outside the row buffer (shared string) */
-    size_t off, len;    /* else text at rowbuf.p + off */
+    size_t off, len;    /* else text at rowbuf.data + off */
 } rcell;
 
 typedef struct xctx {
@@ -27,10 +27,10 @@ typedef struct xctx {
     xlsx_meta *meta;    /* NULL: the look is not wanted */
     uint32_t nxfs;      /* cell styles at or past this read as 0 */
 
-    xbuf rowbuf;
-    rcell *rc;
-    cell *out;
-    size_t rccap, rowlen;  /* rowlen: columns touched in this row */
+    struct buf rowbuf;     /* the row's text */
+    struct buf rc;         /* rcell records, one per column touched so far */
+    struct buf out;        /* cell records handed to fn */
+    size_t rowlen;         /* columns touched in this row */
     bool in_data, in_row, in_c, in_is, in_rph, collect;
     uint32_t row;          /* 1-based row being parsed, 0 before the first */
     int64_t col;           /* 0-based column of the last cell */
@@ -68,7 +68,7 @@ static void XMLCALL sheet_chars(void *ud, const XML_Char *s, int len)
     xctx *x = ud;
     if (!x->collect)
         return;
-    xbuf *b = &x->rowbuf;
+    struct buf *b = &x->rowbuf;
     if (b->len - x->coff + (size_t)len > x->lim.max_cell_bytes) {
         char cn[16];
         col_name((uint64_t)x->col, cn);
@@ -77,12 +77,8 @@ static void XMLCALL sheet_chars(void *ud, const XML_Char *s, int len)
                    x->row, x->lim.max_cell_bytes);
         return;
     }
-    if (b->len + (size_t)len > b->cap && !xbuf_grow(b, b->len + (size_t)len)) {
+    if (buf_add(b, s, (size_t)len))
         xpart_stop(&x->xp, UC_ENOMEM, "Out of memory reading XLSX");
-        return;
-    }
-    memcpy(b->p + b->len, s, (size_t)len);
-    b->len += (size_t)len;
 }
 
 /* <col min max width>: a column run's width, kept for the result. */
@@ -125,7 +121,7 @@ static void row_start(xctx *x, const char **atts)
     x->col = -1;
     x->in_row = true;
     x->rowlen = 0;
-    x->rowbuf.len = 0;
+    buf_reset(&x->rowbuf);
 }
 
 /* A cell reference "AB12": its 0-based column into *col; false (parse
@@ -210,22 +206,19 @@ static void cell_start(xctx *x, const char **atts)
     x->in_c = true;
 }
 
+/* Room for n columns in the row's records (rc and out). */
 static bool grow_row(xctx *x, size_t n)
 {
-    if (n <= x->rccap)
-        return true;
-    size_t nc = x->rccap ? x->rccap : 64;
-    while (nc < n)
-        nc *= 2;
-    rcell *nr = realloc(x->rc, nc * sizeof *nr);
-    if (!nr)
-        return false;
-    x->rc = nr;
-    cell *no = realloc(x->out, nc * sizeof *no);
-    if (!no)
-        return false;
-    x->out = no;
-    x->rccap = nc;
+    struct buf *bs[] = { &x->rc, &x->out };
+    size_t sizes[] = { sizeof(rcell), sizeof(cell) };
+    for (int i = 0; i < 2; i++) {
+        size_t have = bs[i]->len / sizes[i];
+        if (have >= n)
+            continue;
+        if (buf_reserve(bs[i], (n - have) * sizes[i]))
+            return false;
+        buf_added(bs[i], (n - have) * sizes[i]);  /* filled in before use */
+    }
     return true;
 }
 
@@ -241,13 +234,11 @@ static bool shared(xctx *x, const char *s, size_t len, const char **ext, size_t 
         }
         idx = idx * 10 + (uint64_t)(s[i] - '0');
     }
-    if (idx >= x->sst->n) {
+    if (!xlsx_sst_get(x->sst, idx, ext, elen)) {
         xpart_stop(&x->xp, UC_EFORMAT, "Corrupt XLSX: shared string index %llu out of range",
                    (unsigned long long)idx);
         return false;
     }
-    *ext = x->sst->arena.p + x->sst->off[idx];
-    *elen = x->sst->off[idx + 1] - x->sst->off[idx];
     return true;
 }
 
@@ -256,19 +247,20 @@ static void cell_end(xctx *x)
     x->in_c = false;
     size_t off = x->coff, len = x->rowbuf.len - off;
     const char *ext = NULL;
-    if (x->cinline && len) /* rowbuf.p may still be NULL when empty */
-        len = xml_unescape(x->rowbuf.p + off, len);
-    if (x->cshared && len && !shared(x, x->rowbuf.p + off, len, &ext, &len))
+    if (x->cinline && len) /* rowbuf.data may still be NULL when empty */
+        len = xml_unescape(x->rowbuf.data + off, len);
+    if (x->cshared && len && !shared(x, x->rowbuf.data + off, len, &ext, &len))
         return;
-    x->rowbuf.len = ext ? off : off + len;
+    buf_truncate(&x->rowbuf, ext ? off : off + len);
     size_t c = (size_t)x->col;
     if (!grow_row(x, c + 1)) {
         xpart_stop(&x->xp, UC_ENOMEM, "Out of memory reading XLSX");
         return;
     }
+    rcell *rcs = (rcell *)x->rc.data;
     for (size_t i = x->rowlen; i < c; i++)
-        x->rc[i].type = CELL_EMPTY, x->rc[i].len = 0;
-    rcell *rc = &x->rc[c];
+        rcs[i].type = CELL_EMPTY, rcs[i].len = 0;
+    rcell *rc = &rcs[c];
     rc->type = len ? x->ctype : CELL_EMPTY;
     rc->style = x->cstyle;
     rc->ext = ext;
@@ -281,20 +273,22 @@ static void cell_end(xctx *x)
 static void row_end(xctx *x)
 {
     x->in_row = false;
+    const rcell *rcs = (const rcell *)x->rc.data;
+    cell *out = (cell *)x->out.data;
     size_t n = x->rowlen;
-    while (n && x->rc[n - 1].type == CELL_EMPTY)
+    while (n && rcs[n - 1].type == CELL_EMPTY)
         n--;
     if (!n)
         return;
     for (size_t i = 0; i < n; i++) {
-        const rcell *rc = &x->rc[i];
-        cell *o = &x->out[i];
+        const rcell *rc = &rcs[i];
+        cell *o = &out[i];
         o->type = rc->type;
         o->len = rc->type == CELL_EMPTY ? 0 : rc->len;
-        o->v = !o->len ? NULL : rc->ext ? rc->ext : x->rowbuf.p + rc->off;
+        o->v = !o->len ? NULL : rc->ext ? rc->ext : x->rowbuf.data + rc->off;
         o->style = rc->type == CELL_EMPTY ? 0 : rc->style;
     }
-    if (x->fn(x->ud, x->row - 1, x->out, n))
+    if (x->fn(x->ud, x->row - 1, out, n))
         xpart_stop(&x->xp, UC_ECANCELED, "Cancelled");
 }
 
@@ -362,7 +356,7 @@ static uc_err read_parts(xctx *x, xlsx_book *book, xlsx_sst *sst)
         book->sheet_name = NULL;
         if ((e = xlsx_styles_read(&x->xp, book->styles, x->meta)))
             return e;
-        x->nxfs = (uint32_t)x->meta->nxfs;
+        x->nxfs = (uint32_t)xlsx_meta_nxfs(x->meta);
     }
     if ((e = xlsx_sst_read(&x->xp, book->sst, &x->lim, sst)))
         return e;
@@ -387,7 +381,10 @@ uc_err xlsx_read_meta(const char *path, const xlsx_limits *lim, row_fn fn, void 
     if (err && errcap)
         err[0] = '\0';
     if (meta)
-        memset(meta, 0, sizeof *meta);
+        xlsx_meta_init(meta);
+    buf_init(&x.rowbuf, SIZE_MAX);  /* max_cell_bytes bounds each cell */
+    buf_init(&x.rc, (size_t)x.lim.max_columns * sizeof(rcell));
+    buf_init(&x.out, (size_t)x.lim.max_columns * sizeof(cell));
 
     uc_err e = zipr_open(path, &x.lim.zip, &x.xp.z, err, errcap);
     if (e)
@@ -396,9 +393,9 @@ uc_err xlsx_read_meta(const char *path, const xlsx_limits *lim, row_fn fn, void 
         e = read_parts(&x, &book, &sst);
     xlsx_book_free(&book);
     xlsx_sst_free(&sst);
-    free(x.rowbuf.p);
-    free(x.rc);
-    free(x.out);
+    buf_free(&x.rowbuf);
+    buf_free(&x.rc);
+    buf_free(&x.out);
     zipr_close(x.xp.z);
     return e;
 }

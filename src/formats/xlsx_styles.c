@@ -5,6 +5,7 @@
  * hold fonts and numFmts) are skipped. */
 #include "formats/xlsx_styles.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,9 +16,8 @@ typedef struct stctx {
     xlsx_meta *m;
     int in;               /* which list we are in */
     bool in_font;
-    bool *bold;           /* per font */
-    size_t nfonts;
-    uint32_t *xf_font;    /* per cell format, resolved at the end */
+    struct buf bold;      /* bool per font */
+    struct buf xf_font;   /* uint32_t font per cell format, resolved at the end */
 } stctx;
 
 /* A failed add: a cap (what names it) or out of memory. */
@@ -35,26 +35,19 @@ static void fail_code(stctx *x, uc_err e, const char *what)
 
 static void font_start(stctx *x)
 {
-    if (x->nfonts >= XLSX_MAX_XFS) {
-        fail_code(x, UC_ELIMIT, TOO_MANY_FONTS);
-        return;
-    }
-    if (!(x->nfonts & (x->nfonts - 1))) {  /* full at 0, 1, 2, 4, ... */
-        bool *nb = realloc(x->bold, (x->nfonts ? 2 * x->nfonts : 1) * sizeof *nb);
-        if (!nb) {
-            fail_code(x, UC_ENOMEM, NULL);
-            return;
-        }
-        x->bold = nb;
-    }
-    x->bold[x->nfonts++] = false;
-    x->in_font = true;
+    bool plain = false;
+    uc_err e = buf_add(&x->bold, &plain, sizeof plain);
+    if (e)
+        fail_code(x, e, TOO_MANY_FONTS);
+    else
+        x->in_font = true;
 }
 
 static void bold_start(stctx *x, const char **atts)
 {
     const char *v = xml_attr(atts, "val");
-    x->bold[x->nfonts - 1] = !v || !strcmp(v, "1") || !strcmp(v, "true");
+    bool *bold = (bool *)x->bold.data;
+    bold[x->bold.len / sizeof *bold - 1] = !v || !strcmp(v, "1") || !strcmp(v, "true");
 }
 
 static void xf_start(stctx *x, const char **atts)
@@ -65,21 +58,11 @@ static void xf_start(stctx *x, const char **atts)
         numfmt = 0;
     if (fid && !xml_u32(fid, &font))
         font = 0;
-    size_t n = x->m->nxfs;
-    uc_err e = xlsx_meta_add_xf(x->m, numfmt, false);
-    if (e) {
+    uc_err e = buf_reserve(&x->xf_font, sizeof font);
+    if (!e && !(e = xlsx_meta_add_xf(x->m, numfmt, false)))
+        buf_add(&x->xf_font, &font, sizeof font);  /* room is reserved */
+    if (e)
         fail_code(x, e, TOO_MANY_XFS);
-        return;
-    }
-    if (!(n & (n - 1))) {  /* the side table is full at 0, 1, 2, 4, ... */
-        uint32_t *nfo = realloc(x->xf_font, (n ? 2 * n : 1) * sizeof *nfo);
-        if (!nfo) {
-            fail_code(x, UC_ENOMEM, NULL);
-            return;
-        }
-        x->xf_font = nfo;
-    }
-    x->xf_font[n] = font;
 }
 
 static void numfmt_start(stctx *x, const char **atts)
@@ -138,16 +121,19 @@ static void XMLCALL st_end(void *ud, const XML_Char *name)
 uc_err xlsx_styles_read(xpart *xp, const char *name, xlsx_meta *m)
 {
     stctx x = { .xp = *xp, .m = m };
+    buf_init(&x.bold, XLSX_MAX_XFS * sizeof(bool));
+    buf_init(&x.xf_font, SIZE_MAX);  /* one per cell format: capped by those */
     uc_err e = xpart_parse_opt(&x.xp, &x, name, st_start, st_end, NULL);
     if (!e) {
-        for (size_t i = 0; i < m->nxfs; i++) {
-            uint32_t f = x.xf_font[i];
-            m->xfs[i].bold = f < x.nfonts && x.bold[f];
-        }
+        const bool *bold = (const bool *)x.bold.data;
+        const uint32_t *font = (const uint32_t *)x.xf_font.data;
+        size_t nfonts = x.bold.len / sizeof *bold;
+        for (size_t i = 0; i < xlsx_meta_nxfs(m); i++)
+            xlsx_meta_set_bold(m, i, font[i] < nfonts && bold[font[i]]);
         if (xlsx_meta_settle(m))
             e = xpart_fail(xp, UC_ENOMEM, "Out of memory reading XLSX styles");
     }
-    free(x.bold);
-    free(x.xf_font);
+    buf_free(&x.bold);
+    buf_free(&x.xf_font);
     return e;
 }

@@ -306,21 +306,23 @@ static uc_err put_numfmts(xlsxw *w, const xlsx_meta *m)
 {
     char num[16];
     uc_err e = UC_OK;
-    if (!m || !m->nnumfmts)
+    size_t n = m ? xlsx_meta_nnumfmts(m) : 0;
+    if (!n)
         return UC_OK;
     e = PUTS(w, "<numFmts count=\"");
     if (!e)
-        e = put(w, num, put_u32(num, (uint32_t)m->nnumfmts));
+        e = put(w, num, put_u32(num, (uint32_t)n));
     if (!e)
         e = PUTS(w, "\">");
-    for (size_t i = 0; !e && i < m->nnumfmts; i++) {
+    for (size_t i = 0; !e && i < n; i++) {
+        const xlsx_numfmt *f = xlsx_meta_numfmt(m, i);
         e = PUTS(w, "<numFmt numFmtId=\"");
         if (!e)
-            e = put(w, num, put_u32(num, m->numfmts[i].id));
+            e = put(w, num, put_u32(num, f->id));
         if (!e)
             e = PUTS(w, "\" formatCode=\"");
         if (!e)
-            e = put_attr(w, m->numfmts[i].code);
+            e = put_attr(w, f->code);
         if (!e)
             e = PUTS(w, "\"/>");
     }
@@ -345,12 +347,12 @@ static uc_err put_xf(xlsxw *w, uint32_t numfmt, bool bold)
  * default one), then the two this writer adds for its own cells. */
 static uc_err put_styles(xlsxw *w, const xlsx_meta *m)
 {
-    size_t nin = m && m->nxfs ? m->nxfs : 1;
+    size_t nxfs = m ? xlsx_meta_nxfs(m) : 0, nin = nxfs ? nxfs : 1;
     char num[16];
     w->plain = (uint32_t)nin;
     w->bold = w->plain + 1;
     w->nxfs = w->bold + 1;
-    if (!m || !m->nxfs || (m->xfs[0].numfmt == 0 && !m->xfs[0].bold))
+    if (!nxfs || (xlsx_meta_xf(m, 0)->numfmt == 0 && !xlsx_meta_xf(m, 0)->bold))
         w->plain = 0;  /* the default format already is plain General */
     uc_err e = PUTS(w, STYLES_HEAD);
     if (!e)
@@ -364,7 +366,8 @@ static uc_err put_styles(xlsxw *w, const xlsx_meta *m)
     if (!e)
         e = PUTS(w, "\">");
     for (size_t i = 0; !e && i < nin; i++)
-        e = m && m->nxfs ? put_xf(w, m->xfs[i].numfmt, m->xfs[i].bold) : put_xf(w, 0, false);
+        e = nxfs ? put_xf(w, xlsx_meta_xf(m, i)->numfmt, xlsx_meta_xf(m, i)->bold)
+                 : put_xf(w, 0, false);
     if (!e)
         e = put_xf(w, 0, false);
     if (!e)
@@ -376,11 +379,12 @@ static uc_err put_styles(xlsxw *w, const xlsx_meta *m)
 static uc_err put_cols(xlsxw *w, const xlsx_meta *m)
 {
     char num[16];
-    if (!m || !m->ncols)
+    size_t n = m ? xlsx_meta_ncols(m) : 0;
+    if (!n)
         return UC_OK;
     uc_err e = PUTS(w, "<cols>");
-    for (size_t i = 0; !e && i < m->ncols; i++) {
-        const xlsx_colw *c = &m->cols[i];
+    for (size_t i = 0; !e && i < n; i++) {
+        const xlsx_colw *c = xlsx_meta_col(m, i);
         e = PUTS(w, "<col min=\"");
         if (!e)
             e = put(w, num, put_u32(num, c->min));
@@ -451,12 +455,6 @@ uc_err xlsxw_create(const char *path, const xlsx_meta *like, xlsxw **outp)
     }
     *outp = w;
     return UC_OK;
-}
-
-uc_err xlsxw_open(const char *path, const char *tmpdir, xlsxw **outp)
-{
-    (void)tmpdir; /* nothing is staged: the sheet streams into the file */
-    return xlsxw_create(path, NULL, outp);
 }
 
 uint32_t xlsxw_added_style(const xlsxw *w, bool bold)

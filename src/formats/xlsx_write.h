@@ -19,8 +19,6 @@ typedef struct xlsxw xlsxw;
  * come; it is complete only after xlsxw_close. A cell's style indexes
  * like->xfs; indexes past them are written without a style. */
 uc_err xlsxw_create(const char *path, const xlsx_meta *like, xlsxw **out);
-/* xlsxw_create(path, NULL, out); tmpdir is unused. */
-uc_err xlsxw_open(const char *path, const char *tmpdir, xlsxw **out);
 /* The style index for a cell this writer's caller adds (the result
  * columns): plain General text, or the same in bold for a header. */
 uint32_t xlsxw_added_style(const xlsxw *w, bool bold);

@@ -70,21 +70,6 @@ void xpart_zip_reason(xpart *x)
     }
 }
 
-bool xbuf_grow(xbuf *b, size_t need)
-{
-    if (need <= b->cap)
-        return true;
-    size_t nc = b->cap ? b->cap : 4096;
-    while (nc < need)
-        nc *= 2;
-    char *np = realloc(b->p, nc);
-    if (!np)
-        return false;
-    b->p = np;
-    b->cap = nc;
-    return true;
-}
-
 int xml_ns(const char *name, const char **local)
 {
     /* The common case first, without scanning for the separator:

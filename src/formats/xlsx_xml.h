@@ -2,8 +2,7 @@
  * src/formats/xlsx_*.c): one zip entry at a time through expat,
  * namespace-aware; DOCTYPEs, entity declarations and external entities are
  * refused; the first failure a handler reports wins and stops the parse.
- * Also the namespace test, attribute lookup, _xHHHH_ unescaping and a
- * growable byte buffer. */
+ * Also the namespace test, attribute lookup and _xHHHH_ unescaping. */
 #ifndef UC_XLSX_XML_H
 #define UC_XLSX_XML_H
 
@@ -62,13 +61,5 @@ size_t xml_unescape(char *s, size_t n);
 /* A decimal number of at most 9 digits in s (NUL-terminated); false
  * for anything else. */
 bool xml_u32(const char *s, uint32_t *out);
-
-/* A growable byte buffer (p may stay NULL while len is 0). */
-typedef struct xbuf {
-    char *p;
-    size_t len, cap;
-} xbuf;
-
-bool xbuf_grow(xbuf *b, size_t need);
 
 #endif

@@ -10,6 +10,8 @@
 
 #include "store/files.h"
 
+#define STYLED 0x80  /* in the type byte: a u32 style follows the length */
+
 struct cellspill {
     FILE *f;
     char *buf;          /* one row's text */
@@ -42,11 +44,12 @@ uc_err cellspill_put(cellspill *s, const cell *cells, size_t n)
     if (fwrite_unlocked(&nn, sizeof nn, 1, s->f) != 1)
         return UC_EIO;
     for (size_t i = 0; i < n; i++) {
-        unsigned char h[5];
-        uint32_t len = (uint32_t)cells[i].len;
-        h[0] = (unsigned char)cells[i].type;
+        unsigned char h[9];
+        uint32_t len = (uint32_t)cells[i].len, style = cells[i].style;
+        h[0] = (unsigned char)cells[i].type | (style ? STYLED : 0);
         memcpy(h + 1, &len, 4);
-        if (fwrite_unlocked(h, sizeof h, 1, s->f) != 1 ||
+        memcpy(h + 5, &style, 4);
+        if (fwrite_unlocked(h, style ? 9 : 5, 1, s->f) != 1 ||
             (len && fwrite_unlocked(cells[i].v, 1, len, s->f) != len))
             return UC_EIO;
     }
@@ -89,8 +92,9 @@ uc_err cellspill_get(cellspill *s, const cell **cells, size_t *n)
     size_t used = 0;
     for (uint32_t i = 0; i < nn; i++) {
         unsigned char h[5];
-        uint32_t len;
-        if (fread_unlocked(h, sizeof h, 1, s->f) != 1)
+        uint32_t len, style = 0;
+        if (fread_unlocked(h, sizeof h, 1, s->f) != 1 ||
+            ((h[0] & STYLED) && fread_unlocked(&style, sizeof style, 1, s->f) != 1))
             return UC_EIO;
         memcpy(&len, h + 1, 4);
         uc_err e = text_room(s, used + len);
@@ -98,7 +102,7 @@ uc_err cellspill_get(cellspill *s, const cell **cells, size_t *n)
             return e;
         if (len && fread_unlocked(s->buf + used, 1, len, s->f) != len)
             return UC_EIO;
-        s->row[i] = (cell){(cell_type)h[0], NULL, len, 0};
+        s->row[i] = (cell){(cell_type)(h[0] & ~STYLED), NULL, len, style};
         s->row[i].v = (const char *)(uintptr_t)used; /* an offset until the row is whole */
         used += len;
     }

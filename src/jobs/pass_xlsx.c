@@ -1,11 +1,13 @@
 /* pass_xlsx.c: the two passes over an XLSX upload (see pass.h).
  *
  * Pass 1 reads the sheet once (inflate + XML) and, besides staging each
- * address, writes the row's cells to the cell spill (cellspill.h); pass 2
- * replays that spill instead of parsing the workbook a second time, and
- * writes the kept rows into a new workbook. */
+ * address, writes the row's cells (with their style) to the cell spill
+ * (cellspill.h); pass 2 replays that spill instead of parsing the workbook
+ * a second time, and writes the kept rows into a new workbook that looks
+ * like the input (xlsx_meta: sheet name, number formats, bold, widths). */
 #include "jobs/pass.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,8 @@ typedef struct xpass {
     cellspill *cells;
     cell *out;            /* row being written, plus two cells */
     size_t out_cap;
+    xlsx_meta meta;       /* the input's look */
+    bool bold_header;     /* the header row is bold: so are the added cells */
     xlsxw *w;
     const char *cat, *dt;  /* the result cells last written, and lengths */
     size_t cat_len, dt_len;
@@ -38,7 +42,7 @@ typedef struct xpass {
 /* Hold back a row's first cell (copied) while probing. */
 static uc_err hold(xpass *x, const cell *cells, size_t n)
 {
-    cell c = n ? cells[0] : (cell){CELL_EMPTY, NULL, 0};
+    cell c = n ? cells[0] : (cell){CELL_EMPTY, NULL, 0, 0};
     if (c.len) {
         char *v = malloc(c.len);
         if (!v)
@@ -91,6 +95,7 @@ static int first_row(xpass *x, const cell *cells, size_t n)
     }
     r->email_col = x->ec.col;
     r->has_header = x->ec.has_header;
+    x->bold_header = x->ec.has_header && xlsx_meta_row_bold(&x->meta, cells, n);
     return x->ec.has_header;
 }
 
@@ -129,9 +134,10 @@ static int read_row(void *ud, uint32_t sheet_row, const cell *cells, size_t n)
 }
 
 /* Write one row with the two result cells after the widest row's last
- * column, so they line up under their header cells on every row. */
+ * column, so they line up under their header cells on every row; they
+ * are in bold when header is set and the input's header row is bold. */
 static uc_err put_row(xpass *x, const cell *cells, size_t n, const char *cat,
-                      const char *dt)
+                      const char *dt, bool header)
 {
     if (cat != x->cat) { /* the same few strings on every row: measure once */
         x->cat = cat;
@@ -153,8 +159,9 @@ static uc_err put_row(xpass *x, const cell *cells, size_t n, const char *cat,
         memcpy(x->out, cells, n * sizeof *cells);
     for (size_t i = n; i < width; i++)
         x->out[i] = (cell){CELL_EMPTY, NULL, 0, 0};
-    x->out[width] = (cell){CELL_STRING, cat, x->cat_len, 0};
-    x->out[width + 1] = (cell){CELL_STRING, dt, x->dt_len, 0};
+    uint32_t style = xlsxw_added_style(x->w, header && x->bold_header);
+    x->out[width] = (cell){CELL_STRING, cat, x->cat_len, style};
+    x->out[width + 1] = (cell){CELL_STRING, dt, x->dt_len, style};
     uc_err e = xlsxw_row(x->w, x->out, width + 2);
     if (e) {
         const char *why = xlsxw_reason(x->w);
@@ -176,7 +183,7 @@ static uc_err write_rows(xpass *x)
     rewind(r->recs);
     if (r->has_header) {
         if ((e = cellspill_get(x->cells, &cells, &n)) ||
-            (e = put_row(x, cells, n, "category", "domain_type")))
+            (e = put_row(x, cells, n, "category", "domain_type", true)))
             return e;
     }
     for (uint32_t i = 0; i < r->nrows; i++) {
@@ -187,7 +194,7 @@ static uc_err write_rows(xpass *x)
         if (!keep)
             continue;
         if ((e = put_row(x, cells, n, verdict_category((verdict)rec.verdict),
-                         verdict_domain_type((verdict)rec.verdict))))
+                         verdict_domain_type((verdict)rec.verdict), false)))
             return e;
         if ((i & (CHECK_EVERY - 1)) == 0) {
             if (pass_cancelled(r))
@@ -210,7 +217,7 @@ static uc_err read_sheet(xpass *x, const char *in)
     lim.zip.max_entries = r->env->xlsx_max_entries;
 
     char rerr[TASK_ERROR_MAX + 1] = "";
-    uc_err e = xlsx_read(in, &lim, read_row, x, rerr, sizeof rerr);
+    uc_err e = xlsx_read_meta(in, &lim, read_row, x, &x->meta, rerr, sizeof rerr);
     if (x->e) /* our callback stopped the read: its reason stands */
         e = x->e;
     else if (e)
@@ -241,9 +248,7 @@ uc_err pass_xlsx(pass *r, const char *in, const char *out_tmp)
         goto done;
     pass_progress(r, 50);
 
-    char tmpdir[FILES_PATH_MAX];
-    snprintf(tmpdir, sizeof tmpdir, "%s/tmp", r->env->data_dir);
-    if ((e = xlsxw_open(out_tmp, tmpdir, &x.w)) || (e = write_rows(&x)))
+    if ((e = xlsxw_create(out_tmp, &x.meta, &x.w)) || (e = write_rows(&x)))
         goto done;
     e = xlsxw_close_err(x.w, r->err, r->errcap);
     x.w = NULL;
@@ -257,6 +262,7 @@ done:
     xlsxw_abort(x.w);
     cellspill_close(x.cells);
     free_held(&x);
+    xlsx_meta_free(&x.meta);
     free(x.out);
     return e;
 }

@@ -113,6 +113,11 @@ static void test_reserve_added_take(void **state)
     assert_int_equal(b.max, 1000);
     assert_int_equal(buf_adds(&b, "again"), UC_OK);
     assert_string_equal(b.data, "again");
+    buf_truncate(&b, 7); /* past the end: nothing */
+    assert_string_equal(b.data, "again");
+    buf_truncate(&b, 2);
+    assert_int_equal(b.len, 2);
+    assert_string_equal(b.data, "ag");
     free(p);
     buf_free(&b);
 }

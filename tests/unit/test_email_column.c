@@ -38,7 +38,7 @@ static void test_ranks(void **state)
         assert_int_equal(rank(not[i]), -1);
 }
 
-#define S(t) {CELL_STRING, t, sizeof t - 1}
+#define S(t) {CELL_STRING, t, sizeof t - 1, 0}
 
 static void test_find_picks_best_rank_then_leftmost(void **state)
 {
@@ -54,7 +54,7 @@ static void test_find_picks_best_rank_then_leftmost(void **state)
     assert_int_equal(email_column_find(twins, 3, &ec), UC_OK);
     assert_int_equal(ec.col, 1);
     /* a number cell is never a header */
-    cell num[] = {{CELL_NUMBER, "1", 1}, S("a@b.example")};
+    cell num[] = {{CELL_NUMBER, "1", 1, 0}, S("a@b.example")};
     assert_int_equal(email_column_find(num, 2, &ec), UC_ENOTFOUND);
 }
 
@@ -76,9 +76,9 @@ static void test_reason_lists_ten_then_counts(void **state)
     char names[12][8];
     for (int i = 0; i < 12; i++) {
         snprintf(names[i], sizeof names[i], "c%d", i);
-        row[i] = (cell){CELL_STRING, names[i], strlen(names[i])};
+        row[i] = (cell){CELL_STRING, names[i], strlen(names[i]), 0};
     }
-    row[1] = (cell){CELL_EMPTY, NULL, 0};
+    row[1] = (cell){CELL_EMPTY, NULL, 0, 0};
     assert_int_equal(email_column_find(row, 12, &ec), UC_ENOTFOUND);
     assert_string_equal(ec.reason,
                         "No email column found in the headers: \"c0\", \"\", \"c2\", \"c3\", "
@@ -91,7 +91,7 @@ static void test_reason_lists_ten_then_counts(void **state)
     char longname[100];
     memset(longname, 'x', 39);
     memcpy(longname + 39, "\xc3\xa9tail", 7);
-    cell one[] = {{CELL_STRING, longname, 46}};
+    cell one[] = {{CELL_STRING, longname, 46, 0}};
     assert_int_equal(email_column_find(one, 1, &ec), UC_ENOTFOUND);
     assert_non_null(strstr(ec.reason, "xxx...\""));
     assert_null(strstr(ec.reason, "\xc3\""));
