@@ -255,13 +255,13 @@ static void test_xlsx_dedup(void **state)
     char in[FILES_PATH_MAX];
     files_tmp_path(f->dir, ".part", in);
     xlsxw *w;
-    assert_int_equal(xlsxw_open(in, NULL, &w), UC_OK);
+    assert_int_equal(xlsxw_create(in, NULL, &w), UC_OK);
     const cell rows[][3] = {
-        {{CELL_STRING, "n", 1}, {CELL_STRING, " E-Mail ", 8}, {CELL_EMPTY, NULL, 0}},
-        {{CELL_NUMBER, "1.50", 4}, {CELL_STRING, "A@example.com", 13}, {CELL_EMPTY, NULL, 0}},
-        {{CELL_NUMBER, "2", 1}, {CELL_STRING, "b@example.org", 13}, {CELL_BOOL, "1", 1}},
-        {{CELL_NUMBER, "3", 1}, {CELL_STRING, "a@example.com", 13}, {CELL_EMPTY, NULL, 0}},
-        {{CELL_ERROR, "#N/A", 4}, {CELL_EMPTY, NULL, 0}, {CELL_EMPTY, NULL, 0}},
+        {{CELL_STRING, "n", 1, 0}, {CELL_STRING, " E-Mail ", 8, 0}, {CELL_EMPTY, NULL, 0, 0}},
+        {{CELL_NUMBER, "1.50", 4, 0}, {CELL_STRING, "A@example.com", 13, 0}, {CELL_EMPTY, NULL, 0, 0}},
+        {{CELL_NUMBER, "2", 1, 0}, {CELL_STRING, "b@example.org", 13, 0}, {CELL_BOOL, "1", 1, 0}},
+        {{CELL_NUMBER, "3", 1, 0}, {CELL_STRING, "a@example.com", 13, 0}, {CELL_EMPTY, NULL, 0, 0}},
+        {{CELL_ERROR, "#N/A", 4, 0}, {CELL_EMPTY, NULL, 0, 0}, {CELL_EMPTY, NULL, 0, 0}},
     };
     const size_t widths[] = {2, 2, 3, 2, 1};
     for (size_t i = 0; i < 5; i++)
@@ -484,11 +484,13 @@ static void test_cellspill_round_trip(void **state)
     cellspill *s;
     assert_int_equal(cellspill_open(f->dir, &s), UC_OK);
     assert_int_equal(count_files(f, "tmp"), 0); /* anonymous */
-    const cell r1[] = {{CELL_STRING, "a\0b", 3}, {CELL_EMPTY, NULL, 0},
-                       {CELL_NUMBER, "1.50E+3", 7}, {CELL_BOOL, "0", 1}, {CELL_ERROR, "#N/A", 4}};
+    /* styles too: 0 (no bytes spent) up to the largest index */
+    const cell r1[] = {{CELL_STRING, "a\0b", 3, 1}, {CELL_EMPTY, NULL, 0, 0},
+                       {CELL_NUMBER, "1.50E+3", 7, 0}, {CELL_BOOL, "0", 1, 65535},
+                       {CELL_ERROR, "#N/A", 4, 0x7fffffff}};
     char big[10000];
     memset(big, 'z', sizeof big);
-    const cell r3[] = {{CELL_STRING, big, sizeof big}};
+    const cell r3[] = {{CELL_STRING, big, sizeof big, 0}};
     assert_int_equal(cellspill_put(s, r1, 5), UC_OK);
     assert_int_equal(cellspill_put(s, NULL, 0), UC_OK);
     assert_int_equal(cellspill_put(s, r3, 1), UC_OK);
@@ -501,6 +503,7 @@ static void test_cellspill_round_trip(void **state)
         for (size_t i = 0; i < 5; i++) {
             assert_int_equal(c[i].type, r1[i].type);
             assert_int_equal(c[i].len, r1[i].len);
+            assert_int_equal(c[i].style, r1[i].style);
             if (r1[i].len)
                 assert_memory_equal(c[i].v, r1[i].v, r1[i].len);
             else
