@@ -30,6 +30,7 @@ typedef struct xctx {
     struct buf rowbuf;     /* the row's text */
     struct buf rc;         /* rcell records, one per column touched so far */
     struct buf out;        /* cell records handed to fn */
+    size_t rccap;          /* columns rc and out hold */
     size_t rowlen;         /* columns touched in this row */
     bool in_data, in_row, in_c, in_is, in_rph, collect;
     uint32_t row;          /* 1-based row being parsed, 0 before the first */
@@ -209,6 +210,8 @@ static void cell_start(xctx *x, const char **atts)
 /* Room for n columns in the row's records (rc and out). */
 static bool grow_row(xctx *x, size_t n)
 {
+    if (n <= x->rccap)
+        return true;  /* the common case, once per cell */
     struct buf *bs[] = { &x->rc, &x->out };
     size_t sizes[] = { sizeof(rcell), sizeof(cell) };
     for (int i = 0; i < 2; i++) {
@@ -219,6 +222,7 @@ static bool grow_row(xctx *x, size_t n)
             return false;
         buf_added(bs[i], (n - have) * sizes[i]);  /* filled in before use */
     }
+    x->rccap = n;
     return true;
 }
 
