@@ -141,6 +141,13 @@ static uc_err part_end(xlsxw *w)
     return e;
 }
 
+/* n bytes of s, then rep (standing for the byte after them). */
+static uc_err put_run(xlsxw *w, const char *s, size_t n, const char *rep)
+{
+    uc_err e = put(w, s, n);
+    return e ? e : put(w, rep, strlen(rep));
+}
+
 /* An attribute value: & < > " as entities, and the white space XML would
  * normalise to a space as character references. */
 static uc_err put_attr(xlsxw *w, const char *s)
@@ -158,9 +165,7 @@ static uc_err put_attr(xlsxw *w, const char *s)
         case '\r': rep = "&#13;"; break;
         default: continue;
         }
-        uc_err e = put(w, s + run, i - run);
-        if (!e)
-            e = put(w, rep, strlen(rep));
+        uc_err e = put_run(w, s + run, i - run, rep);
         if (e)
             return e;
         run = i + 1;
@@ -197,9 +202,7 @@ static uc_err put_text(xlsxw *w, const char *s, size_t n)
         }
         if (!rep)
             continue;
-        uc_err e = put(w, s + run, i - run);
-        if (!e)
-            e = put(w, rep, strlen(rep));
+        uc_err e = put_run(w, s + run, i - run, rep);
         if (e)
             return e;
         run = i + 1;
@@ -402,41 +405,53 @@ static uc_err put_cols(xlsxw *w, const xlsx_meta *m)
     return e ? e : PUTS(w, "</cols>");
 }
 
-/* Every part but the sheet, then the sheet's start. */
-static uc_err put_parts(xlsxw *w, const xlsx_meta *like)
+/* xl/workbook.xml: one sheet, named like the input's. */
+static uc_err put_workbook(xlsxw *w, const xlsx_meta *like)
 {
     const char *name = like && like->sheet_name && like->sheet_name[0]
                      ? like->sheet_name : "Sheet1";
+    uc_err e = PUTS(w, WORKBOOK_HEAD);
+    if (!e)
+        e = put_attr(w, name);
+    return e ? e : PUTS(w, WORKBOOK_TAIL);
+}
+
+/* The sheet's start, up to its first row. */
+static uc_err put_sheet_head(xlsxw *w, const xlsx_meta *like)
+{
+    uc_err e = PUTS(w, SHEET_HEAD);
+    if (!e)
+        e = put_cols(w, like);
+    return e ? e : PUTS(w, "<sheetData>");
+}
+
+/* A deflated part whose XML fn writes; the sheet (last) stays open. */
+static uc_err put_part(xlsxw *w, const char *name,
+                       uc_err (*fn)(xlsxw *, const xlsx_meta *), const xlsx_meta *like,
+                       bool end)
+{
+    uc_err e = zipw_begin(w->zip, name);
+    if (e)
+        return zfail(w, e);
+    e = fn(w, like);
+    return e || !end ? e : part_end(w);
+}
+
+/* Every part, the sheet only begun. */
+static uc_err put_parts(xlsxw *w, const xlsx_meta *like)
+{
     uc_err e = zipw_add(w->zip, "[Content_Types].xml", CONTENT_TYPES, sizeof CONTENT_TYPES - 1);
     if (!e)
         e = zipw_add(w->zip, "_rels/.rels", ROOT_RELS, sizeof ROOT_RELS - 1);
     if (!e)
         e = zipw_add(w->zip, "xl/_rels/workbook.xml.rels", WORKBOOK_RELS,
                      sizeof WORKBOOK_RELS - 1);
-    if (!e)
-        e = zipw_begin(w->zip, "xl/workbook.xml");
     if (e)
         return zfail(w, e);
-    e = PUTS(w, WORKBOOK_HEAD);
+    e = put_part(w, "xl/workbook.xml", put_workbook, like, true);
     if (!e)
-        e = put_attr(w, name);
-    if (!e)
-        e = PUTS(w, WORKBOOK_TAIL);
-    if (!e)
-        e = part_end(w);
-    if (!e && (e = zipw_begin(w->zip, "xl/styles.xml")))
-        return zfail(w, e);
-    if (!e)
-        e = put_styles(w, like);
-    if (!e)
-        e = part_end(w);
-    if (!e && (e = zipw_begin(w->zip, "xl/worksheets/sheet1.xml")))
-        return zfail(w, e);
-    if (!e)
-        e = PUTS(w, SHEET_HEAD);
-    if (!e)
-        e = put_cols(w, like);
-    return e ? e : PUTS(w, "<sheetData>");
+        e = put_part(w, "xl/styles.xml", put_styles, like, true);
+    return e ? e : put_part(w, "xl/worksheets/sheet1.xml", put_sheet_head, like, false);
 }
 
 uc_err xlsxw_create(const char *path, const xlsx_meta *like, xlsxw **outp)

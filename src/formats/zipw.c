@@ -62,23 +62,29 @@ static void le32(unsigned char *p, uint32_t v)
     le16(p + 2, (uint16_t)(v >> 16));
 }
 
+/* The fields local and central headers share, from "version needed" to
+ * the name's length (26 bytes). */
+static void common_fields(unsigned char *h, const entry *e)
+{
+    le16(h, 20);
+    le16(h + 2, e->flags);
+    le16(h + 4, e->method);
+    le16(h + 6, DOS_TIME);
+    le16(h + 8, DOS_DATE);
+    le32(h + 10, e->crc);
+    le32(h + 14, e->csize);
+    le32(h + 18, e->usize);
+    le16(h + 22, (uint16_t)strlen(e->name));
+}
+
 static uc_err local_header(zipw *z, const entry *e)
 {
     unsigned char h[30];
-    size_t nl = strlen(e->name);
     le32(h, 0x04034b50);
-    le16(h + 4, 20);
-    le16(h + 6, e->flags);
-    le16(h + 8, e->method);
-    le16(h + 10, DOS_TIME);
-    le16(h + 12, DOS_DATE);
-    le32(h + 14, e->crc);
-    le32(h + 18, e->csize);
-    le32(h + 22, e->usize);
-    le16(h + 26, (uint16_t)nl);
+    common_fields(h + 4, e);
     le16(h + 28, 0);
     uc_err err = out(z, h, sizeof h);
-    return err ? err : out(z, e->name, nl);
+    return err ? err : out(z, e->name, strlen(e->name));
 }
 
 static uc_err new_entry(zipw *z, const char *name, entry **ep)
@@ -215,15 +221,7 @@ static uc_err central_directory(zipw *z)
         size_t nl = strlen(e->name);
         le32(h, 0x02014b50);
         le16(h + 4, 20);   /* made by: MS-DOS, 2.0 */
-        le16(h + 6, 20);
-        le16(h + 8, e->flags);
-        le16(h + 10, e->method);
-        le16(h + 12, DOS_TIME);
-        le16(h + 14, DOS_DATE);
-        le32(h + 16, e->crc);
-        le32(h + 20, e->csize);
-        le32(h + 24, e->usize);
-        le16(h + 28, (uint16_t)nl);
+        common_fields(h + 6, e);
         memset(h + 30, 0, 12); /* extra, comment, disk, attributes */
         le32(h + 42, e->offset);
         uc_err err = out(z, h, sizeof h);
