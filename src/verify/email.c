@@ -50,27 +50,37 @@ static bool is_mailbox_name(const char *s, size_t n)
     return false;
 }
 
-static const char *const special_use_tlds[] = {
-    "arpa", "invalid", "local", "localhost", "onion", "test",
-};
+/* The special-use names, one label each: an address under one is refused. */
+static bool special_use_tld(const uint8_t *t, size_t n)
+{
+    static const struct { const char *name; size_t len; } tlds[] = {
+        { "arpa", 4 }, { "invalid", 7 }, { "local", 5 }, { "localhost", 9 },
+        { "onion", 5 }, { "test", 4 },
+    };
+    for (size_t i = 0; i < sizeof tlds / sizeof tlds[0]; i++)
+        if (tlds[i].len == n && strncasecmp(tlds[i].name, (const char *)t, n) == 0)
+            return true;
+    return false;
+}
 
 /* Fill out from an ASCII local part and an A-label domain. */
 static void fill_ascii(email_addr *out, const char *local, size_t ln, const char *dom,
                        size_t dn, bool lower_domain)
 {
-    bool mbox = is_mailbox_name(local, ln);
-    for (size_t i = 0; i < ln; i++) {
-        char c = local[i];
-        out->normalized[i] = mbox && c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
-    }
+    memcpy(out->normalized, local, ln);
+    if (is_mailbox_name(local, ln))
+        for (size_t i = 0; i < ln; i++)
+            if (local[i] >= 'A' && local[i] <= 'Z')
+                out->normalized[i] = (char)(local[i] + 32);
     out->normalized[ln] = '@';
+    char *d = out->ascii_domain;
     for (size_t i = 0; i < dn; i++) {
         char c = dom[i];
-        out->ascii_domain[i] = lower_domain && c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+        d[i] = lower_domain && c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
     }
-    out->ascii_domain[dn] = '\0';
+    d[dn] = '\0';
     out->ascii_domain_len = dn;
-    memcpy(out->normalized + ln + 1, out->ascii_domain, dn + 1);
+    memcpy(out->normalized + ln + 1, d, dn + 1);
     out->at = ln;
     out->len = ln + 1 + dn;
     memcpy(out->ascii_email, out->normalized, out->len + 1);
@@ -86,40 +96,35 @@ static bool ascii_fast(const uint8_t *s, size_t len, email_addr *out)
 {
     if (len > EMAIL_OCTETS_MAX)
         return false;
-    size_t at = 0;
-    bool after_dot = true;
-    for (; at < len && s[at] != '@'; at++) {
-        if (cls[s[at]] & C_ATEXT)
-            after_dot = false;
-        else if (s[at] == '.' && !after_dot)
-            after_dot = true;
-        else
+    size_t i = 0, at, start, dots = 0;
+    for (;;) {  /* dot-atom: atoms of atext joined by single dots, then '@' */
+        size_t atom = i;
+        while (i < len && (cls[s[i]] & C_ATEXT))
+            i++;
+        if (i == atom || i == len)
+            return false;
+        if (s[i] == '@')
+            break;
+        if (s[i++] != '.')
             return false;
     }
-    if (at == 0 || at == len || after_dot)
-        return false;
-    size_t start = at + 1, dots = 0;
-    for (size_t i = start; i <= len; i++) {
-        if (i < len && (cls[s[i]] & C_LDH))
-            continue;
-        if (i < len && s[i] != '.')
-            return false;
+    at = i++;
+    for (;;) {  /* LDH labels joined by single dots */
+        start = i;
+        while (i < len && (cls[s[i]] & C_LDH))
+            i++;
         size_t ll = i - start;
         if (ll == 0 || ll > 63 || s[start] == '-' || s[i - 1] == '-' ||
             (ll >= 4 && s[start + 2] == '-' && s[start + 3] == '-'))
             return false;
-        if (i < len) {
-            dots++;
-            start = i + 1;
-        }
-    }
-    if (!dots || !(cls[s[len - 1]] & C_ALPHA))
-        return false;
-    size_t tl = len - start;
-    for (size_t i = 0; i < sizeof special_use_tlds / sizeof special_use_tlds[0]; i++)
-        if (strlen(special_use_tlds[i]) == tl &&
-            strncasecmp(special_use_tlds[i], (const char *)s + start, tl) == 0)
+        if (i == len)
+            break;
+        if (s[i++] != '.')
             return false;
+        dots++;
+    }
+    if (!dots || !(cls[s[len - 1]] & C_ALPHA) || special_use_tld(s + start, len - start))
+        return false;
     if (out)
         fill_ascii(out, (const char *)s, at, (const char *)s + at + 1, len - at - 1, true);
     return true;

@@ -197,6 +197,7 @@ static bool split_at_special(pyctx *x, const uint32_t *t, size_t n, bool angle,
                              size_t *k)
 {
     bool inq = false, esc = false;
+    pystr_nfc_memo memo = { 0, 0 };
     size_t i;
     for (i = 0; i < n; i++) {
         uint32_t c = t[i];
@@ -205,7 +206,7 @@ static bool split_at_special(pyctx *x, const uint32_t *t, size_t n, bool angle,
         if (inq ? !(esc || c == '\\' || c == '"')
                 : !(c == '"' || c == '@' || (angle && c == '<')))
             continue;
-        int changes = pystr_nfc_head_changes(t, n, i);
+        int changes = pystr_nfc_head_changes(t, n, i, &memo);
         if (changes < 0)
             return pyctx_nomem(x);
         if (changes)

@@ -358,6 +358,22 @@ static bool composes_backward(uint32_t c)
     return false;
 }
 
+/* The full canonical decomposition of c into d (its length; c itself
+ * when it has none). */
+static size_t nfd_char(uint32_t c, uint32_t d[8])
+{
+    uint32_t one[UC_DECOMPOSITION_MAX_LENGTH];
+    int k = pystr_is_surrogate(c) ? -1 : uc_canonical_decomposition(c, one);
+    if (k <= 0) {
+        d[0] = c;
+        return 1;
+    }
+    size_t n = nfd_char(one[0], d);  /* only the first part decomposes further */
+    for (int j = 1; j < k && n < 8; j++)
+        d[n++] = one[j];
+    return n;
+}
+
 /* NFC(x + y) == NFC(x) + NFC(y) for every x when y starts with c: the
  * first character of c's decomposition is a starter that never composes
  * with what precedes it. */
@@ -365,16 +381,54 @@ static bool nfc_boundary_before(uint32_t c)
 {
     if (c < 0x80 || pystr_is_surrogate(c))
         return true;
-    uint32_t d[UC_DECOMPOSITION_MAX_LENGTH];
-    while (uc_canonical_decomposition(c, d) > 0)
-        c = d[0];
-    return uc_combining_class(c) == 0 && !composes_backward(c);
+    uint32_t d[8];
+    nfd_char(c, d);
+    return uc_combining_class(d[0]) == 0 && !composes_backward(d[0]);
 }
 
-int pystr_nfc_head_changes(const uint32_t *s, size_t n, size_t i)
+/* The head s[i] decomposes to non-starters: no composition can reach the
+ * run of non-starters it starts, so NFC's first character is the first of
+ * the run's lowest combining class (canonical ordering is a stable sort).
+ * It differs from s[i] when s[i] decomposes, or when a later character of
+ * the run has a lower class; memo remembers where one was found, so that a
+ * walk along a long run stays linear. */
+static int nonstarter_head_changes(const uint32_t *s, size_t n, size_t i, const uint32_t *d,
+                                   size_t dn, pystr_nfc_memo *memo)
+{
+    if (dn > 1 || d[0] != s[i])
+        return 1;
+    int cc = uc_combining_class(s[i]);
+    if (memo && memo->at > i && memo->at < n && memo->ccc < cc)
+        return 1;
+    for (size_t k = i + 1; k < n; k++) {
+        uint32_t e[8];
+        size_t en = nfd_char(s[k], e);
+        if (uc_combining_class(e[0]) == 0)
+            break;
+        for (size_t j = 0; j < en; j++) {
+            int ec = uc_combining_class(e[j]);
+            if (ec < cc) {
+                if (memo) {
+                    memo->at = k;
+                    memo->ccc = ec;
+                }
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+int pystr_nfc_head_changes(const uint32_t *s, size_t n, size_t i, pystr_nfc_memo *memo)
 {
     if (pystr_is_surrogate(s[i]))
         return 0;
+    if (s[i] >= 0x80) {
+        uint32_t d[8];
+        size_t dn = nfd_char(s[i], d);
+        if (uc_combining_class(d[0]) != 0)
+            return nonstarter_head_changes(s, n, i, d, dn, memo);
+    }
     size_t k = i + 1;
     while (k < n && !nfc_boundary_before(s[k]))
         k++;

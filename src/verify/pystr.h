@@ -97,9 +97,14 @@ size_t pystr_utf8(const uint32_t *s, size_t n, char *out);
  * else a string in c's memory; NULL when out of memory. */
 uint32_t *pystr_nfc(pyctx *c, uint32_t *s, size_t n, size_t *outn);
 /* unicodedata.normalize("NFC", s[i:])[0] != s[i], looking no further
- * than the characters that can change the answer. -1 when out of
- * memory. */
-int pystr_nfc_head_changes(const uint32_t *s, size_t n, size_t i);
+ * than the characters that can change the answer. memo (NULL, or zeroed
+ * before the first call on s, then passed again with growing i) keeps a
+ * walk along a long run of combining marks linear. -1 when out of memory. */
+typedef struct pystr_nfc_memo {
+    size_t at;      /* a mark of class ccc sits here, in the run after i */
+    int ccc;
+} pystr_nfc_memo;
+int pystr_nfc_head_changes(const uint32_t *s, size_t n, size_t i, pystr_nfc_memo *memo);
 /* The index of the first c in s[from, n), or n. */
 size_t pystr_find(const uint32_t *s, size_t n, size_t from, uint32_t c);
 

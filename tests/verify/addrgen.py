@@ -3,8 +3,8 @@
 generate(seed, count) gives `count` strings, the same ones for the same seed (on the
 same Python: character pools come from its unicodedata, Unicode 14 on Debian 12).
 First come the fixed edge cases (`edge_cases()`: every special character in every
-position, the Unicode classes Cf, Zs, Zl/Zp, Mn/Mc/Me, bidi controls, confusables,
-IDNA contexts and Punycode, every length edge, quoted local parts, IP literals,
+position, the Unicode classes Cf, Zs, Zl/Zp, Mn/Mc/Me, runs of combining marks,
+bidi controls, confusables, IDNA contexts and Punycode, every length edge, quoted local parts, IP literals,
 special-use names, display names, surrounding white space, pydantic's 2,048 cap),
 then random addresses built from a grammar (display name, quoting, local atoms,
 labels in many scripts, Punycode, TLDs) and mutated (insert, replace, delete,
@@ -422,6 +422,25 @@ def _quoted_and_display(add):
             add(t.replace("{d}", d))
 
 
+def _mark_runs(add):
+    """Runs of combining marks (canonical reordering, decomposing marks, marks that
+    compose with '<' or with what precedes them) after an escape, a quote, an @-sign
+    or an angle bracket: where split_email asks whether NFC changes a character."""
+    rng = random.Random(11)
+    marks = ([chr(c) for c in range(0x300, 0x370)] +
+             ["\u0340", "\u0341", "\u0343", "\u0344", "\u0f73", "\u0f75", "\u0f81",
+              "\u0f71", "\u0f72", "\u0f80", "\u05b0", "\u05bc", "\u093c", "\u094d",
+              "\u0e38", "\u302a", "\u302e", "\u3099", "\u1161", "\u11a8", "\u09be",
+              "\u09c7", "\u0b3e", "\u1100", "\uac00", "\u212b", "\u0958", "e", "<", "@",
+              '"', "\\"])
+    for _ in range(600):
+        run = "".join(rng.choice(marks) for _ in range(rng.randint(1, 10)))
+        t = rng.choice(['"\\{r}"x"@b.com', '"a\\{r}"@b.com', '"\\{r}\\"@b.com', "a{r}@b.com",
+                        "N <{r}a@b.com>", '"\\{r}" <a@b.com>', "{r}<a@b.com>", "a@b{r}.com",
+                        '"{r}"@b.com', "a<{r}@b.com"])
+        add(t.replace("{r}", run))
+
+
 def _white(add):
     for w in WHITE + NOT_WHITE:
         for t in ["{w}a@b.com", "a@b.com{w}", "{w}a@b.com{w}", "a{w}@b.com", "a@b{w}.com",
@@ -460,6 +479,7 @@ def edge_cases():
     _literals(add)
     _special_use(add)
     _quoted_and_display(add)
+    _mark_runs(add)
     _white(add)
     _length_edges(add)
     rng = random.Random(7)
