@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/io.h"
 #include "core/messages.h"
 #include "core/utf8.h"
@@ -20,6 +21,9 @@
 #define PP_BUFFER (64 * 1024)  /* post processor buffer */
 #define FORM_SLACK (3 * FIELD_MAX + 65536) /* most a form adds to its file */
 
+/* The form's text fields, each kept to FIELD_MAX bytes. */
+enum { F_PROJECT_NAME, F_DEDUPLICATE, F_FILE_TEXT, N_FIELDS };
+
 struct upload {
     struct MHD_PostProcessor *pp;
     app *a;
@@ -29,33 +33,23 @@ struct upload {
     int64_t room;            /* bytes the account may still store */
     int has_file, file_is_text, parse_error, over_quota, over_max, io_error;
     char filename[TASK_FILENAME_MAX + 1];
-    char *file_text;
-    size_t file_text_len;
-    char *project_name, *deduplicate;
-    size_t pn_len, dd_len;
+    struct buf field[N_FIELDS];  /* as received; data NULL while absent */
+    char *clean[N_FIELDS];       /* as decoded by upload_form_get */
 };
 
-/* Append to a capped text field (a new part with off == 0 replaces it:
- * the last of duplicate fields wins, as in Starlette). */
-static int field_add(char **f, size_t *len, uint64_t off, const char *data, size_t n)
+/* Append to a capped text field: bytes past FIELD_MAX are dropped. A new
+ * part (off == 0) replaces it: the last of duplicate fields wins, as in
+ * Starlette; a field sent empty is present (data not NULL). */
+static int field_add(struct buf *f, uint64_t off, const char *data, size_t n)
 {
-    if (off == 0 || !*f) {
-        free(*f);
-        *f = calloc(1, 1);
-        *len = 0;
-        if (!*f)
+    if (off == 0) {
+        buf_reset(f);
+        if (buf_reserve(f, 0) != UC_OK)
             return -1;
     }
-    if (*len + n > FIELD_MAX)
-        n = FIELD_MAX - *len;
-    char *nf = realloc(*f, *len + n + 1);
-    if (!nf)
-        return -1;
-    memcpy(nf + *len, data, n);
-    *len += n;
-    nf[*len] = 0;
-    *f = nf;
-    return 0;
+    if (n > f->max - f->len)
+        n = f->max - f->len;
+    return buf_add(f, data, n) == UC_OK ? 0 : -1;
 }
 
 static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -107,11 +101,11 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
         if (off == 0)
             up->has_file = 0;
         up->file_is_text = 1;
-        r = field_add(&up->file_text, &up->file_text_len, off, data, size);
+        r = field_add(&up->field[F_FILE_TEXT], off, data, size);
     } else if (!strcmp(key, "project_name")) {
-        r = field_add(&up->project_name, &up->pn_len, off, data, size);
+        r = field_add(&up->field[F_PROJECT_NAME], off, data, size);
     } else if (!strcmp(key, "deduplicate")) {
-        r = field_add(&up->deduplicate, &up->dd_len, off, data, size);
+        r = field_add(&up->field[F_DEDUPLICATE], off, data, size);
     }
     if (r != 0) {
         up->io_error = 1; /* out of memory: answered as a 500 */
@@ -169,6 +163,8 @@ int upload_begin(req *rq, enum MHD_Result *ret)
     }
     up->fd = -1;
     up->a = rq->a;
+    for (int i = 0; i < N_FIELDS; i++)
+        buf_init(&up->field[i], FIELD_MAX);
     rq->up = up;
     if (submit_room(rq->a->d, rq->api_key, rq->a->cfg->storage_limit, &up->room) != UC_OK) {
         *ret = resp_detail(rq, 500, MSG_ERROR_PROCESSING);
@@ -231,17 +227,13 @@ void upload_form_get(req *rq, upload_form *f)
     }
     /* Text fields as Starlette would decode them: UTF-8, ill-formed bytes
      * replaced (so every value can go into JSON and the database). */
-    char **fields[] = {&up->project_name, &up->deduplicate, &up->file_text};
-    size_t *lens[] = {&up->pn_len, &up->dd_len, &up->file_text_len};
-    for (int i = 0; i < 3; i++)
-        if (*fields[i]) {
-            char *clean = utf8_sanitize_dup(*fields[i], *lens[i]);
-            if (clean) {
-                free(*fields[i]);
-                *fields[i] = clean;
-                *lens[i] = strlen(clean);
-            }
-        }
+    const char *text[N_FIELDS];
+    for (int i = 0; i < N_FIELDS; i++) {
+        struct buf *b = &up->field[i];
+        if (b->data && !up->clean[i])
+            up->clean[i] = utf8_sanitize_dup(b->data, b->len);
+        text[i] = up->clean[i] ? up->clean[i] : b->data; /* as sent, if out of memory */
+    }
     char *fn = utf8_sanitize_dup(up->filename, strlen(up->filename));
     if (fn) { /* cut back to the field, on a character boundary */
         size_t n = strlen(fn);
@@ -258,11 +250,11 @@ void upload_form_get(req *rq, upload_form *f)
     f->parse_error = up->parse_error;
     f->has_file = up->has_file;
     f->file_is_text = up->file_is_text && !up->has_file;
-    f->file_text = up->file_text ? up->file_text : "";
+    f->file_text = text[F_FILE_TEXT] ? text[F_FILE_TEXT] : "";
     f->filename = up->filename;
     f->file_bytes = up->bytes;
-    f->project_name = up->project_name;
-    f->deduplicate = up->deduplicate;
+    f->project_name = text[F_PROJECT_NAME];
+    f->deduplicate = text[F_DEDUPLICATE];
 }
 
 enum MHD_Result upload_refuse(req *rq)
@@ -294,8 +286,9 @@ void upload_free(upload *up)
         close(up->fd);
     if (up->tmp[0])
         unlink(up->tmp); /* gone already when submit moved it */
-    free(up->file_text);
-    free(up->project_name);
-    free(up->deduplicate);
+    for (int i = 0; i < N_FIELDS; i++) {
+        buf_free(&up->field[i]);
+        free(up->clean[i]);
+    }
     free(up);
 }

@@ -8,16 +8,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "store/files.h"
 
 #define STYLED 0x80  /* in the type byte: a u32 style follows the length */
+/* What a row can hold is bounded by the sheet reader's caps (columns,
+ * bytes per cell) before it reaches the spill: no cap of its own. */
+#define SPILL_ROW_MAX (SIZE_MAX / 2)
 
 struct cellspill {
     FILE *f;
-    char *buf;          /* one row's text */
-    size_t buf_cap;
-    cell *row;          /* one row's cells, pointing into buf */
-    size_t row_cap;
+    struct buf text;    /* one row's text */
+    struct buf cells;   /* one row's cells (an array), pointing into text */
 };
 
 uc_err cellspill_open(const char *data_dir, cellspill **out)
@@ -34,6 +36,8 @@ uc_err cellspill_open(const char *data_dir, cellspill **out)
     }
     unlink(path); /* anonymous from here on */
     setvbuf(s->f, NULL, _IOFBF, 1 << 20);
+    buf_init(&s->text, SPILL_ROW_MAX);
+    buf_init(&s->cells, SPILL_ROW_MAX);
     *out = s;
     return UC_OK;
 }
@@ -61,35 +65,18 @@ uc_err cellspill_rewind(cellspill *s)
     return fseek(s->f, 0, SEEK_SET) == 0 ? UC_OK : UC_EIO;
 }
 
-/* Room for need bytes of text in s->buf. */
-static uc_err text_room(cellspill *s, size_t need)
-{
-    if (need <= s->buf_cap)
-        return UC_OK;
-    size_t nc = s->buf_cap ? s->buf_cap : 4096;
-    while (nc < need)
-        nc *= 2;
-    char *nb = realloc(s->buf, nc);
-    if (!nb)
-        return UC_ENOMEM;
-    s->buf = nb;
-    s->buf_cap = nc;
-    return UC_OK;
-}
-
 uc_err cellspill_get(cellspill *s, const cell **cells, size_t *n)
 {
     uint32_t nn;
     if (fread_unlocked(&nn, sizeof nn, 1, s->f) != 1)
         return UC_EIO;
-    if (nn > s->row_cap) {
-        cell *nr = realloc(s->row, nn * sizeof *nr);
-        if (!nr)
-            return UC_ENOMEM;
-        s->row = nr;
-        s->row_cap = nn;
-    }
-    size_t used = 0;
+    buf_reset(&s->text);
+    buf_reset(&s->cells);
+    uc_err e = buf_reserve(&s->cells, (size_t)nn * sizeof(cell));
+    if (e)
+        return e;
+    buf_added(&s->cells, (size_t)nn * sizeof(cell));
+    cell *row = (cell *)s->cells.data;
     for (uint32_t i = 0; i < nn; i++) {
         unsigned char h[5];
         uint32_t len, style = 0;
@@ -97,18 +84,18 @@ uc_err cellspill_get(cellspill *s, const cell **cells, size_t *n)
             ((h[0] & STYLED) && fread_unlocked(&style, sizeof style, 1, s->f) != 1))
             return UC_EIO;
         memcpy(&len, h + 1, 4);
-        uc_err e = text_room(s, used + len);
-        if (e)
+        if ((e = buf_reserve(&s->text, len)))
             return e;
-        if (len && fread_unlocked(s->buf + used, 1, len, s->f) != len)
+        if (len && fread_unlocked(s->text.data + s->text.len, 1, len, s->f) != len)
             return UC_EIO;
-        s->row[i] = (cell){(cell_type)(h[0] & ~STYLED), NULL, len, style};
-        s->row[i].v = (const char *)(uintptr_t)used; /* an offset until the row is whole */
-        used += len;
+        /* the text may move as it grows: an offset until the row is whole */
+        row[i] = (cell){(cell_type)(h[0] & ~STYLED), (const char *)(uintptr_t)s->text.len,
+                        len, style};
+        buf_added(&s->text, len);
     }
     for (uint32_t i = 0; i < nn; i++)
-        s->row[i].v = s->row[i].len ? s->buf + (uintptr_t)s->row[i].v : NULL;
-    *cells = s->row;
+        row[i].v = row[i].len ? s->text.data + (uintptr_t)row[i].v : NULL;
+    *cells = row;
     *n = nn;
     return UC_OK;
 }
@@ -119,7 +106,7 @@ void cellspill_close(cellspill *s)
         return;
     if (s->f)
         fclose(s->f);
-    free(s->buf);
-    free(s->row);
+    buf_free(&s->text);
+    buf_free(&s->cells);
     free(s);
 }

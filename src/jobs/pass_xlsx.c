@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "formats/xlsx_read.h"
 #include "formats/xlsx_write.h"
 #include "jobs/cellspill.h"
@@ -22,8 +23,8 @@ typedef struct xpass {
     pass *r;
     int seen_first;
     cellspill *cells;
-    cell *out;            /* row being written, plus two cells */
-    size_t out_cap;
+    cell *out;            /* row being written: the widest row's width + 2 */
+    struct buf out_buf;   /* holds out */
     xlsx_meta meta;       /* the input's look */
     bool bold_header;     /* the header row is bold: so are the added cells */
     xlsxw *w;
@@ -148,13 +149,6 @@ static uc_err put_row(xpass *x, const cell *cells, size_t n, const char *cat,
         x->dt_len = strlen(dt);
     }
     size_t width = x->r->maxw;
-    if (width + 2 > x->out_cap) {
-        cell *nc = realloc(x->out, (width + 2) * sizeof *nc);
-        if (!nc)
-            return UC_ENOMEM;
-        x->out = nc;
-        x->out_cap = width + 2;
-    }
     if (n)
         memcpy(x->out, cells, n * sizeof *cells);
     for (size_t i = n; i < width; i++)
@@ -178,8 +172,10 @@ static uc_err write_rows(xpass *x)
     const cell *cells;
     size_t n;
     uc_err e;
-    if ((e = cellspill_rewind(x->cells)))
+    buf_init(&x->out_buf, ((size_t)r->maxw + 2) * sizeof(cell));
+    if ((e = buf_reserve(&x->out_buf, x->out_buf.max)) || (e = cellspill_rewind(x->cells)))
         return e;
+    x->out = (cell *)x->out_buf.data;
     rewind(r->recs);
     if (r->has_header) {
         if ((e = cellspill_get(x->cells, &cells, &n)) ||
@@ -263,6 +259,6 @@ done:
     cellspill_close(x.cells);
     free_held(&x);
     xlsx_meta_free(&x.meta);
-    free(x.out);
+    buf_free(&x.out_buf);
     return e;
 }
