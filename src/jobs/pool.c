@@ -157,6 +157,14 @@ int pool_progress(pool *p, const char *id, int *progress)
     return found;
 }
 
+/* A job named by id, else by key (NULL key: every job). */
+static int matches(const node *n, const char *id, const char *key)
+{
+    if (id)
+        return !strcmp(n->j.t.id, id);
+    return !key || !strcmp(n->j.t.api_key, key);
+}
+
 /* Remove queued jobs matching (id or key) and cancel running ones; wait
  * until none of them runs. Caller holds the lock. */
 static int cancel_locked(pool *p, const char *id, const char *key)
@@ -164,7 +172,7 @@ static int cancel_locked(pool *p, const char *id, const char *key)
     int found = 0;
     for (node **pp = &p->head; *pp;) {
         node *n = *pp;
-        if ((id && !strcmp(n->j.t.id, id)) || (!id && (!key || !strcmp(n->j.t.api_key, key)))) {
+        if (matches(n, id, key)) {
             *pp = n->next;
             free(n);
             found = 1;
@@ -178,7 +186,7 @@ static int cancel_locked(pool *p, const char *id, const char *key)
     for (;;) {
         int waiting = 0;
         for (node *n = p->running; n; n = n->next)
-            if ((id && !strcmp(n->j.t.id, id)) || (!id && (!key || !strcmp(n->j.t.api_key, key)))) {
+            if (matches(n, id, key)) {
                 atomic_store(&n->j.cancel, 1);
                 waiting = found = 1;
             }
