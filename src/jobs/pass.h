@@ -103,4 +103,16 @@ static inline uc_err pass_replay(pass *r, uint32_t row, rowrec *rec, int *keep)
 static inline int pass_cancelled(const pass *r) { return atomic_load(&r->j->cancel) != 0; }
 static inline void pass_progress(pass *r, int p) { atomic_store(&r->j->progress, p); }
 
+/* Pass 2, at row i of r->nrows: every CHECK_EVERY rows, UC_ECANCELED if
+ * the job is cancelled, else progress moved to base + i/nrows of span. */
+static inline uc_err pass_checkpoint(pass *r, uint32_t i, int base, int span)
+{
+    if ((i & (CHECK_EVERY - 1)) != 0)
+        return UC_OK;
+    if (pass_cancelled(r))
+        return UC_ECANCELED;
+    pass_progress(r, base + (int)((uint64_t)i * (uint64_t)span / r->nrows));
+    return UC_OK;
+}
+
 #endif

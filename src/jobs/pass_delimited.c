@@ -201,13 +201,9 @@ static uc_err write_rows(dpass *x, outfile *of)
             p -= k;
         }
         if ((e = outfile_write(of, tails[rec.verdict], tail_len[rec.verdict])) ||
-            (e = outfile_write(of, row + rec.len, rec.term)))
+            (e = outfile_write(of, row + rec.len, rec.term)) ||
+            (e = pass_checkpoint(r, i, 80, 19)))
             return e;
-        if ((i & (CHECK_EVERY - 1)) == 0) {
-            if (pass_cancelled(r))
-                return UC_ECANCELED;
-            pass_progress(r, 80 + (int)((uint64_t)i * 19 / r->nrows));
-        }
     }
     return UC_OK;
 }

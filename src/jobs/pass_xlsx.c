@@ -190,13 +190,9 @@ static uc_err write_rows(xpass *x)
         if (!keep)
             continue;
         if ((e = put_row(x, cells, n, verdict_category((verdict)rec.verdict),
-                         verdict_domain_type((verdict)rec.verdict), false)))
+                         verdict_domain_type((verdict)rec.verdict), false)) ||
+            (e = pass_checkpoint(r, i, 50, 49)))
             return e;
-        if ((i & (CHECK_EVERY - 1)) == 0) {
-            if (pass_cancelled(r))
-                return UC_ECANCELED;
-            pass_progress(r, 50 + (int)((uint64_t)i * 49 / r->nrows));
-        }
     }
     return UC_OK;
 }
