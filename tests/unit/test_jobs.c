@@ -6,13 +6,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "scratch.h"
 
 #include "core/torture.h"
 #include "formats/xlsx_read.h"
@@ -57,21 +58,13 @@ static int setup_workers(void **state, int workers, int delay_ms)
 static int setup_inline(void **state) { return setup_workers(state, 0, 0); }
 static int setup_held(void **state) { return setup_workers(state, 1, 600000); }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     fx *f = *state;
     pool_stop(f->p);
     db_close(f->d);
     domain_lists_free(f->dl);
-    nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    scratch_remove(f->dir);
     free(f);
     return 0;
 }
@@ -303,18 +296,10 @@ static void test_submit_commit_fails(void **state)
     assert_int_equal(count_files(f, "uploads"), 0);
 }
 
-static void exec_sql(fx *f, const char *sql)
-{
-    db_conn *c = db_acquire(f->d);
-    assert_non_null(c);
-    assert_int_equal(sqlite3_exec(db_handle(c), sql, NULL, NULL, NULL), SQLITE_OK);
-    db_release(f->d, c);
-}
-
 static void test_submit_insert_fails(void **state)
 {
     fx *f = *state;
-    exec_sql(f, "CREATE TRIGGER no_tasks BEFORE INSERT ON tasks "
+    scratch_sql(f->d, "CREATE TRIGGER no_tasks BEFORE INSERT ON tasks "
                 "BEGIN SELECT RAISE(ABORT, 'refused'); END");
     char tmp[FILES_PATH_MAX];
     write_upload(f, "email\na@example.com\n", 20, tmp);
@@ -322,7 +307,7 @@ static void test_submit_insert_fails(void **state)
     assert_int_equal(submit(f->d, f->p, f->dir, tmp, &t), UC_EDB);
     /* the committed upload was taken back out */
     assert_int_equal(count_files(f, "uploads"), 0);
-    exec_sql(f, "DROP TRIGGER no_tasks");
+    scratch_sql(f->d, "DROP TRIGGER no_tasks");
     assert_int_equal(count_tasks(f), 0);
 }
 
@@ -374,11 +359,11 @@ static void test_quota_rule(void **state)
     assert_int_equal(submit_room(f->d, "other", 1000, &room), UC_OK);
     assert_int_equal(room, 1000);
     /* the sum unreadable: an error, not the whole limit as room */
-    exec_sql(f, "ALTER TABLE tasks RENAME TO tasks_away");
+    scratch_sql(f->d, "ALTER TABLE tasks RENAME TO tasks_away");
     room = 7;
     assert_int_equal(submit_room(f->d, "k", 1000, &room), UC_EDB);
     assert_int_equal(room, 7);
-    exec_sql(f, "ALTER TABLE tasks_away RENAME TO tasks");
+    scratch_sql(f->d, "ALTER TABLE tasks_away RENAME TO tasks");
 }
 
 /* ---- cancellation (one worker; every task held for 600 s) ---- */

@@ -5,12 +5,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "scratch.h"
 
 #include "core/clock.h"
 #include "core/embed.h"
@@ -42,30 +43,13 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     fx *f = *state;
     db_close(f->d);
-    nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    scratch_remove(f->dir);
     free(f);
     return 0;
-}
-
-/* Run SQL text on the store's database (triggers that make a step fail). */
-static void exec_sql(db *d, const char *sql)
-{
-    db_conn *c = db_acquire(d);
-    assert_non_null(c);
-    assert_int_equal(sqlite3_exec(db_handle(c), sql, NULL, NULL, NULL), SQLITE_OK);
-    db_release(d, c);
 }
 
 static task new_task(const char *key, enum task_format fmt, int64_t created, int64_t bytes)
@@ -472,14 +456,14 @@ static void test_account_delete_all_atomic(void **state)
     account a;
     assert_int_equal(account_get(f->d, "k1", 5, &a), UC_OK);
     assert_int_equal(account_list_put(f->d, "k1", "white", "ok.org", 6), UC_OK);
-    exec_sql(f->d, "CREATE TRIGGER keep_lists BEFORE DELETE ON account_lists "
+    scratch_sql(f->d, "CREATE TRIGGER keep_lists BEFORE DELETE ON account_lists "
                    "BEGIN SELECT RAISE(ABORT, 'refused'); END");
     assert_int_equal(account_charge(f->d, "k1", 2), UC_OK);
     assert_int_equal(account_delete_all(f->d, "k1"), UC_EDB);
     assert_int_equal(account_get(f->d, "k1", 5, &a), UC_OK);
     assert_int_equal(a.charged, 2); /* the account row was not deleted */
     assert_int_equal(a.credits, 3);
-    exec_sql(f->d, "DROP TRIGGER keep_lists");
+    scratch_sql(f->d, "DROP TRIGGER keep_lists");
     assert_int_equal(account_delete_all(f->d, "k1"), UC_OK);
     assert_int_equal(account_get(f->d, "k1", 5, &a), UC_OK);
     assert_int_equal(a.charged, 0);
