@@ -44,17 +44,23 @@ def open_requests(s, n):
     return socks
 
 
+def hold(make_server, delay_ms, n):
+    """A fresh server, its thread count, and n raw requests sent to a
+    delay fault armed for exactly n of them."""
+    s = make_server()
+    assert s.get('/__mock/faults').status_code == 200
+    before = threads(s)
+    arm_delay(s, delay_ms, n)
+    return s, before, open_requests(s, n)
+
+
 def all_taken(s):
     """Every use of the armed fault has been taken by a request."""
     return s.get('/__mock/faults').json()['faults'] == []
 
 
 def test_500_delayed_requests_hold_no_thread_and_stop_closes_them(make_server):
-    s = make_server()
-    assert s.get('/__mock/faults').status_code == 200
-    before = threads(s)
-    arm_delay(s, 30000, 500)
-    socks = open_requests(s, 500)
+    s, before, socks = hold(make_server, 30000, 500)
     try:
         wait_until(lambda: all_taken(s), 'the 500 requests to reach the fault')
         assert threads(s) == before
@@ -78,11 +84,7 @@ def test_500_delayed_requests_hold_no_thread_and_stop_closes_them(make_server):
 
 
 def test_delayed_answers_arrive_from_the_timer(make_server):
-    s = make_server()
-    assert s.get('/__mock/faults').status_code == 200
-    before = threads(s)
-    arm_delay(s, 300, 50)
-    socks = open_requests(s, 50)
+    s, before, socks = hold(make_server, 300, 50)
     try:
         for c in socks:
             c.settimeout(60)

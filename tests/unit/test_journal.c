@@ -41,23 +41,26 @@ static void paths(journal *j, const journal_filter *f, char *out, size_t cap)
     json_decref(arr);
 }
 
+static void expect(journal *j, const journal_filter *f, const char *want)
+{
+    char got[256];
+    paths(j, f, got, sizeof got);
+    assert_string_equal(got, want);
+}
+
 static void test_ring_keeps_the_newest(void **state)
 {
     (void)state;
     journal *j = journal_new(3);
     assert_non_null(j);
-    char got[256];
-    paths(j, NULL, got, sizeof got);
-    assert_string_equal(got, "");
+    expect(j, NULL, "");
     add(j, "/a", "k", "");
     add(j, "/b", "k", "");
-    paths(j, NULL, got, sizeof got);
-    assert_string_equal(got, "/a,/b");
+    expect(j, NULL, "/a,/b");
     add(j, "/c", "k", "");
     add(j, "/d", "k", "");
     add(j, "/e", "k", "");
-    paths(j, NULL, got, sizeof got);
-    assert_string_equal(got, "/c,/d,/e");
+    expect(j, NULL, "/c,/d,/e");
     journal_free(j);
     journal_free(NULL);
 }
@@ -87,7 +90,6 @@ static void test_clear_one_key_keeps_order_across_the_wrap(void **state)
 {
     (void)state;
     journal *j = journal_new(4);
-    char got[256];
     /* six adds into four slots: the ring has wrapped, oldest is /3 */
     add(j, "/1", "a", "");
     add(j, "/2", "b", "");
@@ -95,22 +97,17 @@ static void test_clear_one_key_keeps_order_across_the_wrap(void **state)
     add(j, "/4", "b", "");
     add(j, "/5", "a", "");
     add(j, "/6", "b", "");
-    paths(j, NULL, got, sizeof got);
-    assert_string_equal(got, "/3,/4,/5,/6");
+    expect(j, NULL, "/3,/4,/5,/6");
     journal_clear(j, "a");
-    paths(j, NULL, got, sizeof got);
-    assert_string_equal(got, "/4,/6");
+    expect(j, NULL, "/4,/6");
     add(j, "/7", "a", "");
     add(j, "/8", "a", "");
     add(j, "/9", "a", "");
-    paths(j, NULL, got, sizeof got);
-    assert_string_equal(got, "/6,/7,/8,/9");
+    expect(j, NULL, "/6,/7,/8,/9");
     journal_clear(j, NULL);
-    paths(j, NULL, got, sizeof got);
-    assert_string_equal(got, "");
+    expect(j, NULL, "");
     add(j, "/10", "a", "");
-    paths(j, NULL, got, sizeof got);
-    assert_string_equal(got, "/10");
+    expect(j, NULL, "/10");
     journal_free(j);
 }
 
@@ -118,25 +115,19 @@ static void test_filters(void **state)
 {
     (void)state;
     journal *j = journal_new(10);
-    char got[256];
     add(j, "/v1/status/1", "a", "t1");
     add(j, "/v1/download/1", "b", "t1");
     add(j, "/v1/status/2", "b", "t2");
     journal_filter byprefix = {"/v1/status", NULL, NULL};
-    paths(j, &byprefix, got, sizeof got);
-    assert_string_equal(got, "/v1/status/1,/v1/status/2");
+    expect(j, &byprefix, "/v1/status/1,/v1/status/2");
     journal_filter bykey = {NULL, "b", NULL};
-    paths(j, &bykey, got, sizeof got);
-    assert_string_equal(got, "/v1/download/1,/v1/status/2");
+    expect(j, &bykey, "/v1/download/1,/v1/status/2");
     journal_filter bytask = {NULL, NULL, "t1"};
-    paths(j, &bytask, got, sizeof got);
-    assert_string_equal(got, "/v1/status/1,/v1/download/1");
+    expect(j, &bytask, "/v1/status/1,/v1/download/1");
     journal_filter all3 = {"/v1/status", "b", "t2"};
-    paths(j, &all3, got, sizeof got);
-    assert_string_equal(got, "/v1/status/2");
+    expect(j, &all3, "/v1/status/2");
     journal_filter none = {NULL, "", NULL}; /* "" is a key of its own */
-    paths(j, &none, got, sizeof got);
-    assert_string_equal(got, "");
+    expect(j, &none, "");
     journal_free(j);
 }
 
@@ -145,11 +136,9 @@ static void test_zero_cap_records_nothing(void **state)
     (void)state;
     journal *j = journal_new(0);
     assert_non_null(j);
-    char got[64];
     add(j, "/a", "k", "");
     journal_clear(j, "k");
-    paths(j, NULL, got, sizeof got);
-    assert_string_equal(got, "");
+    expect(j, NULL, "");
     journal_free(j);
 }
 
