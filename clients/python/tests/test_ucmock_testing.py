@@ -254,8 +254,13 @@ def test_pip_install(tmp_path):
     if p.returncode != 0:
         pytest.skip('python3 -m venv does not work here: ' + p.stderr.decode()[-300:])
     py = str(venv / 'bin' / 'python')
+    # from a copy: setuptools writes build/ and *.egg-info beside the sources
+    src = tmp_path / 'src'
+    src.mkdir()
+    for name in ('pyproject.toml', 'README.md', 'ucmock_testing.py'):
+        shutil.copy(os.path.join(HELPER_DIR, name), src / name)
     p = subprocess.run([py, '-m', 'pip', 'install', '-q', '--no-build-isolation', '--no-index',
-                        '--no-deps', HELPER_DIR], capture_output=True, timeout=300,
+                        '--no-deps', str(src)], capture_output=True, timeout=300,
                        cwd=tmp_path)
     assert p.returncode == 0, p.stdout.decode() + p.stderr.decode()
     p = subprocess.run([py, '-c', 'import ucmock_testing as u; print(u.__file__, u.__version__)'],
