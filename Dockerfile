@@ -30,7 +30,8 @@ USER 10001:10001
 ENV UCMOCK_LISTEN=0.0.0.0:8080 UCMOCK_DATA_DIR=/data
 VOLUME /data
 EXPOSE 8080
-# No curl in the image: the binary probes itself.
+# No curl in the image: the binary probes itself. (Moving UCMOCK_LISTEN off
+# port 8080 needs a matching --health-cmd.)
 HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 \
   CMD ["ucmock", "--probe", "http://127.0.0.1:8080/healthz"]
 # ucmock is PID 1 and handles SIGTERM itself: in-flight requests finish,
