@@ -201,7 +201,11 @@ void delim_rewind(delim_reader *r, char delim)
         if (delim == '\t')
             csv_set_space_func(&r->p, space_only);
         csv_set_realloc_func(&r->p, capped_realloc);
-        csv_set_blk_size(&r->p, 256);
+        /* libcsv grows a field's buffer by a fixed block: small blocks
+         * make a multi-megabyte field a long run of copying reallocs
+         * (quadratic; minutes under ASan). Large blocks where the cap
+         * allows them; capped_realloc's slack stays within the cap's. */
+        csv_set_blk_size(&r->p, r->lim.max_field >= (1u << 20) ? 65536 : 256);
         r->p_live = 1;
     }
     r->pos = r->bom;

@@ -786,6 +786,29 @@ static void test_default_field_limit(void **state)
     free(data);
 }
 
+/* The default cap is exact whatever block libcsv grows its buffer by: a
+ * field of 4 MiB is read, one byte more is refused. */
+static void test_default_field_limit_exact(void **state)
+{
+    (void)state;
+    size_t cap = 4u << 20;
+    for (size_t len = cap; len <= cap + 1; len++) {
+        char *data = repeat('a', len + 1);
+        data[len] = '\n';
+        fixture f = open_n(data, len + 1, NULL, ',');
+        if (len == cap) {
+            delim_row row;
+            next_ok(&f, 0, &row);
+            assert_int_equal(row.field.len, cap);
+        } else {
+            assert_int_equal(read_until_error(&f, 0, UC_ELIMIT,
+                                              "A field at line 1 is longer than 4 MB"), 0);
+        }
+        fix_close(&f);
+        free(data);
+    }
+}
+
 static void test_row_limit(void **state)
 {
     (void)state;
@@ -889,6 +912,7 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_field_limit),
         cmocka_unit_test(test_default_field_limit),
+        cmocka_unit_test(test_default_field_limit_exact),
         cmocka_unit_test(test_row_limit),
         cmocka_unit_test(test_column_limit),
         cmocka_unit_test(test_unterminated_quote),
