@@ -4,13 +4,14 @@
 #include "verify/pystr.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <unictype.h>
 #include <uniname.h>
 #include <uninorm.h>
+
+#include "core/utf8.h"
 
 /* ---- a growable text ------------------------------------------------------- */
 
@@ -245,40 +246,17 @@ size_t pystr_decode(const uint8_t *s, size_t n, uint32_t *out)
 {
     size_t i = 0, k = 0;
     while (i < n) {
-        uint8_t b = s[i];
-        if (b < 0x80) {
-            out[k++] = b;
-            i++;
+        if (s[i] < 0x80) {  /* the common case, without a call */
+            out[k++] = s[i++];
             continue;
         }
-        size_t need;
-        uint32_t c;
-        if (b >= 0xC2 && b <= 0xDF) {
-            need = 1;
-            c = b & 0x1F;
-        } else if (b >= 0xE0 && b <= 0xEF) {
-            need = 2;
-            c = b & 0x0F;
-        } else if (b >= 0xF0 && b <= 0xF4) {
-            need = 3;
-            c = b & 0x07;
-        } else {
-            goto bad;
+        size_t len = utf8_decode(s + i, n - i, &out[k]);
+        if (len == 0) {  /* the byte is escaped, and decoding goes on after it */
+            out[k] = 0xDC00u + s[i];
+            len = 1;
         }
-        for (size_t j = 1; j <= need; j++) {
-            if (i + j >= n || (s[i + j] & 0xC0) != 0x80)
-                goto bad;
-            c = (c << 6) | (s[i + j] & 0x3F);
-        }
-        if ((need == 2 && (c < 0x800 || pystr_is_surrogate(c))) ||
-            (need == 3 && (c < 0x10000 || c > 0x10FFFF)))
-            goto bad;
-        out[k++] = c;
-        i += need + 1;
-        continue;
-bad:
-        out[k++] = 0xDC00 + b;
-        i++;
+        k++;
+        i += len;
     }
     return k;
 }

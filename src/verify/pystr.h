@@ -83,8 +83,9 @@ bool pystr_char_name(uint32_t c, char name[PYSTR_NAME_MAX]);
 
 /* ---- code-point strings ---------------------------------------------------- */
 
-/* bytes.decode("utf-8", "surrogateescape"): strict UTF-8 to code points,
- * every byte outside a valid sequence becoming U+DC00 + byte. out holds
+/* bytes.decode("utf-8", "surrogateescape"): strict UTF-8 to code points
+ * (core/utf8.h's decoder), every byte outside a valid sequence becoming
+ * U+DC00 + byte. out holds
  * n code points; returns how many were written. */
 size_t pystr_decode(const uint8_t *s, size_t n, uint32_t *out);
 bool pystr_is_ascii(const uint32_t *s, size_t n);
