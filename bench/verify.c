@@ -66,7 +66,7 @@ int main(int argc, char **argv)
                 char *nl = memchr(p, '\n', (size_t)(end - p));
                 size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
                 email_addr e;
-                if (email_validate_pydantic(p, n, &e, NULL)) {
+                if (email_validate_pydantic(p, n, &e, NULL) == EMAIL_VALID) {
                     valid++;
                     if (classify_too)
                         (void)classify_valid(dl, NULL, &e);

@@ -37,8 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(addr, data, size);
     char *reason = NULL;
     email_addr e;
-    bool ok = email_validate_pydantic(addr, size, &e, &reason);
-    if (!ok && !reason)
+    email_verdict ev = email_validate_pydantic(addr, size, &e, &reason);
+    bool ok = ev == EMAIL_VALID;
+    if (ev == EMAIL_INVALID && !reason)
         __builtin_trap(); /* every rejection has a reason */
     if (ok && (e.len != strlen(e.normalized) || e.normalized[e.at] != '@' ||
                e.ascii_len != strlen(e.ascii_email) || e.len > EMAIL_OCTETS_MAX ||
@@ -47,28 +48,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(reason);
     /* a valid address is valid again as normalized, with the same forms */
     email_addr again;
-    if (ok && (!email_validate(e.normalized, e.len, &again, NULL) ||
+    if (ok && (email_validate(e.normalized, e.len, &again, NULL) != EMAIL_VALID ||
                strcmp(again.normalized, e.normalized) != 0))
         __builtin_trap();
     reason = NULL;
-    if (!email_validate(addr, size, NULL, &reason) && !reason)
+    if (email_validate(addr, size, NULL, &reason) == EMAIL_INVALID && !reason)
         __builtin_trap();
     free(reason);
-    verdict v = classify(dl, NULL, addr, size);
+    verdict v, w;
+    if (classify(dl, NULL, addr, size, &v))
+        goto done; /* out of memory: no verdict */
     if ((int)v < 0 || v >= V_COUNT)
         __builtin_trap();
-    if (!ok && v != V_BLACK_INVALID)
+    if (ev == EMAIL_INVALID && v != V_BLACK_INVALID)
         __builtin_trap(); /* invalid syntax must classify as invalid */
-    verdict w = classify(dl, al, addr, size);
+    if (classify(dl, al, addr, size, &w))
+        goto done;
     if ((int)w < 0 || w >= V_COUNT || !verdict_category(w) || !verdict_domain_type(w))
         __builtin_trap();
     /* The user's own lists, fed the input. */
     acct_lists *mine = acct_lists_new();
     if (mine) {
         (void)acct_lists_add(mine, LIST_GREY, addr, size);
-        (void)classify(dl, mine, addr, size);
+        verdict x;
+        (void)classify(dl, mine, addr, size, &x);
         acct_lists_free(mine);
     }
+done:
     free(addr);
     return 0;
 }

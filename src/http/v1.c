@@ -246,8 +246,11 @@ enum MHD_Result v1_check_email(req *rq)
     }
     char *reason = NULL, *msg = NULL;
     email_addr ea;
-    if (!email_validate_pydantic(email, elen, &ea, &reason)) {
-        if (!reason || asprintf(&msg, "value is not a valid email address: %s", reason) < 0) {
+    email_verdict ev = email_validate_pydantic(email, elen, &ea, &reason);
+    if (ev == EMAIL_NOMEM)
+        return resp_detail(rq, 500, MSG_INTERNAL);
+    if (ev == EMAIL_INVALID) {
+        if (asprintf(&msg, "value is not a valid email address: %s", reason) < 0) {
             free(reason);
             return resp_detail(rq, 500, MSG_INTERNAL);
         }

@@ -33,9 +33,15 @@ static uc_err settle(pass *r)
         if (id == DEDUP_NONE)
             return UC_ENOMEM;
         uint8_t *tag = dedup_tag(r->dd, id);
-        if (is_new)
-            *tag = p->judged ? p->rec.verdict
-                             : (uint8_t)classify(r->env->dl, r->al, p->key, p->klen);
+        if (is_new && p->judged) {
+            *tag = p->rec.verdict;
+        } else if (is_new) {
+            verdict v;
+            uc_err e = classify(r->env->dl, r->al, p->key, p->klen, &v);
+            if (e)
+                return e;
+            *tag = (uint8_t)v;
+        }
         p->rec.entry = id;
         p->rec.verdict = *tag;
     }
@@ -68,7 +74,11 @@ uc_err pass_stage(pass *r, const cell *c, rowrec rec)
          * name, white space; pydantic caps the value at 2,048 characters):
          * judge it now, while it is at hand. Two of them are the same only
          * if all their text is: hash it whole. */
-        p->rec.verdict = (uint8_t)classify(r->env->dl, r->al, c->v, c->len);
+        verdict v;
+        uc_err e = classify(r->env->dl, r->al, c->v, c->len, &v);
+        if (e)
+            return e;
+        p->rec.verdict = (uint8_t)v;
         p->judged = 1;
         size_t cap = c->len * 2 + 16; /* lowercase can grow UTF-8 a little */
         char *big = malloc(cap);

@@ -598,11 +598,18 @@ verdict classify_valid(const domain_lists *dl, const acct_lists *al, const email
     return V_WHITE_UNKNOWN;
 }
 
-verdict classify(const domain_lists *dl, const acct_lists *al, const char *value,
-                 size_t len)
+uc_err classify(const domain_lists *dl, const acct_lists *al, const char *value, size_t len,
+                verdict *v)
 {
     email_addr e;
-    if (!email_validate_pydantic(value, len, &e, NULL))
-        return V_BLACK_INVALID;
-    return classify_valid(dl, al, &e);
+    switch (email_validate_pydantic(value, len, &e, NULL)) {
+    case EMAIL_VALID:
+        *v = classify_valid(dl, al, &e);
+        return UC_OK;
+    case EMAIL_INVALID:
+        *v = V_BLACK_INVALID;
+        return UC_OK;
+    default:
+        return UC_ENOMEM;
+    }
 }

@@ -58,9 +58,10 @@ void acct_lists_free(acct_lists *al);         /* accepts NULL */
 verdict classify_valid(const domain_lists *dl, const acct_lists *al, const email_addr *e);
 
 /* Validate value (a cell or a query value, UTF-8, as given) as pydantic's
- * EmailStr does, then classify it: V_BLACK_INVALID when it is not valid.
- * Thread-safe, no allocation on the common path. */
-verdict classify(const domain_lists *dl, const acct_lists *al, const char *value,
-                 size_t len);
+ * EmailStr does, then classify it into *v: V_BLACK_INVALID when it is not
+ * valid. UC_ENOMEM (and no verdict) when memory ran out. Thread-safe, no
+ * allocation on the common path. */
+uc_err classify(const domain_lists *dl, const acct_lists *al, const char *value, size_t len,
+                verdict *v);
 
 #endif

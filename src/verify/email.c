@@ -354,17 +354,16 @@ static bool pretty_match(const uint32_t *s, size_t n, size_t *ga, size_t *gb)
     return s[p] == '<' && pretty_tail(s, n, p + 1, ga, gb);
 }
 
-static bool run(const char *value, size_t len, bool pydantic, email_addr *out,
-                char **reason)
+static email_verdict run(const char *value, size_t len, bool pydantic, email_addr *out,
+                         char **reason)
 {
+    if (reason)
+        *reason = NULL;
     if (ascii_fast((const uint8_t *)value, len, out))
-        return true;
+        return EMAIL_VALID;
     pyctx *x = malloc(sizeof *x);
-    if (!x) {
-        if (reason)
-            *reason = NULL;
-        return false;
-    }
+    if (!x)
+        return EMAIL_NOMEM;
     pyctx_init(x, reason != NULL);
     bool ok = false;
     uint32_t *s = pyctx_alloc(x, len + 1);
@@ -385,20 +384,23 @@ static bool run(const char *value, size_t len, bool pydantic, email_addr *out,
             ok = validate(x, s + a, n - a, out);
         }
     }
-    if (!ok && reason)
-        *reason = x->oom ? NULL : pytext_take(&x->err);
+    email_verdict v = ok ? EMAIL_VALID : EMAIL_INVALID;
+    if (x->oom)
+        v = EMAIL_NOMEM;
+    else if (!ok && reason && !(*reason = pytext_take(&x->err)))
+        v = EMAIL_NOMEM;  /* the reason itself did not fit */
     pyctx_release(x);
     free(x);
-    return ok;
+    return v;
 }
 
-bool email_validate_pydantic(const char *value, size_t len, email_addr *out,
-                             char **reason)
+email_verdict email_validate_pydantic(const char *value, size_t len, email_addr *out,
+                                      char **reason)
 {
     return run(value, len, true, out, reason);
 }
 
-bool email_validate(const char *addr, size_t len, email_addr *out, char **reason)
+email_verdict email_validate(const char *addr, size_t len, email_addr *out, char **reason)
 {
     return run(addr, len, false, out, reason);
 }

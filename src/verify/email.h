@@ -30,21 +30,28 @@ typedef struct email_addr {
     size_t ascii_domain_len;
 } email_addr;
 
+/* What a check found. Compare with == EMAIL_VALID: EMAIL_NOMEM is no
+ * verdict at all. */
+typedef enum email_verdict {
+    EMAIL_INVALID = 0,
+    EMAIL_VALID = 1,
+    EMAIL_NOMEM = 2,  /* memory ran out (Python would raise MemoryError) */
+} email_verdict;
+
 /* pydantic v2's validate_email(value): a value longer than 2,048 code
  * points is refused; "Name <addr>" is unwrapped with pydantic's own
  * pattern; white space is stripped; then email-validator judges it.
  *
  * value: len bytes of UTF-8 (not NUL-terminated; any bytes: an
  * undecodable byte reads as Python's surrogateescape would read it).
- * out: NULL, or filled when valid. reason: NULL, or on failure set to a
- * malloc'd text the caller frees (the library's message; NULL when memory
- * ran out). Returns true when valid. Thread-safe; the common ASCII address
- * takes a fast path that allocates nothing. */
-bool email_validate_pydantic(const char *value, size_t len, email_addr *out,
-                             char **reason);
+ * out: NULL, or filled when valid. reason: NULL, or set when invalid to a
+ * malloc'd text the caller frees (the library's message). Thread-safe;
+ * the common ASCII address takes a fast path that allocates nothing. */
+email_verdict email_validate_pydantic(const char *value, size_t len, email_addr *out,
+                                      char **reason);
 
 /* email_validator.validate_email(addr, check_deliverability=False) itself:
  * no length cap, no unwrapping, no strip. Same contract otherwise. */
-bool email_validate(const char *addr, size_t len, email_addr *out, char **reason);
+email_verdict email_validate(const char *addr, size_t len, email_addr *out, char **reason);
 
 #endif

@@ -11,11 +11,13 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/torture.h"
+#include "verify/classify.h"
 #include "verify/email.h"
 
 static bool valid(const char *a)
 {
-    return email_validate_pydantic(a, strlen(a), NULL, NULL);
+    return email_validate_pydantic(a, strlen(a), NULL, NULL) == EMAIL_VALID;
 }
 
 /* a is invalid (under pydantic's wrapper, or the library alone when raw)
@@ -24,9 +26,9 @@ static void expect_reason(const char *a, size_t n, bool raw, const char *why)
 {
     char *reason = NULL;
     email_addr e;
-    bool ok = raw ? email_validate(a, n, &e, &reason)
-                  : email_validate_pydantic(a, n, &e, &reason);
-    if (ok)
+    email_verdict v = raw ? email_validate(a, n, &e, &reason)
+                          : email_validate_pydantic(a, n, &e, &reason);
+    if (v != EMAIL_INVALID)
         fail_msg("expected invalid: %s", a);
     assert_non_null(reason);
     assert_string_equal(reason, why);
@@ -44,9 +46,9 @@ static void expect_forms(const char *a, bool raw, const char *normalized, const 
 {
     email_addr e;
     char *reason = NULL;
-    bool ok = raw ? email_validate(a, strlen(a), &e, &reason)
-                  : email_validate_pydantic(a, strlen(a), &e, &reason);
-    if (!ok)
+    email_verdict v = raw ? email_validate(a, strlen(a), &e, &reason)
+                          : email_validate_pydantic(a, strlen(a), &e, &reason);
+    if (v != EMAIL_VALID)
         fail_msg("expected valid: %s (%s)", a, reason ? reason : "no reason");
     assert_string_equal(e.normalized, normalized);
     assert_int_equal(e.len, strlen(normalized));
@@ -199,13 +201,14 @@ static void *thread_main(void *arg)
     (void)arg;
     for (int i = 0; i < 2000; i++) {
         char *r = NULL;
-        if (email_validate_pydantic("a@exa_mple.com", 14, NULL, &r) || !r ||
+        if (email_validate_pydantic("a@exa_mple.com", 14, NULL, &r) != EMAIL_INVALID || !r ||
             strcmp(r, "The part after the @-sign contains invalid characters: '_'.") != 0)
             return (void *)1;
         free(r);
         email_addr e;
         const char *u = "\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90.\xe5\xb9\xbf";
-        if (!email_validate_pydantic(u, strlen(u), &e, NULL) || strcmp(e.normalized, u) != 0)
+        if (email_validate_pydantic(u, strlen(u), &e, NULL) != EMAIL_VALID ||
+            strcmp(e.normalized, u) != 0)
             return (void *)1;
     }
     return NULL;
@@ -224,6 +227,40 @@ static void test_threads(void **state)
     }
 }
 
+/* Out of memory is no verdict: the single check answers 500, a batch task
+ * fails. Only the -Dtorture=true build can make our allocations fail; the
+ * counter runs on from the first arming, so each arming names the next. */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+#ifdef UC_TORTURE
+    char *r = NULL;
+    setenv("UCMOCK_TORTURE", "alloc:1", 1);  /* the slow path's context */
+    torture_arm();
+    assert_int_equal(email_validate_pydantic(" a@b.com", 8, NULL, &r), EMAIL_NOMEM);
+    assert_null(r);
+    setenv("UCMOCK_TORTURE", "alloc:2", 1);
+    torture_arm();
+    verdict v = V_WHITE_UNKNOWN;
+    assert_int_equal(classify(NULL, NULL, "Jane <a@b.com>", 14, &v), UC_ENOMEM);
+    char big[6000];  /* past the context's own room: a heap block */
+    memset(big, 'a', sizeof big);
+    setenv("UCMOCK_TORTURE", "alloc:4", 1);  /* 3: the context, 4: the block */
+    torture_arm();
+    assert_int_equal(email_validate(big, sizeof big, NULL, NULL), EMAIL_NOMEM);
+    setenv("UCMOCK_TORTURE", "alloc:6", 1);  /* 5: the context, 6: the reason */
+    torture_arm();
+    assert_int_equal(email_validate_pydantic("plaintext", 9, NULL, &r), EMAIL_NOMEM);
+    assert_null(r);
+    /* and nothing is left broken */
+    assert_int_equal(email_validate_pydantic("plaintext", 9, NULL, &r), EMAIL_INVALID);
+    assert_string_equal(r, "An email address must have an @-sign.");
+    free(r);
+#else
+    skip(); /* only the -Dtorture=true build can fail our allocations */
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_lengths),
         cmocka_unit_test(test_bytes),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_out_of_memory), /* last: it arms the torture build */
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

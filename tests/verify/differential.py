@@ -19,7 +19,7 @@ s.encode("utf-8", "surrogateescape"); undecodable bytes are U+DC80..U+DCFF on
 both sides.
 
 DIFFERENCES (deliberate, none is generated, none changes a verdict):
-  - Out of memory: the C side has no reason (Python would raise MemoryError).
+  - Out of memory: the C side has no verdict (Python would raise MemoryError).
   - A NUL inside a reason is U+FFFD on the C side (a C string); the library shows
     every NUL as U+0000 or '\\x00', so no reason holds one.
 """

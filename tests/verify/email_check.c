@@ -6,7 +6,7 @@
  * record either
  *   "1 <n> <a> <d>\n" + normalized (n bytes) + ascii_email (a) + ascii_domain (d)
  * or
- *   "0 <r>\n" + the reason (r bytes; r is -1 when there is none). */
+ *   "0 <r>\n" + the reason (r bytes; r is -1 when memory ran out). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +30,9 @@ int main(int argc, char **argv)
             return 2;
         email_addr e;
         char *reason = NULL;
-        bool ok = raw ? email_validate(buf, len, &e, &reason)
-                      : email_validate_pydantic(buf, len, &e, &reason);
-        if (ok) {
+        email_verdict v = raw ? email_validate(buf, len, &e, &reason)
+                              : email_validate_pydantic(buf, len, &e, &reason);
+        if (v == EMAIL_VALID) {
             printf("1 %zu %zu %zu\n", e.len, e.ascii_len, e.ascii_domain_len);
             fwrite(e.normalized, 1, e.len, stdout);
             fwrite(e.ascii_email, 1, e.ascii_len, stdout);
