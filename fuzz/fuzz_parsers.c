@@ -1,6 +1,7 @@
 /* fuzz_parsers.c: the small text parsers that read user-controlled input:
- * config_parse_size (flags, environment) and clock_parse (RFC 3339 times
- * posted to /__mock/clock). Input is an exact-size NUL-terminated copy. */
+ * config_parse_size and config_parse_duration (flags, environment) and
+ * clock_parse (RFC 3339 times posted to /__mock/clock). Input is an
+ * exact-size NUL-terminated copy. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s[size] = '\0';
     uint64_t bytes = 0;
     (void)config_parse_size(s, &bytes);
+    int64_t dur = 0;
+    if (config_parse_duration(s, 1000, &dur) == 0 && (dur < 0 || dur > 100LL * 366 * 86400000))
+        __builtin_trap();
     int64_t ms = 0;
     if (clock_parse(s, &ms) == 0) {
         /* What clock_format writes, clock_parse must read back. */

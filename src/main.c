@@ -23,6 +23,7 @@
 #include "jobs/pool.h"
 #include "jobs/retention.h"
 #include "probe.h"
+#include "store/dirlock.h"
 #include "store/files.h"
 #include "store/tasks.h"
 
@@ -37,7 +38,11 @@ static int resume_one(void *ud, const task *t)
 {
     app *a = ud;
     pool_submit(a->pool, t);
-    log_msg(LOG_INFO, "event=resume task=%s", t->id);
+    log_line l;
+    if (log_begin(&l, LOG_INFO, "resume")) {
+        log_str(&l, "task", t->id);
+        log_end(&l);
+    }
     return 0;
 }
 
@@ -58,8 +63,11 @@ static void *sweeper(void *arg)
         retention_env env = {a->d, a->pool, a->cfg->data_dir};
         int n = 0;
         retention_sweep(&env, clock_retention_cutoff(a->cfg->retention_days), &n);
-        if (n)
-            log_msg(LOG_INFO, "event=retention deleted=%d", n);
+        log_line l;
+        if (n && log_begin(&l, LOG_INFO, "retention")) {
+            log_int(&l, "deleted", n);
+            log_end(&l);
+        }
         pthread_mutex_lock(&stop_lock);
     }
     pthread_mutex_unlock(&stop_lock);
@@ -77,10 +85,8 @@ int main(int argc, char **argv)
         config_free(&cfg);
         return rc;
     }
-    if (log_set_level(cfg.log_level) != 0) {
-        fprintf(stderr, "ucmock: unknown --log-level '%s'\n", cfg.log_level);
-        return 2;
-    }
+    log_set_level(cfg.log_level); /* both checked by config_parse */
+    log_set_format(cfg.log_format);
     if (sodium_init() < 0) {
         fprintf(stderr, "ucmock: libsodium failed to start\n");
         return 1;
@@ -104,7 +110,13 @@ int main(int argc, char **argv)
     int exit_code = 1;
     pthread_t sweep_thread;
     int sweeping = 0;
+    int lock_fd = -1;
+    log_line l;
 
+    /* First, before anything reads or writes the data dir: a second server
+     * on it would sweep the first one's files as orphans. */
+    if (dirlock_take(cfg.data_dir, &lock_fd, err, sizeof err) != UC_OK)
+        goto fail;
     if (files_init(cfg.data_dir, err, sizeof err) != UC_OK)
         goto fail;
     snprintf(dbpath, sizeof dbpath, "%s/ucmock.db", cfg.data_dir);
@@ -118,8 +130,10 @@ int main(int argc, char **argv)
         goto fail;
     int swept = 0;
     files_sweep(cfg.data_dir, a.d, &swept);
-    if (swept)
-        log_msg(LOG_INFO, "event=startup_sweep removed_files=%d", swept);
+    if (swept && log_begin(&l, LOG_INFO, "startup_sweep")) {
+        log_int(&l, "removed_files", swept);
+        log_end(&l);
+    }
     if (domain_lists_load(cfg.domain_lists[0] ? cfg.domain_lists : NULL, &a.dl, err,
                           sizeof err) != UC_OK)
         goto fail;
@@ -149,11 +163,19 @@ int main(int argc, char **argv)
            cfg.tls_cert[0] ? "https" : "http", strchr(cfg.listen_host, ':') ? "[" : "",
            cfg.listen_host, strchr(cfg.listen_host, ':') ? "]" : "", a.port, cfg.data_dir);
     fflush(stdout);
-    log_msg(LOG_INFO, "event=ready port=%u workers=%d", a.port, cfg.workers);
+    if (log_begin(&l, LOG_INFO, "ready")) {
+        log_int(&l, "port", a.port);
+        log_int(&l, "workers", cfg.workers);
+        log_str(&l, "data_dir", cfg.data_dir);
+        log_end(&l);
+    }
 
     int sig = 0;
     sigwait(&sigs, &sig);
-    log_msg(LOG_INFO, "event=stopping signal=%d", sig);
+    if (log_begin(&l, LOG_INFO, "stopping")) {
+        log_int(&l, "signal", sig);
+        log_end(&l);
+    }
     atomic_store(&a.ready, 0);
     exit_code = 0;
 fail:
@@ -172,8 +194,9 @@ fail:
     faults_free(a.faults);
     domain_lists_free(a.dl);
     db_close(a.d);
+    dirlock_release(lock_fd);
     config_free(&cfg);
-    if (!exit_code)
-        log_msg(LOG_INFO, "event=stopped");
+    if (!exit_code && log_begin(&l, LOG_INFO, "stopped"))
+        log_end(&l);
     return exit_code;
 }

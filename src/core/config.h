@@ -20,7 +20,7 @@ typedef struct config {
     char *api_keys[CONFIG_MAX_KEYS]; /* empty = any non-empty key */
     size_t n_api_keys;
     char domain_lists[1024];         /* "" = built-in lists only */
-    int ban_threshold;               /* 3..5 */
+    int ban_threshold;               /* 3..5; 0 = off (never ban) */
     int64_t credits;                 /* -1 = unlimited */
     int rate_limit;                  /* per key per minute; 0 = off */
     uint64_t storage_limit;          /* bytes per account */
@@ -32,6 +32,7 @@ typedef struct config {
     uint64_t xlsx_max_inflated;      /* bytes inflated per archive */
     uint32_t xlsx_max_entries;
     char log_level[16];              /* debug, info, warn, error */
+    char log_format[8];              /* text, json */
     bool quiet;
     char tls_cert[1024];
     char tls_key[1024];
@@ -40,7 +41,8 @@ typedef struct config {
 
 /* Fill cfg from argv and the environment. Returns 0 on success, 1 when
  * the program should exit successfully (--help/--version printed), -1 on a
- * bad flag (message printed to stderr). */
+ * bad flag or variable (a message saying what is allowed is printed to
+ * stderr). */
 int config_parse(config *cfg, int argc, char **argv);
 void config_free(config *cfg);
 
@@ -48,5 +50,11 @@ void config_free(config *cfg);
  * units are powers of 10, binary units (KiB, MiB, GiB) powers of 2.
  * Returns 0 on success. */
 int config_parse_size(const char *s, uint64_t *out);
+
+/* Parse a duration: one or more NUMBER UNIT terms ("90s", "30m", "1h30m";
+ * units ms, s, m, h, d), or a bare whole number, which counts in bare_ms
+ * (1000 for a flag that always took seconds). Result in milliseconds.
+ * Returns 0 on success, -1 when malformed or past 100 years. */
+int config_parse_duration(const char *s, int64_t bare_ms, int64_t *out_ms);
 
 #endif

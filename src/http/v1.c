@@ -235,7 +235,8 @@ enum MHD_Result v1_check_email(req *rq)
     char ip[64];
     req_client_ip(rq, ip, sizeof ip);
     limits *lim = a->limits;
-    if (limits_ban_left(lim, ip, a->cfg->ban_threshold) == 0)
+    int ban = a->cfg->ban_threshold; /* 0: --ban-threshold off */
+    if (ban && limits_ban_left(lim, ip, ban) == 0)
         return resp_detail(rq, 403, MSG_BANNED);
     size_t elen;
     const char *email = req_query_n(rq, "email", &elen);
@@ -275,9 +276,10 @@ enum MHD_Result v1_check_email(req *rq)
     if (ce)
         return resp_detail(rq, 500, MSG_INTERNAL);
     const char *cat = verdict_category(v);
-    int left = limits_ban_left(lim, ip, a->cfg->ban_threshold);
-    if (!strcmp(cat, "black"))
-        left = limits_ban_hit(lim, ip, a->cfg->ban_threshold);
+    /* With bans off the counter stays at the real service's start value. */
+    int left = ban ? limits_ban_left(lim, ip, ban) : 5;
+    if (ban && !strcmp(cat, "black"))
+        left = limits_ban_hit(lim, ip, ban);
     char date[32];
     time_t now = (time_t)(clock_now_ms() / 1000);
     struct tm tm;

@@ -2,6 +2,7 @@
  *
  *   DIR/ucmock.db          the database (WAL)
  *   DIR/secret             32-byte URL-signing key, mode 0600
+ *   DIR/ucmock.lock        the running server's pid and lock (dirlock.h)
  *   DIR/uploads/ID.EXT     a task's stored upload
  *   DIR/results/ID.EXT     a task's finished result
  *   DIR/tmp/               uploads in flight and results being written

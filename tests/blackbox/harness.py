@@ -170,12 +170,13 @@ class Server:
         return st, self.download(key, st['task_id'])
 
     def data_files(self):
-        """Every file under the data dir except the database and secret."""
+        """Every file under the data dir except the database, secret and
+        lock file."""
         out = []
         for root, _, files in os.walk(self.data_dir):
             for f in files:
                 p = os.path.relpath(os.path.join(root, f), self.data_dir)
-                if not p.startswith('ucmock.db') and p != 'secret':
+                if not p.startswith('ucmock.db') and p not in ('secret', 'ucmock.lock'):
                     out.append(p)
         return sorted(out)
 

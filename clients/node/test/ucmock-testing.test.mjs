@@ -226,7 +226,7 @@ test('start errors', async () => {
   await assert.rejects(startUcMock({ binary: '/nonexistent/ucmock' }),
     (e) => e instanceof UcMockError && /cannot run|did not start/.test(e.message));
   await assert.rejects(startUcMock({ args: ['--rate-limit', 'lots'] }),
-    (e) => e instanceof UcMockError && e.message.includes("bad value for --rate-limit: 'lots'"));
+    (e) => e instanceof UcMockError && e.message.includes("--rate-limit: expected 0..1000000 (0 = off), got 'lots'"));
 });
 
 test('control errors', async () => {

@@ -170,7 +170,7 @@ def test_start_errors(tmp_path):
         UcMock(binary=str(tmp_path / 'nothing')).start()
     with pytest.raises(UcMockError, match='did not start') as e:
         UcMock(args=['--rate-limit', 'lots']).start()
-    assert "bad value for --rate-limit: 'lots'" in str(e.value)
+    assert "--rate-limit: expected 0..1000000 (0 = off), got 'lots'" in str(e.value)
     with pytest.raises(UcMockError, match='never answered 200'):
         m = UcMock(url='http://127.0.0.1:1')
         import ucmock_testing
