@@ -42,7 +42,7 @@ static const opt opts[] = {
     {"domain-lists", OPT_STR, F(domain_lists), S(domain_lists), 0, 0, "",
      "directory of domain lists extending or replacing the built-in ones"},
     {"ban-threshold", OPT_INT, F(ban_threshold), 0, 3, 5, "5",
-     "black single-check results per IP before it is banned (3..5)"},
+     "black single-check results per IP before it is banned (3..5, or off)"},
     {"credits", OPT_INT, F(credits), 0, -1, 2000000000L, "-1",
      "credits each account starts with (-1 = unlimited)"},
     {"rate-limit", OPT_INT, F(rate_limit), 0, 0, 1000000, "100",
@@ -156,6 +156,10 @@ static int set_opt(config *cfg, const opt *o, const char *v, int from_env)
         strcpy(base + o->off, v);
         return 0;
     case OPT_INT: {
+        if (o->off == F(ban_threshold) && !strcasecmp(v, "off")) {
+            cfg->ban_threshold = 0; /* never ban */
+            return 0;
+        }
         char *end;
         errno = 0;
         long n = strtol(v, &end, 10);

@@ -20,7 +20,7 @@ typedef struct config {
     char *api_keys[CONFIG_MAX_KEYS]; /* empty = any non-empty key */
     size_t n_api_keys;
     char domain_lists[1024];         /* "" = built-in lists only */
-    int ban_threshold;               /* 3..5 */
+    int ban_threshold;               /* 3..5; 0 = off (never ban) */
     int64_t credits;                 /* -1 = unlimited */
     int rate_limit;                  /* per key per minute; 0 = off */
     uint64_t storage_limit;          /* bytes per account */

@@ -235,6 +235,7 @@ enum MHD_Result v1_check_email(req *rq)
     char ip[64];
     req_client_ip(rq, ip, sizeof ip);
     limits *lim = a->limits;
+    limits_ban_touch(lim, ip, rq->api_key); /* for POST /__mock/reset by key */
     if (limits_ban_left(lim, ip, a->cfg->ban_threshold) == 0)
         return resp_detail(rq, 403, MSG_BANNED);
     size_t elen;
