@@ -154,6 +154,8 @@ json_t *jcheck_object(jcheck *jc, const jloc *at, json_t *v, const char *const *
         type_problem(jc, at, "dict_type", "dictionary", v);
         return NULL;
     }
+    if (!allowed) /* any names */
+        return v;
     const char *key;
     size_t len;
     json_t *val;

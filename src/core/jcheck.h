@@ -91,7 +91,8 @@ enum { JC_BAD = -1, JC_ABSENT = 0, JC_OK = 1, JC_NULL = 2 };
 
 /* v must be an object (else dict_type) whose member names are all in
  * allowed (NULL-terminated; each other name is an extra_forbidden problem
- * naming the allowed ones). Returns v, or NULL when it is no object. */
+ * naming the allowed ones; allowed NULL: any names). Returns v, or NULL
+ * when it is no object. */
 json_t *jcheck_object(jcheck *jc, const jloc *at, json_t *v, const char *const *allowed);
 
 /* Member key of obj as an object checked as jcheck_object does. Unlike

@@ -34,5 +34,6 @@
 /* ---- the mock's own, on the same paths ---------------------------------- */
 #define MSG_LINK_BAD_SIGNATURE "Invalid download link signature"
 #define MSG_LINK_EXPIRED "Download link has expired"
+#define MSG_NO_FAULT "Fault not found"
 
 #endif

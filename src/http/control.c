@@ -1,44 +1,112 @@
-/* control.c: the /__mock control API: the virtual clock, tasks, reset,
- * accounts and their lists, the request journal and the faults. The state
- * behind the last two lives in journal.c and faults.c. */
+/* control.c: the /__mock control API's index, virtual clock, tasks,
+ * reset, bans and request journal, and what every control handler shares:
+ * strict bodies and queries (see control.h). */
+#include "http/control.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "core/messages.h"
+#include "core/utf8.h"
 #include "http/auth.h"
-#include "http/control.h"
 #include "http/faults.h"
 #include "http/journal.h"
 #include "http/limits.h"
 #include "http/resp.h"
+#include "http/routes.h"
 #include "jobs/retention.h"
-#include "store/accounts.h"
 #include "store/files.h"
 
-/* ---- helpers ---- */
+#define ADVANCE_MAX_S 3.2e9  /* about a century */
 
-static json_t *body_json(req *rq, enum MHD_Result *ret)
+/* ---- what the handlers share ---- */
+
+json_t *control_body(req *rq, jcheck *jc, const jloc *at)
 {
     if (!rq->body.len)
         return json_object();
-    json_error_t je;
-    json_t *j = json_loadb(rq->body.data, rq->body.len, JSON_REJECT_DUPLICATES, &je);
-    if (!j || !json_is_object(j)) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "Invalid JSON body: %s", j ? "expected an object" : je.text);
-        json_decref(j);
-        *ret = resp_detail(rq, 400, msg);
-        return NULL;
+    return jcheck_load(jc, at, rq->body.data, rq->body.len);
+}
+
+enum MHD_Result control_refuse(req *rq, jcheck *jc)
+{
+    if (jcheck_oom(jc))
+        return resp_detail(rq, 500, MSG_INTERNAL);
+    return resp_queue_json(rq, 400, json_pack("{s:O}", "detail", jcheck_problems(jc)));
+}
+
+typedef struct query_args {
+    json_t *args;  /* name -> value */
+    int oom;
+} query_args;
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    query_args *q = cls;
+    char *name = key ? utf8_sanitize_dup(key, key_size) : NULL;
+    json_t *v = value ? resp_text(value, value_size) : json_null();
+    if (!name || !v) {
+        json_decref(v);
+        q->oom = 1;
+    } else if (json_object_set_new(q->args, name, v) != 0) { /* v taken even so */
+        q->oom = 1;
     }
-    return j;
+    free(name);
+    return MHD_YES;
+}
+
+int control_query_ok(req *rq, enum MHD_Result *ret)
+{
+    query_args q = {json_object(), 0};
+    jcheck *jc = jcheck_new();
+    if (q.args && jc)
+        MHD_get_connection_values_n(rq->c, MHD_GET_ARGUMENT_KIND, query_arg, &q);
+    if (!q.args || !jc || q.oom) {
+        json_decref(q.args);
+        jcheck_free(jc);
+        *ret = resp_detail(rq, 500, MSG_INTERNAL);
+        return 0;
+    }
+    jloc at = JLOC_ROOT("query");
+    jcheck_object(jc, &at, q.args, rq->route->query);
+    int ok = !jcheck_failed(jc);
+    if (!ok)
+        *ret = control_refuse(rq, jc);
+    json_decref(q.args);
+    jcheck_free(jc);
+    return ok;
 }
 
 static retention_env ret_env(app *a)
 {
     return (retention_env){a->d, a->pool, a->cfg->data_dir};
 }
+
+/* ---- index ---- */
+
+static void index_one(void *ud, const route *r)
+{
+    json_t *arr = ud;
+    if (r->journal || !r->doc)
+        return;
+    json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "method", r->method, "path",
+                                         r->tmpl ? r->tmpl : r->path, "summary", r->doc));
+}
+
+enum MHD_Result control_index(req *rq)
+{
+    json_t *arr = json_array();
+    if (arr)
+        routes_each(index_one, arr);
+    return resp_queue_json(rq, 200, json_pack("{s:o,s:s}", "endpoints", arr, "openapi",
+                                              "/openapi.json"));
+}
+
+/* ---- clock ---- */
 
 static json_t *clock_json(void)
 {
@@ -48,52 +116,71 @@ static json_t *clock_json(void)
                      (json_int_t)(clock_offset_ms() / 1000));
 }
 
-/* ---- clock ---- */
-
 enum MHD_Result control_clock_get(req *rq)
 {
     return resp_queue_json(rq, 200, clock_json());
 }
 
-/* Apply retention now: used whenever the clock moves. */
-static void sweep_now(app *a)
+/* Move the clock to offset off (kept across restarts); retention applies
+ * at once. */
+static enum MHD_Result clock_move(req *rq, int64_t off)
 {
+    app *a = rq->a;
+    clock_set_offset_ms(off);
+    if (db_meta_set_i64(a->d, "clock_offset_ms", off) != UC_OK)
+        return resp_detail(rq, 500, MSG_INTERNAL);
     retention_env env = ret_env(a);
     retention_sweep(&env, clock_retention_cutoff(a->cfg->retention_days), NULL);
+    return resp_queue_json(rq, 200, clock_json());
+}
+
+/* The offset the body asks for: *off set, or problems in jc. */
+static void clock_target(jcheck *jc, const jloc *body, json_t *j, int64_t *off)
+{
+    static const char *const keys[] = {"advance_seconds", "set", NULL};
+    if (!jcheck_object(jc, body, j, keys))
+        return;
+    double sec;
+    const char *set;
+    int ra = jcheck_number(jc, body, j, "advance_seconds", 0, 0, ADVANCE_MAX_S, &sec);
+    int rs = jcheck_string(jc, body, j, "set", 0, 1, 64, &set);
+    if ((ra == JC_ABSENT) == (rs == JC_ABSENT)) {
+        jcheck_add(jc, body, "value_error", "Value error, give one of advance_seconds (a number "
+                   "of seconds >= 0) or set (an RFC 3339 time)", j, NULL);
+        return;
+    }
+    if (ra == JC_OK) {
+        *off = clock_offset_ms() + (int64_t)(sec * 1000);
+        return;
+    }
+    int64_t target;
+    jloc sl = jloc_key(body, "set");
+    if (rs == JC_OK && clock_parse(set, &target) != 0)
+        jcheck_add(jc, &sl, "value_error", "Value error, expected an RFC 3339 time such as "
+                   "2026-01-01T00:00:00Z", json_object_get(j, "set"), NULL);
+    else if (rs == JC_OK)
+        *off = target - (clock_now_ms() - clock_offset_ms());
 }
 
 enum MHD_Result control_clock_post(req *rq)
 {
-    enum MHD_Result ret;
-    json_t *j = body_json(rq, &ret);
-    if (!j)
-        return ret;
-    json_t *adv = json_object_get(j, "advance_seconds");
-    json_t *set = json_object_get(j, "set");
-    int64_t off = clock_offset_ms();
-    if (adv && json_is_number(adv)) {
-        double sec = json_number_value(adv);
-        if (!(sec > -3.2e9 && sec < 3.2e9)) { /* about a century either way */
-            json_decref(j);
-            return resp_detail(rq, 400, "advance_seconds must be within 100 years");
-        }
-        off += (int64_t)(sec * 1000);
-    } else if (set && json_is_string(set)) {
-        int64_t target;
-        if (clock_parse(json_string_value(set), &target) != 0) {
-            json_decref(j);
-            return resp_detail(rq, 400, "set must be an RFC 3339 time, e.g. 2026-01-01T00:00:00Z");
-        }
-        off = target - (clock_now_ms() - clock_offset_ms());
-    } else {
-        json_decref(j);
-        return resp_detail(rq, 400, "Give advance_seconds (a number) or set (an RFC 3339 time)");
-    }
+    jcheck *jc = jcheck_new();
+    if (!jc)
+        return resp_detail(rq, 500, MSG_INTERNAL);
+    jloc body = JLOC_ROOT("body");
+    json_t *j = control_body(rq, jc, &body);
+    int64_t off = 0;
+    if (j)
+        clock_target(jc, &body, j, &off);
+    enum MHD_Result ret = jcheck_failed(jc) ? control_refuse(rq, jc) : clock_move(rq, off);
     json_decref(j);
-    clock_set_offset_ms(off);
-    db_meta_set_i64(rq->a->d, "clock_offset_ms", off);
-    sweep_now(rq->a);
-    return resp_queue_json(rq, 200, clock_json());
+    jcheck_free(jc);
+    return ret;
+}
+
+enum MHD_Result control_clock_delete(req *rq)
+{
+    return clock_move(rq, 0);
 }
 
 /* ---- tasks ---- */
@@ -176,110 +263,53 @@ enum MHD_Result control_task_delete(req *rq)
 
 /* ---- reset ---- */
 
-enum MHD_Result control_reset(req *rq)
+/* Wipe everything (key NULL) or one account, its faults, journal entries,
+ * rate window and the bans of the IPs its single checks came from. */
+static enum MHD_Result reset(req *rq, const char *key)
 {
     app *a = rq->a;
-    enum MHD_Result ret;
-    json_t *j = body_json(rq, &ret);
-    if (!j)
-        return ret;
-    json_t *k = json_object_get(j, "api_key");
-    const char *key = k && json_is_string(k) ? json_string_value(k) : NULL;
-    if (k && !key) {
-        json_decref(j);
-        return resp_detail(rq, 400, "api_key must be a string");
-    }
     retention_env env = ret_env(a);
     uc_err e = retention_reset(&env, key);
     faults_clear(a->faults, key);
     journal_clear(a->journal, key);
     limits_reset(a->limits, key);
-    json_t *o = json_pack("{s:b,s:s?}", "reset", 1, "api_key", key);
-    json_decref(j);
     if (e)
         return resp_detail(rq, 500, MSG_INTERNAL);
-    return resp_queue_json(rq, 200, o);
+    return resp_queue_json(rq, 200, json_pack("{s:b,s:s?}", "reset", 1, "api_key", key));
 }
 
-/* ---- accounts and lists ---- */
-
-static int kind_ok(const char *k)
+enum MHD_Result control_reset(req *rq)
 {
-    return !strcmp(k, "white") || !strcmp(k, "grey") || !strcmp(k, "black");
-}
-
-enum MHD_Result control_account_get(req *rq)
-{
-    app *a = rq->a;
-    const char *key = rq->param;
-    account acct;
-    int64_t used = 0;
-    if (account_get(a->d, key, a->cfg->credits, &acct) != UC_OK ||
-        task_storage_used(a->d, key, &used) != UC_OK)
+    static const char *const keys[] = {"api_key", NULL};
+    jcheck *jc = jcheck_new();
+    if (!jc)
         return resp_detail(rq, 500, MSG_INTERNAL);
-    json_t *o = json_pack("{s:s,s:o,s:I,s:I,s:I}", "api_key", key, "credits",
-                          acct.credits < 0 ? json_null() : json_integer(acct.credits),
-                          "charged", (json_int_t)acct.charged, "storage_used",
-                          (json_int_t)used, "storage_limit",
-                          (json_int_t)a->cfg->storage_limit);
-    return resp_queue_json(rq, 200, o);
-}
-
-/* param is KEY/KIND */
-static int split_list_param(req *rq, char *key, size_t cap, const char **kind)
-{
-    char *sl = strrchr(rq->param, '/');
-    if (!sl || (size_t)(sl - rq->param) >= cap || sl == rq->param)
-        return 0;
-    memcpy(key, rq->param, (size_t)(sl - rq->param));
-    key[sl - rq->param] = 0;
-    *kind = sl + 1;
-    return kind_ok(*kind);
-}
-
-enum MHD_Result control_list_get(req *rq)
-{
-    char key[TASK_KEY_MAX + 1];
-    const char *kind;
-    if (!split_list_param(rq, key, sizeof key, &kind))
-        return resp_detail(rq, 404, MSG_NOT_FOUND);
-    char *body = NULL;
-    if (account_list_get(rq->a->d, key, kind, &body) != UC_OK)
-        return resp_detail(rq, 500, MSG_INTERNAL);
-    size_t n = strlen(body);
-    struct MHD_Response *r = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(body);
-        return MHD_NO;
-    }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-    enum MHD_Result ret = resp_queue(rq, 200, r, n);
-    MHD_destroy_response(r);
+    jloc body = JLOC_ROOT("body");
+    json_t *j = control_body(rq, jc, &body);
+    const char *key = NULL;
+    if (j && jcheck_object(jc, &body, j, keys))
+        jcheck_string(jc, &body, j, "api_key", 0, 1, TASK_KEY_MAX, &key);
+    enum MHD_Result ret = jcheck_failed(jc) ? control_refuse(rq, jc) : reset(rq, key);
+    json_decref(j);
+    jcheck_free(jc);
     return ret;
 }
 
-enum MHD_Result control_list_put(req *rq)
+/* ---- bans ---- */
+
+enum MHD_Result control_bans_get(req *rq)
 {
-    char key[TASK_KEY_MAX + 1];
-    const char *kind;
-    if (!split_list_param(rq, key, sizeof key, &kind))
-        return resp_detail(rq, 404, MSG_NOT_FOUND);
-    const char *body = rq->body.data ? rq->body.data : "";
-    size_t len = rq->body.len;
-    if (memchr(body, 0, len))
-        return resp_detail(rq, 400, "The list must be text");
-    /* Parse it once now so a bad list is refused here, not at the next
-     * run; the parse also counts the entries for the answer. */
-    acct_lists *al = acct_lists_new();
-    uc_err e = al ? acct_lists_add(al, LIST_WHITE, body, len) : UC_ENOMEM;
-    size_t entries = e ? 0 : acct_lists_entries(al);
-    acct_lists_free(al);
-    if (e)
-        return resp_detail(rq, 400, "The list could not be read");
-    if (account_list_put(rq->a->d, key, kind, body, len) != UC_OK)
-        return resp_detail(rq, 500, MSG_INTERNAL);
-    return resp_queue_json(rq, 200, json_pack("{s:s,s:s,s:I}", "api_key", key, "kind", kind,
-                                              "entries", (json_int_t)entries));
+    int t = rq->a->cfg->ban_threshold;
+    json_t *bans = limits_bans_json(rq->a->limits, t);
+    return resp_queue_json(rq, 200, json_pack("{s:o,s:o}", "threshold",
+                                              t > 0 ? json_integer(t) : json_null(),
+                                              "bans", bans));
+}
+
+enum MHD_Result control_bans_delete(req *rq)
+{
+    limits_bans_clear(rq->a->limits);
+    return resp_queue_json(rq, 200, json_pack("{s:b}", "cleared", 1));
 }
 
 /* ---- journal ---- */
@@ -295,32 +325,5 @@ enum MHD_Result control_journal_get(req *rq)
 enum MHD_Result control_journal_delete(req *rq)
 {
     journal_clear(rq->a->journal, NULL);
-    return resp_queue_json(rq, 200, json_pack("{s:b}", "cleared", 1));
-}
-
-/* ---- faults ---- */
-
-enum MHD_Result control_faults_post(req *rq)
-{
-    enum MHD_Result ret;
-    json_t *j = body_json(rq, &ret);
-    if (!j)
-        return ret;
-    char msg[160];
-    json_t *o = faults_arm(rq->a->faults, j, msg, sizeof msg);
-    json_decref(j);
-    if (!o)
-        return resp_detail(rq, 400, msg);
-    return resp_queue_json(rq, 201, o);
-}
-
-enum MHD_Result control_faults_get(req *rq)
-{
-    return resp_queue_json(rq, 200, json_pack("{s:o}", "faults", faults_json(rq->a->faults)));
-}
-
-enum MHD_Result control_faults_delete(req *rq)
-{
-    faults_clear(rq->a->faults, NULL);
     return resp_queue_json(rq, 200, json_pack("{s:b}", "cleared", 1));
 }

@@ -2,6 +2,8 @@
  * an HTTP fault to a request (see faults.h). */
 #include "http/faults.h"
 
+#include <ctype.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,10 @@
 
 #define DELAY_MAX_MS 600000          /* respond.delay_ms */
 #define PROCESSING_MAX_MS 3600000    /* task.processing_ms */
+#define PATH_PREFIX_MAX 1024         /* match.path_prefix, characters */
+#define HEADER_VALUE_MAX 4096        /* respond.headers values, characters */
+#define FAULTS_MAX 10000             /* armed at once */
+#define FAULTS_MAX_TEXT "10000"
 
 typedef struct fault {
     int id;
@@ -28,12 +34,14 @@ typedef struct fault {
     int task_fail;
     char *task_error;
     int processing_ms;
+    int oom;               /* a copy could not be made while parsing */
     struct fault *next;
 } fault;
 
 struct faults {
     pthread_mutex_t lock;
     fault *head;           /* in the order armed: the first match wins */
+    size_t count;
     int next_id;
 };
 
@@ -49,6 +57,8 @@ faults *faults_new(void)
 
 static void fault_free(fault *f)
 {
+    if (!f)
+        return;
     json_decref(f->spec);
     fault_action_release(&f->act);
     free(f->path_prefix);
@@ -57,17 +67,24 @@ static void fault_free(fault *f)
     free(f);
 }
 
+/* Unlink and free *pp. Caller holds the lock. */
+static void remove_at(faults *fs, fault **pp)
+{
+    fault *f = *pp;
+    *pp = f->next;
+    fault_free(f);
+    fs->count--;
+}
+
 /* Caller holds the lock. */
 static void clear_locked(faults *fs, const char *key)
 {
     for (fault **pp = &fs->head; *pp;) {
         fault *f = *pp;
-        if (!key || (f->api_key && !strcmp(f->api_key, key))) {
-            *pp = f->next;
-            fault_free(f);
-        } else {
+        if (!key || (f->api_key && !strcmp(f->api_key, key)))
+            remove_at(fs, pp);
+        else
             pp = &f->next;
-        }
     }
 }
 
@@ -94,117 +111,176 @@ void fault_action_release(fault_action *act)
     act->body = act->headers = NULL;
 }
 
-/* ---- parsing a spec ---- */
+/* ---- checking a spec ---- */
 
-static const char *str_or_null(json_t *o, const char *k)
+static const char *const SPEC_KEYS[] = {"match", "respond", "task", "times", NULL};
+static const char *const MATCH_KEYS[] = {"method", "path_prefix", "api_key", NULL};
+static const char *const RESPOND_KEYS[] = {"status", "body", "headers", "delay_ms",
+                                           "drop_connection", "drop_after_bytes", NULL};
+static const char *const TASK_KEYS[] = {"outcome", "error", "processing_ms", NULL};
+/* the methods of the routes a fault can act on */
+static const char *const METHODS[] = {"GET", "HEAD", "POST", NULL};
+static const char *const OUTCOMES[] = {"failed", "completed", NULL};
+
+/* A copy of s kept by f; on failure f->oom tells. */
+static char *keep(fault *f, const char *s)
 {
-    json_t *v = json_object_get(o, k);
-    return v && json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
-
-/* An integer member in lo..hi, or absent (*out untouched). */
-static int int_in(json_t *o, const char *k, json_int_t lo, json_int_t hi, json_int_t *out)
-{
-    json_t *v = json_object_get(o, k);
-    if (!v)
-        return 1;
-    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-        return 0;
-    *out = json_integer_value(v);
-    return 1;
+    char *d = strdup(s);
+    if (!d)
+        f->oom = 1;
+    return d;
 }
 
 /* "match": which requests (or submissions) the fault applies to. */
-static const char *parse_match(fault *f, json_t *m)
+static void check_match(fault *f, jcheck *jc, const jloc *at, json_t *m)
 {
-    if (!json_is_object(m))
-        return "match must be an object";
-    const char *meth = str_or_null(m, "method");
-    if (meth)
+    const char *meth = NULL, *prefix = NULL, *key = NULL;
+    if (jcheck_literal(jc, at, m, "method", JC_NOCASE, METHODS, &meth) == JC_OK)
         snprintf(f->method, sizeof f->method, "%s", meth);
-    f->path_prefix = dup_or_null(str_or_null(m, "path_prefix"));
-    f->api_key = dup_or_null(str_or_null(m, "api_key"));
-    return NULL;
+    if (jcheck_string(jc, at, m, "path_prefix", 0, 1, PATH_PREFIX_MAX, &prefix) == JC_OK) {
+        jloc pl = jloc_key(at, "path_prefix");
+        if (prefix[0] != '/')
+            jcheck_add(jc, &pl, "value_error", "Value error, a path prefix starts with /",
+                       json_object_get(m, "path_prefix"), NULL);
+        else if (!strncmp(prefix, "/__mock", 7) || !strncmp(prefix, "/healthz", 8))
+            jcheck_add(jc, &pl, "value_error", "Value error, the control API and /healthz "
+                       "are never faulted", json_object_get(m, "path_prefix"), NULL);
+        else
+            f->path_prefix = keep(f, prefix);
+    }
+    if (jcheck_string(jc, at, m, "api_key", 0, 1, TASK_KEY_MAX, &key) == JC_OK)
+        f->api_key = keep(f, key);
 }
 
-/* "task": a job fault. */
-static const char *parse_task(fault *f, json_t *t)
+/* An HTTP token (RFC 9110), as a header name must be. */
+static bool is_token(const char *s)
 {
-    if (!json_is_object(t))
-        return "task must be an object";
-    f->is_task = 1;
-    const char *outcome = str_or_null(t, "outcome");
-    enum task_status want = TASK_COMPLETED;
-    if (outcome && (!task_status_parse(outcome, &want) || want == TASK_PROCESSING))
-        return "task.outcome must be failed or completed";
-    f->task_fail = want == TASK_FAILED;
-    const char *err = str_or_null(t, "error");
-    f->task_error = strdup(err ? err : MSG_ERROR_PROCESSING);
-    json_int_t pm = 0;
-    if (!int_in(t, "processing_ms", 0, PROCESSING_MAX_MS, &pm))
-        return "task.processing_ms must be 0..3600000";
-    f->processing_ms = (int)pm;
-    return NULL;
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("!#$%&'*+-.^_`|~", *s))
+            return false;
+    return true;
+}
+
+/* respond.headers: names that are tokens and not the server's own,
+ * string values without control characters. */
+static void check_headers(jcheck *jc, const jloc *at, json_t *h)
+{
+    static const char *const own[] = {"content-length", "transfer-encoding", "connection"};
+    const char *name;
+    json_t *v;
+    json_object_foreach(h, name, v) {
+        jloc hl = jloc_key(at, name);
+        const char *why = NULL;
+        if (!is_token(name)) {
+            why = "Value error, a header name is a token: letters, digits and "
+                  "!#$%&'*+-.^_`|~";
+        } else {
+            for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+                if (!strcasecmp(name, own[i]))
+                    why = "Value error, Content-Length, Transfer-Encoding and Connection "
+                          "are the server's own";
+        }
+        if (why) {
+            jcheck_add(jc, &hl, "value_error", why, v, NULL);
+            continue;
+        }
+        const char *s = NULL;
+        if (jcheck_string(jc, at, h, name, 0, 0, HEADER_VALUE_MAX, &s) != JC_OK)
+            continue;
+        for (const char *p = s; *p; p++)
+            if ((unsigned char)*p < 0x20 && *p != '\t') {
+                jcheck_add(jc, &hl, "value_error", "Value error, a header value holds no "
+                           "control characters (line breaks included)", v, NULL);
+                break;
+            }
+    }
 }
 
 /* "respond": an HTTP fault. */
-static const char *parse_respond(fault *f, json_t *r)
+static void check_respond(fault *f, jcheck *jc, const jloc *at, json_t *r)
 {
-    if (!json_is_object(r))
-        return "respond must be an object";
     json_int_t st = 0, delay = 0, after = -1;
-    if (!int_in(r, "status", 100, 599, &st))
-        return "respond.status must be an HTTP status code";
-    f->act.status = (int)st;
-    f->act.body = json_incref(json_object_get(r, "body"));
-    json_t *h = json_object_get(r, "headers");
-    if (h && !json_is_object(h))
-        return "respond.headers must be an object of strings";
-    f->act.headers = json_incref(h);
-    if (!int_in(r, "delay_ms", 0, DELAY_MAX_MS, &delay))
-        return "respond.delay_ms must be 0..600000";
-    f->act.delay_ms = (int)delay;
-    f->act.drop = json_is_true(json_object_get(r, "drop_connection"));
-    if (!int_in(r, "drop_after_bytes", 0, INT64_MAX, &after))
-        return "respond.drop_after_bytes must be >= 0";
-    f->act.drop_after = after;
-    return NULL;
+    bool drop = false;
+    json_t *h = NULL;
+    if (jcheck_int(jc, at, r, "status", 0, 100, 599, &st) == JC_OK)
+        f->act.status = (int)st;
+    jcheck_any(jc, at, r, "body", 0, &f->act.body);
+    json_incref(f->act.body);
+    if (jcheck_member_object(jc, at, r, "headers", 0, NULL, &h) != JC_ABSENT && h) {
+        jloc hl = jloc_key(at, "headers");
+        check_headers(jc, &hl, h);
+        f->act.headers = json_incref(h);
+    }
+    if (jcheck_int(jc, at, r, "delay_ms", 0, 0, DELAY_MAX_MS, &delay) == JC_OK)
+        f->act.delay_ms = (int)delay;
+    if (jcheck_bool(jc, at, r, "drop_connection", 0, &drop) == JC_OK)
+        f->act.drop = drop;
+    if (jcheck_int(jc, at, r, "drop_after_bytes", 0, 0, INT64_MAX, &after) == JC_OK)
+        f->act.drop_after = after;
+    if (st && drop)
+        jcheck_add(jc, at, "value_error", "Value error, status and drop_connection exclude "
+                   "each other: a dropped connection has no answer", r, NULL);
+    if (st && after >= 0)
+        jcheck_add(jc, at, "value_error", "Value error, status and drop_after_bytes exclude "
+                   "each other: drop_after_bytes cuts a real answer's body", r, NULL);
 }
 
-/* Build a fault from its spec; NULL with *msg set when invalid. */
-static fault *fault_parse(json_t *j, const char **msg)
+/* "task": a job fault. */
+static void check_task(fault *f, jcheck *jc, const jloc *at, json_t *t)
 {
-    fault *f = calloc(1, sizeof *f);
-    if (!f) {
-        *msg = "out of memory";
+    const char *outcome = "completed", *err = NULL;
+    json_int_t pm = 0;
+    f->is_task = 1;
+    int orc = jcheck_literal(jc, at, t, "outcome", 0, OUTCOMES, &outcome);
+    f->task_fail = !strcmp(outcome, "failed");
+    if (jcheck_string(jc, at, t, "error", 0, 1, TASK_ERROR_MAX, &err) == JC_OK &&
+        orc != JC_BAD && !f->task_fail)
+        jcheck_add(jc, at, "value_error", "Value error, error goes with outcome failed "
+                   "(a completed task has none)", t, NULL);
+    f->task_error = keep(f, err ? err : MSG_ERROR_PROCESSING);
+    if (jcheck_int(jc, at, t, "processing_ms", 0, 0, PROCESSING_MAX_MS, &pm) == JC_OK)
+        f->processing_ms = (int)pm;
+}
+
+/* Check spec (at `at`) and build its fault; NULL when it has problems
+ * (recorded in jc) or memory ran out. */
+static fault *fault_parse(json_t *spec, jcheck *jc, const jloc *at)
+{
+    if (!jcheck_object(jc, at, spec, SPEC_KEYS))
         return NULL;
-    }
+    fault *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
     f->act.drop_after = -1;
     f->times = -1;
-    json_t *times = json_object_get(j, "times");
-    json_t *m = json_object_get(j, "match");
-    json_t *t = json_object_get(j, "task");
-    json_t *r = json_object_get(j, "respond");
-    *msg = NULL;
-    if (times && !json_is_null(times)) {
-        if (!json_is_integer(times) || json_integer_value(times) < 1)
-            *msg = "times must be a positive integer";
-        else
-            f->times = (int)json_integer_value(times);
-    }
-    if (!*msg && m)
-        *msg = parse_match(f, m);
-    if (!*msg && (t != NULL) == (r != NULL))
-        *msg = "give exactly one of respond (an HTTP fault) or task (a job fault)";
-    if (!*msg)
-        *msg = t ? parse_task(f, t) : parse_respond(f, r);
-    if (*msg) {
+    json_int_t times;
+    json_t *m = NULL, *r = NULL, *t = NULL;
+    if (jcheck_int(jc, at, spec, "times", JC_NULLABLE, 1, INT_MAX, &times) == JC_OK)
+        f->times = (int)times;
+    jcheck_member_object(jc, at, spec, "match", 0, MATCH_KEYS, &m);
+    jcheck_member_object(jc, at, spec, "respond", 0, RESPOND_KEYS, &r);
+    jcheck_member_object(jc, at, spec, "task", 0, TASK_KEYS, &t);
+    jloc ml = jloc_key(at, "match"), rl = jloc_key(at, "respond"), tl = jloc_key(at, "task");
+    if (m)
+        check_match(f, jc, &ml, m);
+    if (r)
+        check_respond(f, jc, &rl, r);
+    if (t)
+        check_task(f, jc, &tl, t);
+    bool has_r = json_object_get(spec, "respond"), has_t = json_object_get(spec, "task");
+    if (has_r == has_t)
+        jcheck_add(jc, at, "value_error", "Value error, give exactly one of respond (an HTTP "
+                   "fault) or task (a job fault)", spec, NULL);
+    if (has_t && (f->method[0] || f->path_prefix))
+        jcheck_add(jc, &ml, "value_error", "Value error, a job fault matches submissions by "
+                   "api_key only (no method or path_prefix)", m, NULL);
+    if (jcheck_failed(jc) || f->oom) {
         fault_free(f);
         return NULL;
     }
-    f->spec = json_incref(j);
+    f->spec = json_incref(spec);
     return f;
 }
 
@@ -218,22 +294,31 @@ static json_t *fault_json(const fault *f)
     return o;
 }
 
-json_t *faults_arm(faults *fs, json_t *spec, char *msg, size_t cap)
+json_t *faults_arm(faults *fs, json_t *spec, jcheck *jc, const jloc *at)
 {
-    const char *why;
-    fault *f = fault_parse(spec, &why);
-    if (!f) {
-        snprintf(msg, cap, "%s", why);
+    fault *f = fault_parse(spec, jc, at);
+    if (!f)
         return NULL;
-    }
     pthread_mutex_lock(&fs->lock);
-    f->id = fs->next_id++;
-    fault **pp = &fs->head;
-    while (*pp)
-        pp = &(*pp)->next;
-    *pp = f;
-    json_t *o = fault_json(f);
+    json_t *o = NULL;
+    if (fs->count >= FAULTS_MAX) {
+        jcheck_add(jc, at, "value_error", "Value error, " FAULTS_MAX_TEXT " faults are armed "
+                   "(the most there can be): delete some first", NULL, NULL);
+    } else {
+        f->id = fs->next_id;
+        o = fault_json(f);
+    }
+    if (o) {
+        fs->next_id++;
+        fault **pp = &fs->head;
+        while (*pp)
+            pp = &(*pp)->next;
+        *pp = f;
+        fs->count++;
+        f = NULL;
+    }
     pthread_mutex_unlock(&fs->lock);
+    fault_free(f); /* accepts NULL */
     return o;
 }
 
@@ -241,10 +326,42 @@ json_t *faults_json(faults *fs)
 {
     json_t *arr = json_array();
     pthread_mutex_lock(&fs->lock);
-    for (fault *f = fs->head; f; f = f->next)
-        json_array_append_new(arr, fault_json(f));
+    for (fault *f = fs->head; arr && f; f = f->next)
+        if (json_array_append_new(arr, fault_json(f)) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
     pthread_mutex_unlock(&fs->lock);
     return arr;
+}
+
+json_t *faults_get(faults *fs, int id, int *found)
+{
+    json_t *o = NULL;
+    *found = 0;
+    pthread_mutex_lock(&fs->lock);
+    for (fault *f = fs->head; f; f = f->next)
+        if (f->id == id) {
+            *found = 1;
+            o = fault_json(f);
+            break;
+        }
+    pthread_mutex_unlock(&fs->lock);
+    return o;
+}
+
+int faults_delete(faults *fs, int id)
+{
+    int found = 0;
+    pthread_mutex_lock(&fs->lock);
+    for (fault **pp = &fs->head; *pp; pp = &(*pp)->next)
+        if ((*pp)->id == id) {
+            remove_at(fs, pp);
+            found = 1;
+            break;
+        }
+    pthread_mutex_unlock(&fs->lock);
+    return found;
 }
 
 /* Take one use of f; remove it when used up. Caller holds the lock. */
@@ -254,8 +371,7 @@ static void consume(faults *fs, fault *f)
         return;
     for (fault **pp = &fs->head; *pp; pp = &(*pp)->next)
         if (*pp == f) {
-            *pp = f->next;
-            fault_free(f);
+            remove_at(fs, pp);
             return;
         }
 }

@@ -1,8 +1,8 @@
 /* faults.h: the fault engine behind /__mock/faults.
  *
- * A fault is armed from its JSON spec, matches requests by method, path
- * prefix and API key, and is used up after `times` matches (or stays
- * until cleared). An HTTP fault acts on a request before its handler: a
+ * A fault is armed from its JSON spec, gets an id, matches requests by
+ * method, path prefix and API key, and is used up after `times` matches
+ * (or stays until deleted or cleared). An HTTP fault acts on a request before its handler: a
  * delay, a canned response, a dropped connection, or a download cut after
  * some bytes. A job fault is taken by the next batch submission of its
  * key: the task then fails with a given error, or takes a given time.
@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/jcheck.h"
 #include "http/req.h"
 #include "store/tasks.h"
 
@@ -24,14 +25,24 @@ typedef struct faults faults;
 faults *faults_new(void);
 void faults_free(faults *fs);  /* accepts NULL */
 
-/* Arm a fault from spec (borrowed; the spec is kept for listing).
- * Returns the fault as GET /__mock/faults lists it (new reference), or
- * NULL with a message for the client in msg when spec is invalid (or
- * memory ran out). */
-json_t *faults_arm(faults *fs, json_t *spec, char *msg, size_t cap);
+/* Arm a fault from spec (borrowed; kept for listing), checked strictly
+ * (jcheck.h): unknown names, wrong types, values out of range and specs
+ * that could never act are each a problem recorded in jc at its path
+ * under `at`, and nothing is armed. Returns the fault as GET
+ * /__mock/faults lists it (new reference), or NULL: problems in jc, or
+ * out of memory when jc has none. */
+json_t *faults_arm(faults *fs, json_t *spec, jcheck *jc, const jloc *at);
 
-/* Every armed fault, oldest first, as listed (new reference). */
+/* Every armed fault, oldest first, as listed (new reference; NULL when
+ * out of memory). */
 json_t *faults_json(faults *fs);
+
+/* The fault with this id as listed (new reference). *found tells whether
+ * there is one (NULL with *found set: out of memory). */
+json_t *faults_get(faults *fs, int id, int *found);
+
+/* Disarm the fault with this id. Returns 1, or 0 when there is none. */
+int faults_delete(faults *fs, int id);
 
 /* Disarm every fault (key NULL), or those that match only key. */
 void faults_clear(faults *fs, const char *key);

@@ -26,6 +26,10 @@ typedef struct route {
     body_kind body;
     enum MHD_Result (*fn)(req *rq);
     int journal;        /* recorded in the request journal */
+    const char *const *query;  /* names accepted in the query (NULL-
+                                  terminated; others get 400); NULL: any */
+    const char *tmpl;   /* public path template ("/x/{id}"); NULL: path */
+    const char *doc;    /* one line for the index (GET /__mock) */
 } route;
 
 /* The route for method and url; the {param} of its path (cut to cap-1
@@ -33,5 +37,9 @@ typedef struct route {
  * route has this path) from a 404. */
 const route *routes_match(const char *method, const char *url, char *param, size_t cap,
                           int *path_known);
+
+/* Call fn for every route, in table order (the index is made from it, so
+ * it cannot drift from what is served). */
+void routes_each(void (*fn)(void *ud, const route *r), void *ud);
 
 #endif

@@ -25,6 +25,7 @@
 #include "http/faults.h"
 #include "http/journal.h"
 #include "http/resp.h"
+#include "http/control.h"
 #include "http/routes.h"
 #include "http/upload.h"
 
@@ -123,7 +124,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         return resp_detail(rq, 413, "Request body too large");
     if (rq->body_oom)
         return resp_500_static(c, rq);
-    enum MHD_Result ret = rq->route->fn(rq);
+    enum MHD_Result ret;
+    if (rq->route->query && !control_query_ok(rq, &ret)) /* strict control routes */
+        return ret;
+    ret = rq->route->fn(rq);
     /* A handler that could not build its answer (out of memory) still
      * answers: a JSON 500, never a silently closed connection. */
     if (ret == MHD_NO && !rq->status && !rq->drop)

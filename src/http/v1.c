@@ -236,7 +236,8 @@ enum MHD_Result v1_check_email(req *rq)
     req_client_ip(rq, ip, sizeof ip);
     limits *lim = a->limits;
     int ban = a->cfg->ban_threshold; /* 0: --ban-threshold off */
-    if (ban && limits_ban_left(lim, ip, ban) == 0)
+    limits_ban_touch(lim, ip, rq->api_key); /* for POST /__mock/reset by key */
+    if (limits_ban_left(lim, ip, ban) == 0)
         return resp_detail(rq, 403, MSG_BANNED);
     size_t elen;
     const char *email = req_query_n(rq, "email", &elen);

@@ -19,7 +19,9 @@ int job_progress(const job *j)
 {
     int p = atomic_load(&j->progress);
     if (j->delay_ms > 0) {
-        int64_t el = clock_mono_ms() - j->started_mono;
+        int64_t el = clock_now_ms() - j->started_at;
+        if (el < 0) /* the clock was set back */
+            el = 0;
         int tp = el >= j->delay_ms ? 99 : (int)(el * 100 / j->delay_ms);
         if (tp < p)
             p = tp;
@@ -27,10 +29,11 @@ int job_progress(const job *j)
     return p > 100 ? 100 : p;
 }
 
-/* Sleep until the job's delay has passed (or it is cancelled). */
+/* Sleep until the job's delay has passed on the virtual clock (or it is
+ * cancelled): moving the clock past it ends the wait within 20 ms. */
 static int hold(job *j)
 {
-    while (clock_mono_ms() - j->started_mono < j->delay_ms) {
+    while (clock_now_ms() - j->started_at < j->delay_ms) {
         if (atomic_load(&j->cancel))
             return -1;
         struct timespec ts = {0, 20 * 1000000};
@@ -94,7 +97,7 @@ uc_err job_execute(const job_env *env, job *j)
     char final[FILES_PATH_MAX], tmp[FILES_PATH_MAX];
     task_result res = {0};
 
-    j->started_mono = clock_mono_ms();
+    j->started_at = clock_now_ms();
     j->delay_ms = env->processing_delay_ms;
     if (t->fault_delay_ms > j->delay_ms)
         j->delay_ms = t->fault_delay_ms;

@@ -26,8 +26,9 @@ typedef struct job {
     task t;                      /* the row as it was when the job started */
     atomic_int progress;         /* work done, 0..100 */
     atomic_int cancel;           /* set by another thread: stop soon */
-    int64_t started_mono;        /* clock_mono_ms() at start */
-    int64_t delay_ms;            /* how long it must stay processing */
+    int64_t started_at;          /* clock_now_ms() (virtual) at start */
+    int64_t delay_ms;            /* how long it must stay processing, on
+                                    the virtual clock */
 } job;
 
 /* Run j to its end and record the outcome in the database. Returns UC_OK

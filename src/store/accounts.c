@@ -28,6 +28,32 @@ uc_err account_get(db *d, const char *key, int64_t start_credits, account *out)
     return e;
 }
 
+uc_err account_set_credits(db *d, const char *key, int64_t credits)
+{
+    return db_exec(d, "INSERT INTO accounts (api_key, created_at, credits) "
+                      "VALUES (?1, ?2, nullif(?3, -1)) "
+                      "ON CONFLICT(api_key) DO UPDATE SET credits = excluded.credits", NULL,
+                   DB_ARGS(DB_TEXT(key), DB_I64(clock_now_ms()),
+                           DB_I64(credits < 0 ? -1 : credits)));
+}
+
+uc_err account_each(db *d, int (*fn)(void *ud, const char *key, const account *a),
+                    void *ud)
+{
+    db_query q;
+    uc_err e = db_start(&q, d, "SELECT api_key, coalesce(credits, -1), charged, created_at "
+                               "FROM accounts ORDER BY created_at, api_key", DB_NOARGS);
+    while (!e && (e = db_next(&q)) == UC_OK) {
+        account a = {sqlite3_column_int64(q.st, 1), sqlite3_column_int64(q.st, 2),
+                     sqlite3_column_int64(q.st, 3)};
+        const char *key = (const char *)sqlite3_column_text(q.st, 0);
+        if (fn(ud, key ? key : "", &a))
+            break;
+    }
+    db_done(&q);
+    return e == UC_ENOTFOUND ? UC_OK : e;
+}
+
 uc_err account_charge(db *d, const char *key, int64_t n)
 {
     int changed = 0;

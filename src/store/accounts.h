@@ -19,6 +19,15 @@ typedef struct account {
  * it does not exist yet. */
 uc_err account_get(db *d, const char *key, int64_t start_credits, account *out);
 
+/* Set key's balance to credits (>= 0; -1 = unlimited), creating the
+ * account if it does not exist yet. */
+uc_err account_set_credits(db *d, const char *key, int64_t credits);
+
+/* Call fn for every account, oldest first (fn returns nonzero to stop;
+ * key and a are valid during the call only). */
+uc_err account_each(db *d, int (*fn)(void *ud, const char *key, const account *a),
+                    void *ud);
+
 /* Charge n addresses atomically. UC_EQUOTA when the balance cannot cover
  * n (nothing is charged then). */
 uc_err account_charge(db *d, const char *key, int64_t n);

@@ -48,6 +48,7 @@
 extern const struct embedded_file domain_list_files[];
 
 #define ENTRY_MAX 320   /* longest list entry accepted (an address is <= 254) */
+#define ENTRY_MAX_TEXT "320"
 
 /* ---- a set of lower-case byte strings, each with a bitmask value -------- */
 
@@ -485,6 +486,76 @@ uc_err acct_lists_add(acct_lists *al, acct_list_kind kind, const char *text,
         al->lines++;
     }
     return UC_OK;
+}
+
+/* Why the entry e (m bytes, as parse_line made it) can never match an
+ * address; NULL when it can. The reason is written into why. */
+static const char *entry_problem(const char *e, size_t m, char *why, size_t cap)
+{
+    char probe[ENTRY_MAX + 5];
+    bool addr = memchr(e, '@', m) != NULL;
+    size_t pn = 0;
+    if (!addr) {
+        /* A domain is judged as the domain of an address; one without a
+         * dot can only match as the last label (a TLD), so as a.TLD. */
+        const char *pre = memchr(e, '.', m) ? "x@" : "x@a.";
+        pn = strlen(pre);
+        memcpy(probe, pre, pn);
+        memcpy(probe + pn, e, m);
+    }
+    char *reason = NULL;
+    if (email_validate(addr ? e : probe, addr ? m : m + pn, NULL, &reason))
+        return NULL;
+    snprintf(why, cap, "not a valid %s: %s", addr ? "address" : "domain",
+             reason ? reason : "out of memory");
+    free(reason);
+    return why;
+}
+
+/* Whether the entry of line l (comment and outer blanks aside) holds
+ * white space, which parse_line refuses as it refuses a long entry. */
+static bool inner_space(const char *l, size_t n)
+{
+    const char *hash = memchr(l, '#', n);
+    if (hash)
+        n = (size_t)(hash - l);
+    while (n && (l[n - 1] == ' ' || l[n - 1] == '\t' || l[n - 1] == '\r'))
+        n--;
+    while (n && (*l == ' ' || *l == '\t')) {
+        l++;
+        n--;
+    }
+    return memchr(l, ' ', n) || memchr(l, '\t', n) || memchr(l, '\r', n);
+}
+
+size_t acct_lists_check(const char *text, size_t len, acct_lists_bad_fn bad, void *ud)
+{
+    size_t nbad = 0, line = 0;
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        char e[ENTRY_MAX], why[1200];
+        bool bang;
+        const char *problem = NULL;
+        int m = parse_line(p, n, e, &bang);
+        line++;
+        if (memchr(p, '\0', n))
+            problem = "holds a NUL byte";
+        else if (m < 0)
+            problem = inner_space(p, n) ? "white space inside the entry"
+                                        : "longer than " ENTRY_MAX_TEXT " bytes";
+        else if (m > 0 && bang)
+            problem = "'!' entries are for the built-in masking list only";
+        else if (m > 0)
+            problem = entry_problem(e, (size_t)m, why, sizeof why);
+        if (problem) {
+            nbad++;
+            bad(ud, line, p, n, problem);
+        }
+        p += n + 1;
+    }
+    return nbad;
 }
 
 size_t acct_lists_entries(const acct_lists *al)

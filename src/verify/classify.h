@@ -49,6 +49,15 @@ acct_lists *acct_lists_new(void);             /* NULL on ENOMEM */
  * comments ignored; an entry with '@' is an address, else a domain). */
 uc_err acct_lists_add(acct_lists *al, acct_list_kind kind,
                       const char *text, size_t len);
+/* Check every line of a list text as acct_lists_add reads it, calling
+ * bad(ud, line number from 1, the line's n bytes, why) for each entry that
+ * no address could ever match: a NUL byte, white space inside, too long,
+ * a '!' entry, an address the validator refuses, or a domain no valid
+ * address can have (the validator's reason is in why). Returns how many
+ * were bad. */
+typedef void (*acct_lists_bad_fn)(void *ud, size_t line, const char *l, size_t n,
+                                  const char *why);
+size_t acct_lists_check(const char *text, size_t len, acct_lists_bad_fn bad, void *ud);
 /* Entries (non-blank, non-comment lines) read by acct_lists_add so far. */
 size_t acct_lists_entries(const acct_lists *al);
 void acct_lists_free(acct_lists *al);         /* accepts NULL */

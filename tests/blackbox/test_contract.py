@@ -279,7 +279,28 @@ def test_tour_produces_every_documented_response(make_server):
     assert s.post('/__mock/faults', json={'respond': {}, 'task': {}}).status_code == 400
     assert s.post('/__mock/faults', data=b'[').status_code == 400
     assert s.post('/__mock/faults', data=big_body()).status_code == 413
+    armed = s.post('/__mock/faults', json={'match': {'path_prefix': '/nowhere'},
+                                           'respond': {'status': 500}}).json()
+    assert s.get('/__mock/faults/%d' % armed['id']).status_code == 200
+    assert s.delete('/__mock/faults/%d' % armed['id']).status_code == 200
+    assert s.get('/__mock/faults/%d' % armed['id']).status_code == 404
+    assert s.delete('/__mock/faults/%d' % armed['id']).status_code == 404
     assert s.delete('/__mock/faults').status_code == 200
+
+    # the control API's index; every control route refuses a query name it
+    # does not take (before it changes anything)
+    r = s.get('/__mock')
+    assert r.status_code == 200
+    values = {'{task_id}': tid, '{key}': A, '{kind}': 'white', '{id}': '1'}
+    for e in r.json()['endpoints']:
+        if not e['path'].startswith('/__mock'):
+            continue
+        path = e['path']
+        for k, v in values.items():
+            path = path.replace(k, v)
+        r = s.http.request(e['method'], s.url(path + '?bogus=1'), headers={'X-API-Key': A})
+        assert r.status_code == 400, (e, r.text)
+        assert r.json()['detail'][0]['loc'] == ['query', 'bogus']
 
     # clock: expire the link
     assert s.get('/__mock/clock').status_code == 200
@@ -288,10 +309,17 @@ def test_tour_produces_every_documented_response(make_server):
     assert s.post('/__mock/clock', json={'set': 'yesterday'}).status_code == 400
     assert s.post('/__mock/clock', json={}).status_code == 400
     assert s.post('/__mock/clock', data=big_body()).status_code == 413
+    assert s.delete('/__mock/clock').status_code == 200
+    assert s.post('/__mock/clock', json={'advance_seconds': 120}).status_code == 200
 
     # accounts and lists
     assert s.get('/__mock/accounts/' + A).status_code == 200
     assert s.get('/__mock/accounts/a%2Fb').status_code == 404
+    assert s.get('/__mock/accounts').status_code == 200
+    assert s.put('/__mock/accounts/tour-rich', json={'credits': 10}).status_code == 200
+    assert s.put('/__mock/accounts/tour-rich', json={'credits': -1}).status_code == 400
+    assert s.put('/__mock/accounts/a%2Fb', json={'credits': 1}).status_code == 404
+    assert s.put('/__mock/accounts/tour-rich', data=big_body()).status_code == 413
     lists = '/__mock/accounts/%s/lists/' % A
     assert s.put(lists + 'grey', data='# vip\nexample.org\nvip@example.net\n') \
         .json()['entries'] == 2
@@ -312,6 +340,10 @@ def test_tour_produces_every_documented_response(make_server):
         r = s.post(ce + '?email=test@disposable.com', 'tour-ban')
         assert r.status_code == 200 and r.json()['remaining_attempts_before_ban'] == left
     assert s.post(ce + '?email=ok@example.com', 'tour-ban').status_code == 403
+    bans = s.get('/__mock/bans')
+    assert bans.status_code == 200 and bans.json()['bans'][0]['banned'] is True
+    assert s.delete('/__mock/bans').status_code == 200
+    assert s.post(ce + '?email=ok@example.com', 'tour-ban').status_code == 200
 
     # reset
     assert s.post('/__mock/reset', json={'api_key': 5}).status_code == 400

@@ -305,10 +305,15 @@ def test_ban_default_threshold(server):
     assert_banned(server)
     # batches are not affected by the ban
     run_ok(server, 'a.csv', b'email\ntest@gmail.com\n')
-    # a reset of one account keeps IP bans
-    reset(server, {'api_key': KEY})
+    # a reset of an account that made no single check keeps IP bans
+    reset(server, {'api_key': 'no-single-checks'})
     assert_banned(server)
-    # a full reset clears them
+    # a reset of one whose checks came from this IP lifts its ban (issue 12)
+    reset(server, {'api_key': KEY})
+    assert check_ok(server, 'test@gmail.com', 'fresh')['remaining_attempts_before_ban'] == 5
+    # and so does a full reset
+    ban_countdown(server, 5)
+    assert_banned(server)
     reset(server)
     assert check_ok(server, 'test@gmail.com')['remaining_attempts_before_ban'] == 5
     assert check_ok(server, 'test@disposable.com')['remaining_attempts_before_ban'] == 4
@@ -403,7 +408,7 @@ def test_account_lists(server):
             assert r.status_code == 200, r.text
             assert (r.json()['category'], r.json()['type']) == want, (key, a)
             if want[0] == 'black':
-                # only a full reset lifts the IP ban, and it drops the lists
+                # a reset lifts the IP ban, and drops the lists
                 reset(server)
                 put_list(server, KEY, 'white', WHITE)
                 put_list(server, KEY, 'grey', GREY)

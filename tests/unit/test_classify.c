@@ -251,9 +251,72 @@ static void test_user_dir(void **state)
     assert_null(dl);
 }
 
+typedef struct bad_lines {
+    size_t n;
+    size_t line[8];
+    char why[8][200];
+} bad_lines;
+
+static void note_bad(void *ud, size_t line, const char *l, size_t n, const char *why)
+{
+    bad_lines *b = ud;
+    (void)l;
+    (void)n;
+    if (b->n < 8) {
+        b->line[b->n] = line;
+        snprintf(b->why[b->n], sizeof b->why[0], "%s", why);
+    }
+    b->n++;
+}
+
+static void test_list_check(void **state)
+{
+    (void)state;
+    static const char good[] = "# customers\nexample.org\nvip@example.net\r\nxyz\n"
+                               "  *.sub.example.com  # spaced\n\n.example.io\n@example.de\n"
+                               "b\xc3\xbc" "cher.de\n";
+    bad_lines b = {0};
+    assert_int_equal(acct_lists_check(good, strlen(good), note_bad, &b), 0);
+    assert_int_equal(b.n, 0);
+    static const char bad[] = "ok.example\nbad_label.com\nmissing@tld\na b.com\n!masked.com\n"
+                              "fine@example.com\nx@@y.com\n";
+    assert_int_equal(acct_lists_check(bad, strlen(bad), note_bad, &b), 5);
+    assert_int_equal(b.line[0], 2);
+    assert_true(!strncmp(b.why[0], "not a valid domain: ", 20));
+    assert_int_equal(b.line[1], 3);
+    assert_true(!strncmp(b.why[1], "not a valid address: ", 21));
+    assert_int_equal(b.line[2], 4);
+    assert_string_equal(b.why[2], "white space inside the entry");
+    assert_int_equal(b.line[3], 5);
+    assert_string_equal(b.why[3], "'!' entries are for the built-in masking list only");
+    assert_int_equal(b.line[4], 7);
+    /* a TLD is a domain; a reserved one can never be an address's */
+    memset(&b, 0, sizeof b);
+    static const char tlds[] = "com\nlocalhost\n-x-\n";
+    assert_int_equal(acct_lists_check(tlds, strlen(tlds), note_bad, &b), 2);
+    assert_int_equal(b.line[0], 2);
+    assert_int_equal(b.line[1], 3);
+    /* a NUL and an over-long entry */
+    memset(&b, 0, sizeof b);
+    char nul[] = "a\0b.com\n";
+    assert_int_equal(acct_lists_check(nul, sizeof nul - 1, note_bad, &b), 1);
+    assert_string_equal(b.why[0], "holds a NUL byte");
+    char lng[400];
+    memset(lng, 'a', sizeof lng);
+    memset(&b, 0, sizeof b);
+    assert_int_equal(acct_lists_check(lng, sizeof lng, note_bad, &b), 1);
+    assert_string_equal(b.why[0], "longer than 320 bytes");
+    /* what passes the check is read by acct_lists_add as it was checked */
+    acct_lists *al = acct_lists_new();
+    assert_int_equal(acct_lists_add(al, LIST_WHITE, good, strlen(good)), UC_OK);
+    assert_int_equal(acct_lists_entries(al), 7);
+    acct_lists_free(al);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_list_check),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_outcomes_csv),
         cmocka_unit_test(test_builtin_lists),

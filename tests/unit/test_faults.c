@@ -1,29 +1,50 @@
 /* test_faults.c: the fault engine without a server: spec validation and
- * its messages, listing, matching (method, path prefix, key; the first
+ * its problems (every one, with its path), listing, get and delete by
+ * id, the cap on armed faults, matching (method, path prefix, key; the first
  * armed wins), uses counted down, job faults, clearing by key. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "http/faults.h"
 
-/* Arm from JSON text; returns the listed fault (new ref) or NULL. */
+/* Arm from JSON text; returns the listed fault (new ref) or NULL, with
+ * the problems' "type loc msg" lines in msg ("" when none). */
 static json_t *arm(faults *fs, const char *spec, char *msg, size_t cap)
 {
     json_t *j = json_loads(spec, 0, NULL);
     assert_non_null(j);
-    msg[0] = 0;
-    json_t *o = faults_arm(fs, j, msg, cap);
+    jcheck *jc = jcheck_new();
+    jloc body = JLOC_ROOT("body");
+    json_t *o = faults_arm(fs, j, jc, &body);
     json_decref(j);
+    size_t used = 0;
+    msg[0] = 0;
+    json_t *e;
+    size_t i;
+    json_array_foreach(jcheck_problems(jc), i, e) {
+        char *loc = json_dumps(json_object_get(e, "loc"), JSON_COMPACT);
+        int w = snprintf(msg + used, cap - used, "%s%s %s %s", i ? "\n" : "",
+                         json_string_value(json_object_get(e, "type")), loc,
+                         json_string_value(json_object_get(e, "msg")));
+        free(loc);
+        if (w > 0 && (size_t)w < cap - used)
+            used += (size_t)w;
+    }
+    assert_true(o == NULL || !jcheck_failed(jc));
+    jcheck_free(jc);
     return o;
 }
 
 static void arm_ok(faults *fs, const char *spec)
 {
-    char msg[160];
+    char msg[1024];
     json_t *o = arm(fs, spec, msg, sizeof msg);
+    assert_string_equal(msg, "");
     assert_non_null(o);
     json_decref(o);
 }
@@ -32,28 +53,82 @@ static void test_invalid_specs_and_messages(void **state)
 {
     (void)state;
     static const char *cases[][2] = {
-        {"{}", "give exactly one of respond (an HTTP fault) or task (a job fault)"},
-        {"{\"respond\":{},\"task\":{}}",
-         "give exactly one of respond (an HTTP fault) or task (a job fault)"},
-        {"{\"respond\":{},\"times\":0}", "times must be a positive integer"},
-        {"{\"respond\":{},\"times\":\"2\"}", "times must be a positive integer"},
-        {"{\"respond\":{},\"match\":[]}", "match must be an object"},
-        {"{\"respond\":5}", "respond must be an object"},
-        {"{\"respond\":{\"status\":99}}", "respond.status must be an HTTP status code"},
-        {"{\"respond\":{\"status\":600}}", "respond.status must be an HTTP status code"},
-        {"{\"respond\":{\"headers\":[]}}", "respond.headers must be an object of strings"},
-        {"{\"respond\":{\"delay_ms\":-1}}", "respond.delay_ms must be 0..600000"},
-        {"{\"respond\":{\"delay_ms\":600001}}", "respond.delay_ms must be 0..600000"},
-        {"{\"respond\":{\"drop_after_bytes\":-1}}", "respond.drop_after_bytes must be >= 0"},
-        {"{\"task\":[]}", "task must be an object"},
-        {"{\"task\":{\"outcome\":\"maybe\"}}", "task.outcome must be failed or completed"},
-        {"{\"task\":{\"outcome\":\"processing\"}}", "task.outcome must be failed or completed"},
-        {"{\"task\":{\"processing_ms\":3600001}}", "task.processing_ms must be 0..3600000"},
+        {"{}", "value_error [\"body\"] Value error, give exactly one of respond (an HTTP "
+               "fault) or task (a job fault)"},
+        {"{\"respond\":{},\"task\":{}}", "value_error [\"body\"] Value error, give exactly "
+               "one of respond (an HTTP fault) or task (a job fault)"},
+        {"{\"respond\":{},\"times\":0}", "greater_than_equal [\"body\",\"times\"] Input "
+               "should be greater than or equal to 1"},
+        {"{\"respond\":{},\"times\":\"2\"}", "int_type [\"body\",\"times\"] Input should "
+               "be a valid integer"},
+        {"{\"respond\":{},\"match\":[]}", "dict_type [\"body\",\"match\"] Input should be a "
+               "valid dictionary"},
+        {"{\"respond\":5}", "dict_type [\"body\",\"respond\"] Input should be a valid "
+               "dictionary"},
+        {"{\"respond\":{\"status\":99}}", "greater_than_equal [\"body\",\"respond\","
+               "\"status\"] Input should be greater than or equal to 100"},
+        {"{\"respond\":{\"status\":600}}", "less_than_equal [\"body\",\"respond\","
+               "\"status\"] Input should be less than or equal to 599"},
+        {"{\"respond\":{\"headers\":[]}}", "dict_type [\"body\",\"respond\",\"headers\"] "
+               "Input should be a valid dictionary"},
+        {"{\"respond\":{\"headers\":{\"X\":1}}}", "string_type [\"body\",\"respond\","
+               "\"headers\",\"X\"] Input should be a valid string"},
+        {"{\"respond\":{\"headers\":{\"X\":\"a\\r\\nB: c\"}}}", "value_error [\"body\","
+               "\"respond\",\"headers\",\"X\"] Value error, a header value holds no control "
+               "characters (line breaks included)"},
+        {"{\"respond\":{\"headers\":{\"A B\":\"x\"}}}", "value_error [\"body\","
+               "\"respond\",\"headers\",\"A B\"] Value error, a header name is a token: "
+               "letters, digits and !#$%&'*+-.^_`|~"},
+        {"{\"respond\":{\"headers\":{\"content-length\":\"1\"}}}", "value_error [\"body\","
+               "\"respond\",\"headers\",\"content-length\"] Value error, Content-Length, "
+               "Transfer-Encoding and Connection are the server's own"},
+        {"{\"respond\":{\"delay_ms\":-1}}", "greater_than_equal [\"body\",\"respond\","
+               "\"delay_ms\"] Input should be greater than or equal to 0"},
+        {"{\"respond\":{\"delay_ms\":600001}}", "less_than_equal [\"body\",\"respond\","
+               "\"delay_ms\"] Input should be less than or equal to 600000"},
+        {"{\"respond\":{\"drop_after_bytes\":-1}}", "greater_than_equal [\"body\","
+               "\"respond\",\"drop_after_bytes\"] Input should be greater than or equal to 0"},
+        {"{\"respond\":{\"drop_connection\":1}}", "bool_type [\"body\",\"respond\","
+               "\"drop_connection\"] Input should be a valid boolean"},
+        {"{\"respond\":{\"status\":500,\"drop_connection\":true}}", "value_error [\"body\","
+               "\"respond\"] Value error, status and drop_connection exclude each other: a "
+               "dropped connection has no answer"},
+        {"{\"respond\":{\"status\":500,\"drop_after_bytes\":5}}", "value_error [\"body\","
+               "\"respond\"] Value error, status and drop_after_bytes exclude each other: "
+               "drop_after_bytes cuts a real answer's body"},
+        {"{\"respond\":{\"stauts\":503}}", "extra_forbidden [\"body\",\"respond\","
+               "\"stauts\"] Extra inputs are not permitted (allowed keys: status, body, "
+               "headers, delay_ms, drop_connection, drop_after_bytes)"},
+        {"{\"match\":{\"path\":\"/v1/x\"},\"respond\":{\"status\":503}}",
+               "extra_forbidden [\"body\",\"match\",\"path\"] Extra inputs are not "
+               "permitted (allowed keys: method, path_prefix, api_key)"},
+        {"{\"match\":{\"method\":\"PUT\"},\"respond\":{}}", "literal_error [\"body\","
+               "\"match\",\"method\"] Input should be 'GET', 'HEAD' or 'POST'"},
+        {"{\"match\":{\"path_prefix\":\"v1\"},\"respond\":{}}", "value_error [\"body\","
+               "\"match\",\"path_prefix\"] Value error, a path prefix starts with /"},
+        {"{\"match\":{\"path_prefix\":\"/__mock/clock\"},\"respond\":{}}", "value_error "
+               "[\"body\",\"match\",\"path_prefix\"] Value error, the control API and "
+               "/healthz are never faulted"},
+        {"{\"match\":{\"api_key\":\"\"},\"respond\":{}}", "string_too_short [\"body\","
+               "\"match\",\"api_key\"] String should have at least 1 character"},
+        {"{\"task\":[]}", "dict_type [\"body\",\"task\"] Input should be a valid dictionary"},
+        {"{\"task\":{\"outcome\":\"maybe\"}}", "literal_error [\"body\",\"task\","
+               "\"outcome\"] Input should be 'failed' or 'completed'"},
+        {"{\"task\":{\"outcome\":\"processing\"}}", "literal_error [\"body\",\"task\","
+               "\"outcome\"] Input should be 'failed' or 'completed'"},
+        {"{\"task\":{\"processing_ms\":3600001}}", "less_than_equal [\"body\",\"task\","
+               "\"processing_ms\"] Input should be less than or equal to 3600000"},
+        {"{\"task\":{\"error\":\"x\"}}", "value_error [\"body\",\"task\"] Value error, "
+               "error goes with outcome failed (a completed task has none)"},
+        {"{\"task\":{},\"match\":{\"method\":\"POST\"}}", "value_error [\"body\","
+               "\"match\"] Value error, a job fault matches submissions by api_key only (no "
+               "method or path_prefix)"},
+        {"[]", "dict_type [\"body\"] Input should be a valid dictionary"},
     };
     faults *fs = faults_new();
     assert_non_null(fs);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char msg[160];
+        char msg[1024];
         assert_null(arm(fs, cases[i][0], msg, sizeof msg));
         assert_string_equal(msg, cases[i][1]);
     }
@@ -64,17 +139,82 @@ static void test_invalid_specs_and_messages(void **state)
     faults_free(NULL);
 }
 
+static void test_every_problem_at_once(void **state)
+{
+    (void)state;
+    faults *fs = faults_new();
+    char msg[2048];
+    assert_null(arm(fs, "{\"match\":{\"path\":\"/v1\",\"method\":5},\"times\":-1,"
+                        "\"respond\":{\"stauts\":503,\"delay_ms\":\"1\"},\"x\":1}",
+                    msg, sizeof msg));
+    assert_string_equal(msg,
+        "extra_forbidden [\"body\",\"x\"] Extra inputs are not permitted (allowed keys: "
+        "match, respond, task, times)\n"
+        "greater_than_equal [\"body\",\"times\"] Input should be greater than or equal to 1\n"
+        "extra_forbidden [\"body\",\"match\",\"path\"] Extra inputs are not permitted "
+        "(allowed keys: method, path_prefix, api_key)\n"
+        "extra_forbidden [\"body\",\"respond\",\"stauts\"] Extra inputs are not permitted "
+        "(allowed keys: status, body, headers, delay_ms, drop_connection, drop_after_bytes)\n"
+        "literal_error [\"body\",\"match\",\"method\"] Input should be 'GET', 'HEAD' or "
+        "'POST'\n"
+        "int_type [\"body\",\"respond\",\"delay_ms\"] Input should be a valid integer");
+    faults_free(fs);
+}
+
+static void test_get_and_delete_by_id(void **state)
+{
+    (void)state;
+    faults *fs = faults_new();
+    arm_ok(fs, "{\"respond\":{\"status\":500},\"times\":3}");
+    arm_ok(fs, "{\"respond\":{\"status\":501}}");
+    int found = 0;
+    json_t *o = faults_get(fs, 2, &found);
+    assert_int_equal(found, 1);
+    assert_int_equal(json_integer_value(json_object_get(o, "id")), 2);
+    assert_true(json_is_null(json_object_get(o, "times_left")));
+    json_decref(o);
+    assert_null(faults_get(fs, 3, &found));
+    assert_int_equal(found, 0);
+    assert_int_equal(faults_delete(fs, 1), 1);
+    assert_int_equal(faults_delete(fs, 1), 0); /* gone */
+    fault_action act;
+    assert_int_equal(faults_take_http(fs, "GET", "/", NULL, &act), 1);
+    assert_int_equal(act.status, 501); /* only the other one is left */
+    fault_action_release(&act);
+    /* ids are never reused */
+    arm_ok(fs, "{\"respond\":{\"status\":502}}");
+    o = faults_get(fs, 3, &found);
+    assert_int_equal(found, 1);
+    json_decref(o);
+    faults_free(fs);
+}
+
+static void test_armed_faults_are_capped(void **state)
+{
+    (void)state;
+    faults *fs = faults_new();
+    for (int i = 0; i < 10000; i++)
+        arm_ok(fs, "{\"respond\":{\"status\":500}}");
+    char msg[1024];
+    assert_null(arm(fs, "{\"respond\":{\"status\":500}}", msg, sizeof msg));
+    assert_string_equal(msg, "value_error [\"body\"] Value error, 10000 faults are armed "
+                             "(the most there can be): delete some first");
+    assert_int_equal(faults_delete(fs, 77), 1);
+    arm_ok(fs, "{\"respond\":{\"status\":500}}"); /* room again */
+    faults_free(fs);
+}
+
 static void test_listing_keeps_the_spec_with_id_and_uses(void **state)
 {
     (void)state;
     faults *fs = faults_new();
-    char msg[160];
-    json_t *a = arm(fs, "{\"respond\":{\"status\":503},\"times\":2,\"note\":\"x\"}", msg,
-                    sizeof msg);
+    char msg[1024];
+    json_t *a = arm(fs, "{\"respond\":{\"status\":503},\"times\":2}", msg, sizeof msg);
     json_t *b = arm(fs, "{\"task\":{\"outcome\":\"failed\"}}", msg, sizeof msg);
     assert_int_equal(json_integer_value(json_object_get(a, "id")), 1);
     assert_int_equal(json_integer_value(json_object_get(a, "times_left")), 2);
-    assert_string_equal(json_string_value(json_object_get(a, "note")), "x");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(a, "respond"),
+                                                        "status")), 503);
     assert_int_equal(json_integer_value(json_object_get(b, "id")), 2);
     assert_true(json_is_null(json_object_get(b, "times_left")));
     json_t *list = faults_json(fs);
@@ -218,6 +358,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_invalid_specs_and_messages),
+        cmocka_unit_test(test_every_problem_at_once),
+        cmocka_unit_test(test_get_and_delete_by_id),
+        cmocka_unit_test(test_armed_faults_are_capped),
         cmocka_unit_test(test_listing_keeps_the_spec_with_id_and_uses),
         cmocka_unit_test(test_matching),
         cmocka_unit_test(test_uses_run_out),

@@ -98,6 +98,9 @@ static void test_unknown_keys_name_the_allowed(void **state)
     jcheck_object(jc, &body, j, NO_KEYS);
     assert_string_equal(field(jc, 2, "msg"),
                         "Extra inputs are not permitted (no keys are allowed)");
+    /* allowed NULL: any names */
+    assert_ptr_equal(jcheck_object(jc, &body, j, NULL), j);
+    assert_int_equal(jcheck_count(jc), 3);
     json_decref(j);
     jcheck_free(jc);
 }

@@ -38,8 +38,20 @@ static void test_exact_and_param_paths(void **state)
     /* a param path without its param, and an exact path with more */
     assert_null(m("GET", V1 "batch-check-status/", p, &known));
     assert_int_equal(known, 0);
-    assert_null(m("GET", "/__mock/faults/1", p, &known));
+    assert_null(m("GET", "/__mock/clock/1", p, &known));
     assert_int_equal(known, 0);
+    /* a collection and its members are two routes */
+    r = m("DELETE", "/__mock/faults", p, &known);
+    assert_ptr_equal(r->fn, control_faults_delete);
+    r = m("DELETE", "/__mock/faults/7", p, &known);
+    assert_ptr_equal(r->fn, control_fault_delete);
+    assert_string_equal(p, "7");
+    r = m("PUT", "/__mock/accounts/k", p, &known);
+    assert_ptr_equal(r->fn, control_account_put);
+    r = m("GET", "/__mock/accounts", p, &known);
+    assert_ptr_equal(r->fn, control_accounts_list);
+    r = m("GET", "/__mock", p, &known);
+    assert_ptr_equal(r->fn, control_index);
 }
 
 static void test_method_not_allowed_vs_not_found(void **state)
@@ -90,6 +102,44 @@ static void test_long_param_is_cut(void **state)
     assert_int_equal(strlen(p), 127);
 }
 
+typedef struct seen {
+    int control, documented;
+} seen;
+
+/* What the index (GET /__mock) and the strict query rule rest on. */
+static void check_route(void *ud, const route *r)
+{
+    seen *s = ud;
+    int mock = !strncmp(r->path, "/__mock", 7);
+    if (r->journal) { /* the real API: FastAPI ignores unknown query names */
+        assert_null(r->query);
+        assert_null(r->doc);
+        return;
+    }
+    assert_non_null(r->doc); /* every one of the mock's own routes is in the index */
+    assert_true(strlen(r->doc) > 10 && !strchr(r->doc, '\n'));
+    s->documented++;
+    if (mock) { /* every control route says which query names it takes */
+        assert_non_null(r->query);
+        s->control++;
+    }
+    if (r->has_param) { /* a public template with a {name} where the param goes */
+        assert_non_null(r->tmpl);
+        assert_non_null(strchr(r->tmpl, '{'));
+    } else {
+        assert_null(r->tmpl);
+    }
+}
+
+static void test_every_route_is_described(void **state)
+{
+    (void)state;
+    seen s = {0, 0};
+    routes_each(check_route, &s);
+    assert_true(s.control >= 20);
+    assert_int_equal(s.documented, s.control + 3); /* /healthz, /openapi.json, / */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -97,6 +147,7 @@ int main(void)
         cmocka_unit_test(test_method_not_allowed_vs_not_found),
         cmocka_unit_test(test_account_lists_rewrite),
         cmocka_unit_test(test_long_param_is_cut),
+        cmocka_unit_test(test_every_route_is_described),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

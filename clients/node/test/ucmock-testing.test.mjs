@@ -149,6 +149,20 @@ test("Node's own fetch and FormData through the helper", async () => {
   await m.stop();
 });
 
+test('the id armFault resolves to names the fault', async () => {
+  const m = await startUcMock({ url: mock.baseUrl });
+  const spec = (status) => ({ match: { path_prefix: '/v1/', api_key: m.apiKey }, respond: { status } });
+  const keep = await m.armFault({ ...spec(500), times: 5 });
+  const gone = await m.armFault(spec(502));
+  const one = await fetch(`${m.baseUrl}/__mock/faults/${gone}`).then((r) => r.json());
+  assert.deepEqual([one.id, one.respond], [gone, { status: 502 }]);
+  assert.equal((await fetch(`${m.baseUrl}/__mock/faults/${gone}`, { method: 'DELETE' })).status, 200);
+  assert.equal((await fetch(`${m.baseUrl}/__mock/faults/${gone}`)).status, 404);
+  const { faults } = await fetch(`${m.baseUrl}/__mock/faults`).then((r) => r.json());
+  assert.deepEqual(faults.map((f) => [f.id, f.times_left]), [[keep, 5]]);
+  await m.clearFaults();
+});
+
 test('clearFaults', async () => {
   await mock.armFault({ match: { path_prefix: '/v1/' }, respond: { status: 500 } });
   const url = `${mock.baseUrl}${V1}/batch-check-status/x`;
@@ -169,7 +183,7 @@ test('setList', { skip: NO_PAGE_CLIENTS }, async () => {
   await assert.rejects(m.setList('red', []), TypeError);
 });
 
-test('setCredits', { skip: 'needs PUT /__mock/accounts/{key} (issue 12); enable it with that endpoint' }, async () => {
+test('setCredits', { skip: NO_PAGE_CLIENTS }, async () => {
   const m = await startUcMock({ url: mock.baseUrl });
   assert.equal((await m.setCredits(1)).credits, 1);
   await pageSteps(m);  // one valid row is charged

@@ -106,6 +106,22 @@ def test_retried_503_from_arm_fault(mock, page):
     assert r.status_code == 200
 
 
+def test_arm_fault_id_names_the_fault(mock):
+    """The id arm_fault returns is the fault's: GET and DELETE
+    /__mock/faults/{id} reach that one only."""
+    keep = mock.arm_fault({'match': {'path_prefix': '/v1/', 'api_key': mock.api_key},
+                           'respond': {'status': 500}, 'times': 5})
+    gone = mock.arm_fault({'match': {'path_prefix': '/v1/', 'api_key': mock.api_key},
+                           'respond': {'status': 502}})
+    one = requests.get(f'{mock.base_url}/__mock/faults/{gone}').json()
+    assert one['id'] == gone and one['respond'] == {'status': 502}
+    assert requests.delete(f'{mock.base_url}/__mock/faults/{gone}').status_code == 200
+    assert requests.get(f'{mock.base_url}/__mock/faults/{gone}').status_code == 404
+    listed = requests.get(f'{mock.base_url}/__mock/faults').json()['faults']
+    assert [(f['id'], f['times_left']) for f in listed] == [(keep, 5)]
+    mock.clear_faults()
+
+
 def test_clear_faults(mock):
     mock.arm_fault({'match': {'path_prefix': '/v1/'}, 'respond': {'status': 500}})
     url = f'{mock.base_url}{V1}/batch-check-status/x'
@@ -126,7 +142,6 @@ def test_set_list(mock, page):
         mock.set_list('red', [])
 
 
-@pytest.mark.skip(reason='needs PUT /__mock/accounts/{key} (issue 12); enable it with that endpoint')
 def test_set_credits(mock, page):
     assert mock.set_credits(1)['credits'] == 1
     page(mock)  # one valid row is charged
