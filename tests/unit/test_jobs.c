@@ -146,6 +146,17 @@ static task submit_bytes(fx *f, enum task_format fmt, int dedup, const char *dat
     return row;
 }
 
+/* A finished task's status and counts. */
+static void expect_task(const task *t, enum task_status st, int64_t rows, int64_t dups,
+                        int64_t invalid, int64_t charged)
+{
+    assert_int_equal(t->status, st);
+    assert_int_equal(t->rows, rows);
+    assert_int_equal(t->duplicates_removed, dups);
+    assert_int_equal(t->invalid, invalid);
+    assert_int_equal(t->charged, charged);
+}
+
 /* ---- a run through the delimited pass (inline pool: submit runs it) ---- */
 
 static const char CSV_IN[] =
@@ -162,13 +173,9 @@ static void test_csv_dedup(void **state)
 {
     fx *f = *state;
     task t = submit_bytes(f, TASK_CSV, 1, CSV_IN, sizeof CSV_IN - 1);
-    assert_int_equal(t.status, TASK_COMPLETED);
     /* rows read, the first A@ merged into the last; two invalid (the
      * empty address and plaintext), three charged */
-    assert_int_equal(t.rows, 6);
-    assert_int_equal(t.duplicates_removed, 1);
-    assert_int_equal(t.invalid, 2);
-    assert_int_equal(t.charged, 3);
+    expect_task(&t, TASK_COMPLETED, 6, 1, 2, 3);
     size_t len;
     char *out = read_result(f, &t, &len);
     /* rows copied byte for byte (quotes kept), the short row padded to the
@@ -192,9 +199,7 @@ static void test_csv_no_dedup_and_headerless_txt(void **state)
 {
     fx *f = *state;
     task t = submit_bytes(f, TASK_CSV, 0, CSV_IN, sizeof CSV_IN - 1);
-    assert_int_equal(t.status, TASK_COMPLETED);
-    assert_int_equal(t.duplicates_removed, 0);
-    assert_int_equal(t.charged, 4);
+    expect_task(&t, TASK_COMPLETED, 6, 0, 2, 4);
 
     static const char TXT[] = "\xEF\xBB\xBFx@example.com\nX@example.com\n";
     t = submit_bytes(f, TASK_TXT, 1, TXT, sizeof TXT - 1);
@@ -264,11 +269,7 @@ static void test_xlsx_dedup(void **state)
     task t = new_task(TASK_XLSX, 1);
     assert_int_equal(submit(f->d, f->p, f->dir, in, &t), UC_OK);
     assert_int_equal(task_get(f->d, t.id, NULL, &t), UC_OK);
-    assert_int_equal(t.status, TASK_COMPLETED);
-    assert_int_equal(t.rows, 4);
-    assert_int_equal(t.duplicates_removed, 1);
-    assert_int_equal(t.invalid, 1);
-    assert_int_equal(t.charged, 2);
+    expect_task(&t, TASK_COMPLETED, 4, 1, 1, 2);
 
     char out[FILES_PATH_MAX], err[256] = "";
     files_result_path(f->dir, t.id, TASK_XLSX, out);
