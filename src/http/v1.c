@@ -176,8 +176,8 @@ static int own_task(req *rq, task *t, enum MHD_Result *ret)
         *ret = resp_detail(rq, 404, MSG_NO_TASK);
         return 0;
     }
-    if (e) {
-        *ret = resp_detail(rq, 500, MSG_ERROR_PROCESSING);
+    if (e) { /* the store failed us: FastAPI's plain 500 */
+        *ret = resp_detail(rq, 500, MSG_INTERNAL);
         return 0;
     }
     return 1;
