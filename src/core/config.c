@@ -304,10 +304,6 @@ static int set_opt(config *cfg, const opt *o, const char *v, int from_env)
         }
         /* fall through */
     case OPT_INT: {
-        if (o->off == F(ban_threshold) && !strcasecmp(v, "off")) {
-            cfg->ban_threshold = 0; /* never ban */
-            return 0;
-        }
         char *end;
         errno = 0;
         long long n = strtoll(v, &end, 10);
