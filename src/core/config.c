@@ -495,7 +495,7 @@ static int split_value_hint(const opt *o, const char *v, const char *next)
     return 1;
 }
 
-int config_parse(config *cfg, int argc, char **argv)
+static int parse_all(config *cfg, int argc, char **argv)
 {
     memset(cfg, 0, sizeof *cfg);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -588,6 +588,14 @@ int config_parse(config *cfg, int argc, char **argv)
         return -1;
     }
     return 0;
+}
+
+int config_parse(config *cfg, int argc, char **argv)
+{
+    int rc = parse_all(cfg, argc, argv);
+    if (rc != 0) /* nothing to run: the keys taken so far go now */
+        config_free(cfg);
+    return rc;
 }
 
 void config_free(config *cfg)

@@ -42,7 +42,8 @@ typedef struct config {
 /* Fill cfg from argv and the environment. Returns 0 on success, 1 when
  * the program should exit successfully (--help/--version printed), -1 on a
  * bad flag or variable (a message saying what is allowed is printed to
- * stderr). */
+ * stderr). On a non-zero return nothing is left to free; on 0 the caller
+ * owns cfg's keys (config_free). */
 int config_parse(config *cfg, int argc, char **argv);
 void config_free(config *cfg);
 

@@ -95,13 +95,14 @@ static void test_flags_and_env(void **state)
     assert_int_equal(cfg.n_api_keys, 2);
     assert_string_equal(cfg.api_keys[0], "a");
     assert_string_equal(cfg.api_keys[1], "b");
+    config_free(&cfg);
     assert_int_equal(parse(&cfg, "--api-key", "c"), 0); /* flags replace the env's */
     assert_int_equal(cfg.n_api_keys, 1);
     assert_string_equal(cfg.api_keys[0], "c");
     config_free(&cfg);
     setenv("UCMOCK_API_KEY", "a,", 1);
-    assert_int_equal(parse(&cfg, NULL, NULL), -1);
-    config_free(&cfg);
+    assert_int_equal(parse(&cfg, NULL, NULL), -1); /* refused: nothing left to free */
+    assert_int_equal(cfg.n_api_keys, 0);
     unsetenv("UCMOCK_API_KEY");
 
     setenv("UCMOCK_QUIET", "", 1); /* empty has always meant off */
