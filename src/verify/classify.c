@@ -206,17 +206,23 @@ const char *verdict_domain_type(verdict v)
 /* Trim, drop the comment, fold ASCII case. Returns the entry length (0 for
  * nothing) in out (room for ENTRY_MAX), or -1 when the entry is too long or
  * holds white space. *bang tells whether it was written "!entry". */
+/* The entry of line [*l, *l + *n): the comment and outer blanks dropped. */
+static void entry_of(const char **l, size_t *n)
+{
+    const char *hash = memchr(*l, '#', *n);
+    if (hash)
+        *n = (size_t)(hash - *l);
+    while (*n && ((*l)[*n - 1] == ' ' || (*l)[*n - 1] == '\t' || (*l)[*n - 1] == '\r'))
+        (*n)--;
+    while (*n && (**l == ' ' || **l == '\t')) {
+        (*l)++;
+        (*n)--;
+    }
+}
+
 static int parse_line(const char *l, size_t n, char *out, bool *bang)
 {
-    const char *hash = memchr(l, '#', n);
-    if (hash)
-        n = (size_t)(hash - l);
-    while (n && (l[n - 1] == ' ' || l[n - 1] == '\t' || l[n - 1] == '\r'))
-        n--;
-    while (n && (*l == ' ' || *l == '\t')) {
-        l++;
-        n--;
-    }
+    entry_of(&l, &n);
     *bang = n && *l == '!';
     if (*bang) {
         l++;
@@ -516,15 +522,7 @@ static const char *entry_problem(const char *e, size_t m, char *why, size_t cap)
  * white space, which parse_line refuses as it refuses a long entry. */
 static bool inner_space(const char *l, size_t n)
 {
-    const char *hash = memchr(l, '#', n);
-    if (hash)
-        n = (size_t)(hash - l);
-    while (n && (l[n - 1] == ' ' || l[n - 1] == '\t' || l[n - 1] == '\r'))
-        n--;
-    while (n && (*l == ' ' || *l == '\t')) {
-        l++;
-        n--;
-    }
+    entry_of(&l, &n);
     return memchr(l, ' ', n) || memchr(l, '\t', n) || memchr(l, '\r', n);
 }
 
