@@ -19,6 +19,7 @@
 #include "http/faults.h"
 #include "http/journal.h"
 #include "http/limits.h"
+#include "http/listener.h"
 #include "http/server.h"
 #include "jobs/pool.h"
 #include "jobs/retention.h"
@@ -105,6 +106,7 @@ int main(int argc, char **argv)
     app a;
     memset(&a, 0, sizeof a);
     a.cfg = &cfg;
+    a.listen.fd = -1;
     char err[512] = "";
     char dbpath[FILES_PATH_MAX];
     int exit_code = 1;
@@ -113,8 +115,11 @@ int main(int argc, char **argv)
     int lock_fd = -1;
     log_line l;
 
-    /* First, before anything reads or writes the data dir: a second server
-     * on it would sweep the first one's files as orphans. */
+    /* First the address, then the data dir, before anything reads or
+     * writes there: a second server on either fails now and touches
+     * nothing (on the data dir it would sweep the first one's files). */
+    if (listener_open(cfg.listen_host, cfg.listen_port, &a.listen, err, sizeof err) != 0)
+        goto fail;
     if (dirlock_take(cfg.data_dir, &lock_fd, err, sizeof err) != UC_OK)
         goto fail;
     if (files_init(cfg.data_dir, err, sizeof err) != UC_OK)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "http/listener.h"
 #include "jobs/pool.h"
 #include "jobs/run.h"
 #include "store/db.h"
@@ -32,6 +33,7 @@ typedef struct app {
     struct faults *faults;    /* armed by /__mock/faults */
     struct journal *journal;  /* the /__mock/requests ring */
     struct limits *limits;    /* the real API's rate windows and bans */
+    listener listen;          /* opened by main first thing; the daemon serves it */
     /* set by server_start, cleared by server_stop */
     struct MHD_Daemon *daemon;
     struct delayq *delays;    /* deadlines of suspended requests */

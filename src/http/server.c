@@ -9,11 +9,11 @@
  * thread (delayq.c, through req_defer), never given a thread of its own. */
 #include "http/server.h"
 
-#include <netdb.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -225,25 +225,9 @@ int server_start(app *a, char *err, size_t errcap)
         snprintf(err, errcap, "cannot start the timer thread");
         return -1;
     }
-    struct addrinfo hints = {0}, *ai = NULL;
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
-    char port[8];
-    snprintf(port, sizeof port, "%u", a->cfg->listen_port);
-    const char *host = a->cfg->listen_host;
-    int rc = getaddrinfo(host, port, &hints, &ai);
-    if (rc != 0) {
-        hints.ai_flags = AI_PASSIVE;
-        rc = getaddrinfo(host, port, &hints, &ai);
-    }
-    if (rc != 0) {
-        snprintf(err, errcap, "cannot resolve listen address %s: %s", host, gai_strerror(rc));
-        return -1;
-    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                      MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
-    if (ai->ai_family == AF_INET6)
+    if (a->listen.ipv6)
         flags |= MHD_USE_IPv6;
     char *cert = NULL, *key = NULL;
     if (a->cfg->tls_cert[0]) {
@@ -253,10 +237,19 @@ int server_start(app *a, char *err, size_t errcap)
             snprintf(err, errcap, "cannot read --tls-cert/--tls-key");
             free(cert);
             free(key);
-            freeaddrinfo(ai);
             return -1;
         }
         flags |= MHD_USE_TLS;
+    }
+    /* The daemon gets its own descriptor of the socket: whether it closes
+     * it when it fails to start differs between versions, and ours stays
+     * ours to close either way. */
+    int fd = fcntl(a->listen.fd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, errcap, "cannot start the HTTP daemon: %s", strerror(errno));
+        free(cert);
+        free(key);
+        return -1;
     }
     struct MHD_OptionItem tls_opts[] = {
         {cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
@@ -265,26 +258,24 @@ int server_start(app *a, char *err, size_t errcap)
     };
     a->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, a,
-        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_ARRAY, tls_opts,
         MHD_OPTION_END);
-    freeaddrinfo(ai);
     a->tls_cert_pem = cert; /* kept until the daemon stops */
     a->tls_key_pem = key;
-    if (!a->daemon) {
-        snprintf(err, errcap, "cannot listen on %s:%u (in use, or TLS files invalid?)",
-                 host, a->cfg->listen_port);
+    if (!a->daemon) { /* the address is bound already: the rest is TLS */
+        snprintf(err, errcap, cert ? "cannot start HTTPS: are --tls-cert and --tls-key "
+                                     "a matching PEM certificate and key?"
+                                   : "cannot start the HTTP daemon");
         return -1; /* server_stop frees the rest */
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(a->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    a->port = di ? di->port : a->cfg->listen_port;
+    a->port = a->listen.port;
     return 0;
 }
 
@@ -313,6 +304,7 @@ void server_stop(app *a)
         if (s != MHD_INVALID_SOCKET)
             close(s);
     }
+    listener_close(&a->listen);
     delayq_free(a->delays);
     a->delays = NULL;
     free(a->tls_cert_pem);

@@ -10,14 +10,14 @@
 
 #include "http/app.h"
 
-/* Start listening (cfg->listen_host:port) with the timer thread that
+/* Serve a->listen (opened with listener_open) with the timer thread that
  * resumes waiting requests. On success a->port is the bound port. On
  * failure err says why; server_stop then frees what was started. */
 int server_start(app *a, char *err, size_t errcap);
 
 /* Stop accepting, close requests that wait on a delay, let the others
- * finish (a few seconds at most), close. Safe after a failed or no
- * server_start. */
+ * finish (a few seconds at most), close, the listen socket too. Safe after
+ * a failed or no server_start. */
 void server_stop(app *a);
 
 #endif

@@ -45,10 +45,46 @@ def start_second(args):
 
 # -- one server per listen address ----------------------------------------
 
+def test_taken_address_fails_at_start(make_server):
+    first = make_server()
+    with tempfile.TemporaryDirectory(prefix='ucmock-cfg-') as tmp:
+        addr = '127.0.0.1:%d' % first.port
+        rc, err = start_second(['--listen', addr, '--data-dir', os.path.join(tmp, 'd')])
+        assert rc == 1, err
+        assert 'ucmock: %s is already in use' % addr in err, err
+        # the second server left no data dir behind: it touched nothing
+        assert not os.path.exists(os.path.join(tmp, 'd'))
+    # every request still reaches the first server
+    r = first.submit(KEY, 'a.csv', SLOW_TASK)
+    assert r.status_code == 200
+    tid = r.json()['task_id']
+    for _ in range(20):
+        assert first.status(KEY, tid).status_code == 200
+
+
 def test_port_zero_picks_distinct_free_ports(make_server):
     a = make_server()
     b = make_server()
     assert a.port != b.port and a.port > 0 and b.port > 0
+
+
+def test_restart_on_the_same_port_after_connections(make_server):
+    """SO_REUSEADDR stays: connections left in TIME_WAIT by the stopped
+    server do not block a restart on its port."""
+    s = make_server()
+    for _ in range(5):
+        assert s.get('/healthz').status_code == 200
+    s.http.close()
+    port = s.port
+    s.restart()
+    assert s.port == port and s.get('/healthz').status_code == 200
+
+
+def test_address_that_cannot_be_bound_is_named():
+    rc, _, err = run_bin(['--listen', '192.0.2.1:18206'])  # TEST-NET: not ours
+    assert rc == 1
+    assert err.strip() == ('ucmock: cannot listen on 192.0.2.1:18206: '
+                           'Cannot assign requested address'), err
 
 
 # -- one server per data dir ------------------------------------------------
@@ -218,3 +254,13 @@ def test_good_values_still_start(make_server):
     st = s.wait('k1', r.json()['task_id'])
     url = s.get(V1 + '/batch-task-download/' + st['task_id'], 'k1').json()['download_url']
     assert url.startswith('https://mock.example:8443/downloads/')
+
+
+def test_bad_tls_files_are_not_called_an_address_problem(tmp_path):
+    (tmp_path / 'c.pem').write_text('not a certificate\n')
+    (tmp_path / 'k.pem').write_text('not a key\n')
+    rc, _, err = run_bin(['--listen', '127.0.0.1:0', '--tls-cert', str(tmp_path / 'c.pem'),
+                          '--tls-key', str(tmp_path / 'k.pem')])
+    assert rc == 1
+    assert 'ucmock: cannot start HTTPS: are --tls-cert and --tls-key a matching PEM' in err, err
+    assert 'in use' not in err
