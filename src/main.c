@@ -21,6 +21,7 @@
 #include "http/limits.h"
 #include "http/listener.h"
 #include "http/server.h"
+#include "jobs/events.h"
 #include "jobs/pool.h"
 #include "jobs/retention.h"
 #include "probe.h"
@@ -47,6 +48,46 @@ static int resume_one(void *ud, const task *t)
     return 0;
 }
 
+/* The task event hook (jobs/events.h): one info line per event, the
+ * jobs layer itself never logs. */
+static void log_task_event(void *ud, const task_event *ev)
+{
+    (void)ud;
+    const task *t = ev->t;
+    char event[32], key[LOG_KEY_SHOWN];
+    snprintf(event, sizeof event, "task_%s", task_event_name(ev->kind));
+    log_key_shown(t->api_key, key);
+    log_line l;
+    if (!log_begin(&l, LOG_INFO, event))
+        return;
+    log_str(&l, "task", t->id);
+    log_str(&l, "key", key);
+    switch (ev->kind) {
+    case TASK_EV_SUBMITTED:
+        log_str(&l, "project", t->project_name);
+        log_str(&l, "file", t->filename);
+        log_str(&l, "format", task_format_name(t->format));
+        log_int(&l, "size", t->upload_bytes);
+        log_str(&l, "deduplicate", t->deduplicate ? "true" : "false");
+        break;
+    case TASK_EV_COMPLETED:
+        log_int(&l, "rows", ev->res->rows);
+        log_int(&l, "duplicates", ev->res->duplicates_removed);
+        log_int(&l, "invalid", ev->res->invalid);
+        log_int(&l, "charged", ev->res->charged);
+        log_int(&l, "ms", ev->ms);
+        break;
+    case TASK_EV_FAILED:
+        log_str(&l, "reason", ev->reason);
+        log_int(&l, "ms", ev->ms);
+        break;
+    case TASK_EV_DELETED:
+        log_str(&l, "why", task_deleted_why_name(ev->why));
+        break;
+    }
+    log_end(&l);
+}
+
 /* The sweeper: applies retention every minute (the clock endpoint also
  * applies it at once whenever the clock moves). */
 static void *sweeper(void *arg)
@@ -61,14 +102,9 @@ static void *sweeper(void *arg)
         if (stopping)
             break;
         pthread_mutex_unlock(&stop_lock);
-        retention_env env = {a->d, a->pool, a->cfg->data_dir};
-        int n = 0;
-        retention_sweep(&env, clock_retention_cutoff(a->cfg->retention_days), &n);
-        log_line l;
-        if (n && log_begin(&l, LOG_INFO, "retention")) {
-            log_int(&l, "deleted", n);
-            log_end(&l);
-        }
+        retention_env env = {a->d, a->pool, a->cfg->data_dir, &a->env.hook};
+        /* each deletion is logged by the task event hook */
+        retention_sweep(&env, clock_retention_cutoff(a->cfg->retention_days), NULL);
         pthread_mutex_lock(&stop_lock);
     }
     pthread_mutex_unlock(&stop_lock);
@@ -150,12 +186,12 @@ int main(int argc, char **argv)
         goto fail;
     }
     a.env = (job_env){a.d, cfg.data_dir, a.dl, cfg.processing_delay_ms,
-                      cfg.xlsx_max_inflated, cfg.xlsx_max_entries};
+                      cfg.xlsx_max_inflated, cfg.xlsx_max_entries, {log_task_event, NULL}};
     if (pool_start(&a.env, cfg.workers, &a.pool) != UC_OK) {
         snprintf(err, sizeof err, "cannot start %d worker threads", cfg.workers);
         goto fail;
     }
-    retention_env renv = {a.d, a.pool, cfg.data_dir};
+    retention_env renv = {a.d, a.pool, cfg.data_dir, &a.env.hook};
     retention_sweep(&renv, clock_retention_cutoff(cfg.retention_days), NULL);
     task_each(a.d, NULL, TASK_PROCESSING, 0, resume_one, &a);
     if (pthread_create(&sweep_thread, NULL, sweeper, &a) == 0)

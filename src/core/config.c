@@ -128,6 +128,21 @@ int config_parse_size(const char *s, uint64_t *out)
     return -1;
 }
 
+void config_format_size(uint64_t bytes, char *out, size_t cap)
+{
+    static const struct { const char *u; uint64_t m; } units[] = {
+        {"TB", 1000000000000ULL}, {"TiB", 1ULL << 40}, {"GB", 1000000000ULL},
+        {"GiB", 1ULL << 30},      {"MB", 1000000ULL},  {"MiB", 1ULL << 20},
+        {"KB", 1000ULL},          {"KiB", 1ULL << 10},
+    };
+    for (size_t i = 0; bytes && i < sizeof units / sizeof units[0]; i++)
+        if (bytes % units[i].m == 0) {
+            snprintf(out, cap, "%" PRIu64 " %s", bytes / units[i].m, units[i].u);
+            return;
+        }
+    snprintf(out, cap, "%" PRIu64 " byte%s", bytes, bytes == 1 ? "" : "s");
+}
+
 #define DURATION_MAX_MS (100LL * 365 * 86400000)
 
 int config_parse_duration(const char *s, int64_t bare_ms, int64_t *out_ms)

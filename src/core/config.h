@@ -52,6 +52,10 @@ void config_free(config *cfg);
  * Returns 0 on success. */
 int config_parse_size(const char *s, uint64_t *out);
 
+/* A byte count as a person would write it: the largest unit that divides
+ * it exactly ("5 GB", "2 GiB", "512 KiB"), else "1234 bytes". */
+void config_format_size(uint64_t bytes, char *out, size_t cap);
+
 /* Parse a duration: one or more NUMBER UNIT terms ("90s", "30m", "1h30m";
  * units ms, s, m, h, d), or a bare whole number, which counts in bare_ms
  * (1000 for a flag that always took seconds). Result in milliseconds.

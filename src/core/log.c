@@ -3,7 +3,6 @@
 #include "core/log.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,40 +244,4 @@ void log_key_shown(const char *key, char out[LOG_KEY_SHOWN])
     unsigned h = (unsigned)(XXH3_64bits(key, n) & 0xffffff);
     memcpy(out, key, k);
     snprintf(out + k, LOG_KEY_SHOWN - k, "…#%06x", h);
-}
-
-void log_msg(enum log_level lv, const char *fmt, ...)
-{
-    if (!log_enabled(lv))
-        return;
-    char msg[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    char ts[32];
-    timestamp(ts);
-    if (json_mode) {
-        char *s = utf8_sanitize_dup(msg, strlen(msg));
-        json_t *o = s ? json_pack("{s:s,s:s,s:s}", "ts", ts, "level", names[lv], "msg", s)
-                      : NULL;
-        free(s);
-        char *line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        json_decref(o);
-        if (line) {
-            size_t n = strlen(line);
-            line[n] = '\n';
-            write_line(line, n + 1);
-            free(line);
-        }
-        return;
-    }
-    char line[2200];
-    int n = snprintf(line, sizeof line - 1, "time=%s level=%s %s", ts, names[lv], msg);
-    if (n < 0)
-        return;
-    if (n > (int)sizeof line - 2)
-        n = (int)sizeof line - 2;
-    line[n++] = '\n';
-    write_line(line, (size_t)n);
 }

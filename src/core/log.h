@@ -55,9 +55,4 @@ void log_end(log_line *l);
 #define LOG_KEY_SHOWN 24
 void log_key_shown(const char *key, char out[LOG_KEY_SHOWN]);
 
-/* A free-form logfmt message (msg is a printf format). In JSON mode it
- * becomes {"ts","level","msg"}. Prefer log_begin for events. */
-void log_msg(enum log_level lv, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 #endif

@@ -35,5 +35,8 @@
 #define MSG_LINK_BAD_SIGNATURE "Invalid download link signature"
 #define MSG_LINK_EXPIRED "Download link has expired"
 #define MSG_NO_FAULT "Fault not found"
+/* printf format; its one argument is the --max-upload limit as text
+ * (config_format_size) */
+#define MSG_TOO_LARGE_FMT "File too large: the limit is %s (--max-upload)"
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/messages.h"
 #include "core/utf8.h"
 #include "http/auth.h"
@@ -83,7 +84,7 @@ int control_query_ok(req *rq, enum MHD_Result *ret)
 
 static retention_env ret_env(app *a)
 {
-    return (retention_env){a->d, a->pool, a->cfg->data_dir};
+    return (retention_env){a->d, a->pool, a->cfg->data_dir, &a->env.hook};
 }
 
 /* ---- index ---- */
@@ -126,9 +127,19 @@ enum MHD_Result control_clock_get(req *rq)
 static enum MHD_Result clock_move(req *rq, int64_t off)
 {
     app *a = rq->a;
+    int64_t was = clock_offset_ms();
     clock_set_offset_ms(off);
     if (db_meta_set_i64(a->d, "clock_offset_ms", off) != UC_OK)
         return resp_detail(rq, 500, MSG_INTERNAL);
+    log_line l;
+    if (log_begin(&l, LOG_INFO, "clock_moved")) {
+        char now[32];
+        clock_format(clock_now_ms(), now, sizeof now);
+        log_int(&l, "by_ms", off - was);
+        log_int(&l, "offset_ms", off);
+        log_str(&l, "now", now);
+        log_end(&l);
+    }
     retention_env env = ret_env(a);
     retention_sweep(&env, clock_retention_cutoff(a->cfg->retention_days), NULL);
     return resp_queue_json(rq, 200, clock_json());
@@ -251,6 +262,8 @@ enum MHD_Result control_task_delete(req *rq)
     if (!auth_require(rq, &ret))
         return ret;
     retention_env env = ret_env(rq->a);
+    if (task_id_valid(rq->param)) /* the access log's and journal's task */
+        memcpy(rq->task_id, rq->param, TASK_ID_LEN + 1);
     uc_err e = task_id_valid(rq->param) ? retention_delete(&env, rq->param, rq->api_key)
                                         : UC_ENOTFOUND;
     if (e == UC_ENOTFOUND)

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include "core/log.h"
 #include "core/messages.h"
 #include "http/control.h"
 #include "http/faults.h"
@@ -19,6 +20,14 @@ enum MHD_Result control_faults_post(req *rq)
     json_t *j = control_body(rq, jc, &body);
     json_t *o = j ? faults_arm(rq->a->faults, j, jc, &body) : NULL;
     enum MHD_Result ret;
+    log_line l;
+    if (o && log_begin(&l, LOG_INFO, "fault_armed")) {
+        char *spec = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        log_int(&l, "fault", json_integer_value(json_object_get(o, "id")));
+        log_str(&l, "spec", spec);
+        log_end(&l);
+        free(spec);
+    }
     if (o)
         ret = resp_queue_json(rq, 201, o);
     else if (jcheck_failed(jc))

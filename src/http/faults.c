@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/log.h"
 #include "core/messages.h"
 #include "http/resp.h"
 
@@ -394,6 +395,8 @@ int faults_take_http(faults *fs, const char *method, const char *path, const cha
     }
     if (f) {
         *act = f->act;
+        act->id = f->id;
+        act->left = f->times < 0 ? -1 : f->times - 1;
         json_incref(act->body);
         json_incref(act->headers);
         consume(fs, f);
@@ -404,6 +407,7 @@ int faults_take_http(faults *fs, const char *method, const char *path, const cha
 
 void faults_take_task(faults *fs, const char *key, task *t)
 {
+    int id = 0, left = 0;
     pthread_mutex_lock(&fs->lock);
     for (fault *f = fs->head; f; f = f->next) {
         if (!f->is_task || (f->api_key && strcmp(f->api_key, key)))
@@ -411,10 +415,52 @@ void faults_take_task(faults *fs, const char *key, task *t)
         if (f->task_fail)
             snprintf(t->fault_fail, sizeof t->fault_fail, "%s", f->task_error);
         t->fault_delay_ms = f->processing_ms;
+        id = f->id;
+        left = f->times < 0 ? -1 : f->times - 1;
         consume(fs, f);
         break;
     }
     pthread_mutex_unlock(&fs->lock);
+    log_line l;
+    if (id && log_begin(&l, LOG_INFO, "fault_fired")) {
+        char shown[LOG_KEY_SHOWN];
+        log_key_shown(key, shown);
+        log_int(&l, "fault", id);
+        log_str(&l, "kind", "task");
+        log_str(&l, "key", shown);
+        log_str(&l, "fail", t->fault_fail[0] ? t->fault_fail : NULL);
+        if (t->fault_delay_ms)
+            log_int(&l, "processing_ms", t->fault_delay_ms);
+        log_int(&l, "left", left);
+        log_end(&l);
+    }
+}
+
+/* One line per HTTP fault that fires: which, on what, doing what. */
+static void log_fired(req *rq, const fault_action *act)
+{
+    log_line l;
+    if (!log_begin(&l, LOG_INFO, "fault_fired"))
+        return;
+    const char *key = req_header(rq, "X-API-Key");
+    char shown[LOG_KEY_SHOWN];
+    if (key)
+        log_key_shown(key, shown);
+    log_int(&l, "fault", act->id);
+    log_str(&l, "kind", "http");
+    log_str(&l, "method", rq->method);
+    log_str(&l, "path", rq->url);
+    log_str(&l, "key", key ? shown : NULL);
+    if (act->delay_ms > 0)
+        log_int(&l, "delay_ms", act->delay_ms);
+    if (act->status)
+        log_int(&l, "status", act->status);
+    if (act->drop && act->drop_after < 0)
+        log_str(&l, "drop", "connection");
+    else if (act->drop_after >= 0)
+        log_int(&l, "drop_after_bytes", act->drop_after);
+    log_int(&l, "left", act->left);
+    log_end(&l);
 }
 
 /* ---- applying an HTTP fault to a request ---- */
@@ -474,6 +520,7 @@ int faults_apply(req *rq, enum MHD_Result *ret)
     if (!faults_take_http(rq->a->faults, rq->method, rq->url,
                           req_header(rq, "X-API-Key"), &act))
         return 0;
+    log_fired(rq, &act);
     if (act.delay_ms <= 0) {
         int answered = act_now(rq, &act, ret);
         fault_action_release(&act);

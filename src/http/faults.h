@@ -55,6 +55,8 @@ typedef struct fault_action {
     json_t *headers;     /* extra headers, an object of strings, or NULL */
     int drop;            /* close the connection... */
     int64_t drop_after;  /* ...at once (-1), or after this many body bytes */
+    int id;              /* the fault's, and its uses left after this one */
+    int left;            /* (-1: until cleared), for the log */
 } fault_action;
 
 /* Take one use of the first armed HTTP fault that matches method, path
@@ -65,11 +67,12 @@ int faults_take_http(faults *fs, const char *method, const char *path, const cha
 void fault_action_release(fault_action *act);
 
 /* At submission: take one use of the first job fault armed for key, if
- * any, into t (fault_fail, fault_delay_ms). */
+ * any, into t (fault_fail, fault_delay_ms), and log that it fired. */
 void faults_take_task(faults *fs, const char *key, task *t);
 
 /* Before a request is handled: apply the first armed HTTP fault that
- * matches it (the control API and /healthz are never faulted). Returns 1
+ * matches it (the control API and /healthz are never faulted) and log
+ * that it fired. Returns 1
  * when the fault answered, dropped or suspended the request (*ret set),
  * 0 when handling goes on (perhaps with rq->fault_drop_after set). */
 int faults_apply(req *rq, enum MHD_Result *ret);

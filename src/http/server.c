@@ -161,13 +161,20 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     atomic_fetch_sub(&a->inflight, 1);
     int64_t ms = clock_mono_ms() - rq->t0;
-    if (!a->cfg->quiet && log_enabled(LOG_INFO)) {
-        const char *k = rq->api_key ? rq->api_key : "";
-        log_msg(LOG_INFO, "method=%s path=\"%s\" status=%u bytes=%llu duration_ms=%lld "
-                "key=%.4s%s%s%s", rq->method, rq->url, rq->status,
-                (unsigned long long)rq->bytes, (long long)ms, k, *k ? "…" : "",
-                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=",
-                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : "true");
+    log_line l;
+    if (!a->cfg->quiet && log_begin(&l, LOG_INFO, "request")) {
+        char shown[LOG_KEY_SHOWN];
+        if (rq->api_key)
+            log_key_shown(rq->api_key, shown);
+        log_str(&l, "method", rq->method);
+        log_str(&l, "path", rq->url);
+        log_int(&l, "status", rq->status);
+        log_int(&l, "bytes", (long long)rq->bytes);
+        log_int(&l, "duration_ms", ms);
+        log_str(&l, "key", rq->api_key ? shown : NULL);
+        log_str(&l, "task", rq->task_id[0] ? rq->task_id : NULL);
+        log_str(&l, "aborted", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? NULL : "true");
+        log_end(&l);
     }
     if (rq->route && rq->route->journal)
         journal_record(rq, ms);
@@ -185,7 +192,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(buf);
     while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
         buf[--n] = 0;
-    log_msg(LOG_DEBUG, "mhd=\"%s\"", buf);
+    log_line l;
+    if (log_begin(&l, LOG_DEBUG, "mhd")) {
+        log_str(&l, "msg", buf);
+        log_end(&l);
+    }
 }
 
 /* A whole PEM file as a C string (taken); NULL if it cannot be read or

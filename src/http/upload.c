@@ -119,8 +119,12 @@ static enum MHD_Result refuse(req *rq)
     upload *up = rq->up;
     if (up->over_quota)
         return resp_detail(rq, 413, MSG_QUOTA);
-    if (up->over_max)
-        return resp_detail(rq, 413, "File too large");
+    if (up->over_max) {
+        char lim[32], msg[96];
+        config_format_size(rq->a->cfg->max_upload, lim, sizeof lim);
+        snprintf(msg, sizeof msg, MSG_TOO_LARGE_FMT, lim);
+        return resp_detail(rq, 413, msg);
+    }
     if (up->io_error)
         return resp_detail(rq, 500, MSG_ERROR_PROCESSING);
     return resp_detail(rq, 400, MSG_BAD_BODY);

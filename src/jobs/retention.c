@@ -8,7 +8,8 @@
 
 #include <stdint.h>
 
-uc_err retention_delete(const retention_env *env, const char *id, const char *api_key)
+static uc_err delete_task(const retention_env *env, const char *id, const char *api_key,
+                          enum task_deleted_why why)
 {
     task t;
     uc_err e = task_get(env->d, id, api_key, &t);
@@ -19,7 +20,14 @@ uc_err retention_delete(const retention_env *env, const char *id, const char *ap
     if (e && e != UC_ENOTFOUND)
         return e;
     files_remove_task(env->data_dir, t.id, t.format);
+    if (e == UC_OK) /* not gone meanwhile by another hand */
+        task_hook_emit(env->hook, &(task_event){.kind = TASK_EV_DELETED, .t = &t, .why = why});
     return UC_OK;
+}
+
+uc_err retention_delete(const retention_env *env, const char *id, const char *api_key)
+{
+    return delete_task(env, id, api_key, TASK_DELETED_BY_HAND);
 }
 
 typedef struct sweep {
@@ -31,7 +39,7 @@ typedef struct sweep {
 static int delete_one(void *ud, const task *t)
 {
     sweep *s = ud;
-    uc_err e = retention_delete(s->env, t->id, NULL);
+    uc_err e = delete_task(s->env, t->id, NULL, TASK_DELETED_RETENTION);
     if (e == UC_OK)
         s->n++;
     else if (e != UC_ENOTFOUND)
@@ -83,8 +91,11 @@ uc_err retention_reset(const retention_env *env, const char *api_key)
     else
         e = db_commit(env->d);
     const task *t = (const task *)g.tasks.data;
-    for (size_t i = 0; !e && i < g.tasks.len / sizeof *t; i++)
+    for (size_t i = 0; !e && i < g.tasks.len / sizeof *t; i++) {
         files_remove_task(env->data_dir, t[i].id, t[i].format);
+        task_hook_emit(env->hook,
+                       &(task_event){.kind = TASK_EV_DELETED, .t = &t[i], .why = TASK_DELETED_RESET});
+    }
     buf_free(&g.tasks);
     return e;
 }

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 #include "core/err.h"
+#include "jobs/events.h"
 #include "jobs/pool.h"
 #include "store/db.h"
 
@@ -13,6 +14,7 @@ typedef struct retention_env {
     db *d;
     pool *p;
     const char *data_dir;
+    const task_hook *hook;   /* told of each deletion; NULL = nobody */
 } retention_env;
 
 /* Delete task id (of api_key, or any owner if NULL). UC_ENOTFOUND if

@@ -97,6 +97,7 @@ uc_err job_execute(const job_env *env, job *j)
     char final[FILES_PATH_MAX], tmp[FILES_PATH_MAX];
     task_result res = {0};
 
+    int64_t t0 = clock_mono_ms(); /* the run's wall time, for the events */
     j->started_at = clock_now_ms();
     j->delay_ms = env->processing_delay_ms;
     if (t->fault_delay_ms > j->delay_ms)
@@ -119,6 +120,8 @@ uc_err job_execute(const job_env *env, job *j)
             snprintf(err, sizeof err, MSG_ERROR_PROCESSING);
         if (task_fail(env->d, t->id, err) == UC_ENOTFOUND)
             return UC_ECANCELED;
+        task_hook_emit(&env->hook, &(task_event){.kind = TASK_EV_FAILED, .t = t, .reason = err,
+                                                 .ms = clock_mono_ms() - t0});
         return UC_OK;
     }
     atomic_store(&j->progress, 100);
@@ -127,5 +130,7 @@ uc_err job_execute(const job_env *env, job *j)
         unlink(final);
         return UC_ECANCELED;
     }
+    task_hook_emit(&env->hook, &(task_event){.kind = TASK_EV_COMPLETED, .t = t, .res = &res,
+                                             .ms = clock_mono_ms() - t0});
     return UC_OK;
 }

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include "core/err.h"
+#include "jobs/events.h"
 #include "store/db.h"
 #include "store/tasks.h"
 #include "verify/classify.h"
@@ -20,6 +21,7 @@ typedef struct job_env {
     int processing_delay_ms;     /* every task stays processing this long */
     uint64_t xlsx_max_inflated;
     uint32_t xlsx_max_entries;
+    task_hook hook;              /* told when a run completes or fails */
 } job_env;
 
 typedef struct job {

@@ -29,7 +29,8 @@ bool submit_fits(int64_t room, uint64_t bytes)
     return room >= 0 && bytes <= (uint64_t)room;
 }
 
-uc_err submit(db *d, pool *p, const char *data_dir, const char *upload_tmp, task *t)
+uc_err submit(db *d, pool *p, const char *data_dir, const char *upload_tmp, task *t,
+              const task_hook *hook)
 {
     char path[FILES_PATH_MAX];
     task_new_id(t->id);
@@ -42,6 +43,8 @@ uc_err submit(db *d, pool *p, const char *data_dir, const char *upload_tmp, task
     e = task_insert(d, t);
     if (e)
         goto fail_file;
+    /* Told before the job is queued, so that its end is never told first. */
+    task_hook_emit(hook, &(task_event){.kind = TASK_EV_SUBMITTED, .t = t});
     e = pool_submit(p, t);
     if (e)
         goto fail_row;

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "core/err.h"
+#include "jobs/events.h"
 #include "jobs/pool.h"
 #include "store/db.h"
 #include "store/tasks.h"
@@ -33,7 +34,10 @@ bool submit_fits(int64_t room, uint64_t bytes);
  * 0 workers the job has already run). On failure nothing of it is left in
  * uploads/, the database or the pool; upload_tmp may still exist and stays
  * the caller's. UC_EIO (the file could not be made durable), UC_EDB (the
- * row), UC_ENOMEM (the queue). */
-uc_err submit(db *d, pool *p, const char *data_dir, const char *upload_tmp, task *t);
+ * row), UC_ENOMEM (the queue). hook (NULL: none) is told TASK_EV_SUBMITTED
+ * once the row is in, before the job is queued; a job that then cannot be
+ * queued (out of memory) is taken back with no further event. */
+uc_err submit(db *d, pool *p, const char *data_dir, const char *upload_tmp, task *t,
+              const task_hook *hook);
 
 #endif

@@ -316,7 +316,9 @@ def test_storage_quota(make_server):
 def test_max_upload(make_server):
     s = make_server(['--max-upload', '1KB'])
     big = b'email\n' + b'a@example.com\n' * 100000
-    assert_detail(s.submit(KEY, 'a.csv', big), 413, 'File too large')
+    # names the limit and the flag that sets it (was a bare 'File too large')
+    assert_detail(s.submit(KEY, 'a.csv', big), 413,
+                  'File too large: the limit is 1 KB (--max-upload)')
     assert tasks(s) == []
     assert_no_strays(s)
     st, _ = run_ok(s, 'a.csv', GOOD_CSV)
@@ -324,7 +326,7 @@ def test_max_upload(make_server):
 
 @pytest.mark.parametrize('flag,detail', [
     ('--storage-limit', 'Storage quota exceeded, please delete old projects.'),
-    ('--max-upload', 'File too large')])
+    ('--max-upload', 'File too large: the limit is 1 KB (--max-upload)')])
 def test_cap_crossed_by_last_chunk_is_answered(make_server, flag, detail):
     s = make_server([flag, '1KB'])
     small_but_over = b'email\n' + b'a@example.com\n' * 100   # 1.4 KB: one recv()

@@ -46,6 +46,29 @@ static void test_sizes(void **state)
     assert_int_equal(b, 2147483648ULL);
     assert_int_not_equal(config_parse_size("5 XB", &b), 0);
     assert_int_not_equal(config_parse_size("nan", &b), 0);
+    static const struct { uint64_t b; const char *s; } shown[] = {
+        {5000000000ULL, "5 GB"}, {2147483648ULL, "2 GiB"}, {1000, "1 KB"},
+        {1024, "1 KiB"},         {1500000, "1500 KB"},     {1234, "1234 bytes"},
+        {1, "1 byte"},           {0, "0 bytes"},
+    };
+    for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+        char out[32];
+        config_format_size(shown[i].b, out, sizeof out);
+        assert_string_equal(out, shown[i].s);
+        /* what it writes, the parser reads back (but for the spaces) */
+        if (shown[i].b > 1) {
+            char one[32];
+            size_t k = 0;
+            for (const char *p = out; *p; p++)
+                if (*p != ' ')
+                    one[k++] = *p;
+            one[k] = 0;
+            if (strstr(one, "bytes"))
+                one[strlen(one) - 5] = 0;
+            assert_int_equal(config_parse_size(one, &b), 0);
+            assert_int_equal(b, shown[i].b);
+        }
+    }
 }
 
 static int parse(config *cfg, const char *a1, const char *a2)

@@ -48,7 +48,7 @@ static int setup_workers(void **state, int workers, int delay_ms)
     account acct; /* the key's account, unlimited, as HTTP makes it first */
     if (account_get(f->d, "k", -1, &acct) != UC_OK)
         return -1;
-    f->env = (job_env){f->d, f->dir, f->dl, delay_ms, 1u << 30, 10000};
+    f->env = (job_env){f->d, f->dir, f->dl, delay_ms, 1u << 30, 10000, {NULL, NULL}};
     if (pool_start(&f->env, workers, &f->p) != UC_OK)
         return -1;
     *state = f;
@@ -138,7 +138,7 @@ static task submit_bytes(fx *f, enum task_format fmt, int dedup, const char *dat
     write_upload(f, data, len, tmp);
     task t = new_task(fmt, dedup);
     t.upload_bytes = (int64_t)len;
-    assert_int_equal(submit(f->d, f->p, f->dir, tmp, &t), UC_OK);
+    assert_int_equal(submit(f->d, f->p, f->dir, tmp, &t, NULL), UC_OK);
     assert_true(task_id_valid(t.id));
     assert_int_equal(access(tmp, F_OK), -1); /* moved, not copied */
     task row;
@@ -267,7 +267,7 @@ static void test_xlsx_dedup(void **state)
     assert_int_equal(xlsxw_close(w), UC_OK);
 
     task t = new_task(TASK_XLSX, 1);
-    assert_int_equal(submit(f->d, f->p, f->dir, in, &t), UC_OK);
+    assert_int_equal(submit(f->d, f->p, f->dir, in, &t, NULL), UC_OK);
     assert_int_equal(task_get(f->d, t.id, NULL, &t), UC_OK);
     expect_task(&t, TASK_COMPLETED, 4, 1, 1, 2);
 
@@ -292,7 +292,7 @@ static void test_submit_commit_fails(void **state)
     char tmp[FILES_PATH_MAX];
     files_tmp_path(f->dir, ".part", tmp); /* never written: nothing to commit */
     task t = new_task(TASK_CSV, 1);
-    assert_int_equal(submit(f->d, f->p, f->dir, tmp, &t), UC_EIO);
+    assert_int_equal(submit(f->d, f->p, f->dir, tmp, &t, NULL), UC_EIO);
     assert_int_equal(count_tasks(f), 0);
     assert_int_equal(count_files(f, "uploads"), 0);
 }
@@ -305,7 +305,7 @@ static void test_submit_insert_fails(void **state)
     char tmp[FILES_PATH_MAX];
     write_upload(f, "email\na@example.com\n", 20, tmp);
     task t = new_task(TASK_CSV, 1);
-    assert_int_equal(submit(f->d, f->p, f->dir, tmp, &t), UC_EDB);
+    assert_int_equal(submit(f->d, f->p, f->dir, tmp, &t, NULL), UC_EDB);
     /* the committed upload was taken back out */
     assert_int_equal(count_files(f, "uploads"), 0);
     scratch_sql(f->d, "DROP TRIGGER no_tasks");
@@ -325,7 +325,7 @@ static void test_submit_enqueue_fails(void **state)
     assert_int_equal(count_tasks(f), 0); /* the connection is pooled now */
     setenv("UCMOCK_TORTURE", "alloc:1", 1);
     torture_arm();
-    assert_int_equal(submit(f->d, f->p, f->dir, tmp, &t), UC_ENOMEM);
+    assert_int_equal(submit(f->d, f->p, f->dir, tmp, &t, NULL), UC_ENOMEM);
     assert_int_equal(count_tasks(f), 0);
     assert_int_equal(count_files(f, "uploads"), 0);
 #else
