@@ -10,24 +10,27 @@
 #include "http/faults.h"
 #include "http/resp.h"
 
+typedef struct arming {
+    faults *fs;
+    json_t *armed;  /* the fault as listed, or NULL */
+} arming;
+
+static void arm_check(jcheck *jc, const jloc *body, json_t *j, void *ud)
+{
+    arming *a = ud;
+    a->armed = faults_arm(a->fs, j, jc, body);
+}
+
+static enum MHD_Result arm_act(req *rq, void *ud)
+{
+    arming *a = ud;
+    return resp_queue_json(rq, 201, a->armed); /* NULL (out of memory) answers 500 */
+}
+
 enum MHD_Result control_faults_post(req *rq)
 {
-    jcheck *jc = jcheck_new();
-    if (!jc)
-        return resp_detail(rq, 500, MSG_INTERNAL);
-    jloc body = JLOC_ROOT("body");
-    json_t *j = control_body(rq, jc, &body);
-    json_t *o = j ? faults_arm(rq->a->faults, j, jc, &body) : NULL;
-    enum MHD_Result ret;
-    if (o)
-        ret = resp_queue_json(rq, 201, o);
-    else if (jcheck_failed(jc))
-        ret = control_refuse(rq, jc);
-    else
-        ret = resp_detail(rq, 500, MSG_INTERNAL);
-    json_decref(j);
-    jcheck_free(jc);
-    return ret;
+    arming a = {rq->a->faults, NULL};
+    return control_json(rq, arm_check, arm_act, &a);
 }
 
 enum MHD_Result control_faults_get(req *rq)
