@@ -24,11 +24,26 @@
 
 /* ---- what the handlers share ---- */
 
-json_t *control_body(req *rq, jcheck *jc, const jloc *at)
+enum MHD_Result control_json(req *rq, control_check_fn check, control_act_fn act, void *ud)
 {
-    if (!rq->body.len)
-        return json_object();
-    return jcheck_load(jc, at, rq->body.data, rq->body.len);
+    jcheck *jc = jcheck_new();
+    if (!jc)
+        return resp_detail(rq, 500, MSG_INTERNAL);
+    jloc body = JLOC_ROOT("body");
+    json_t *j = rq->body.len ? jcheck_load(jc, &body, rq->body.data, rq->body.len)
+                             : json_object();
+    if (j)
+        check(jc, &body, j, ud);
+    enum MHD_Result ret;
+    if (jcheck_failed(jc))
+        ret = control_refuse(rq, jc);
+    else if (!j) /* no problem, no body: out of memory */
+        ret = resp_detail(rq, 500, MSG_INTERNAL);
+    else
+        ret = act(rq, ud);
+    json_decref(j);
+    jcheck_free(jc);
+    return ret;
 }
 
 enum MHD_Result control_refuse(req *rq, jcheck *jc)
@@ -146,8 +161,9 @@ static enum MHD_Result clock_move(req *rq, int64_t off)
 }
 
 /* The offset the body asks for: *off set, or problems in jc. */
-static void clock_target(jcheck *jc, const jloc *body, json_t *j, int64_t *off)
+static void clock_target(jcheck *jc, const jloc *body, json_t *j, void *ud)
 {
+    int64_t *off = ud;
     static const char *const keys[] = {"advance_seconds", "set", NULL};
     if (!jcheck_object(jc, body, j, keys))
         return;
@@ -173,20 +189,15 @@ static void clock_target(jcheck *jc, const jloc *body, json_t *j, int64_t *off)
         *off = target - (clock_now_ms() - clock_offset_ms());
 }
 
+static enum MHD_Result clock_act(req *rq, void *ud)
+{
+    return clock_move(rq, *(int64_t *)ud);
+}
+
 enum MHD_Result control_clock_post(req *rq)
 {
-    jcheck *jc = jcheck_new();
-    if (!jc)
-        return resp_detail(rq, 500, MSG_INTERNAL);
-    jloc body = JLOC_ROOT("body");
-    json_t *j = control_body(rq, jc, &body);
     int64_t off = 0;
-    if (j)
-        clock_target(jc, &body, j, &off);
-    enum MHD_Result ret = jcheck_failed(jc) ? control_refuse(rq, jc) : clock_move(rq, off);
-    json_decref(j);
-    jcheck_free(jc);
-    return ret;
+    return control_json(rq, clock_target, clock_act, &off);
 }
 
 enum MHD_Result control_clock_delete(req *rq)
@@ -291,21 +302,22 @@ static enum MHD_Result reset(req *rq, const char *key)
     return resp_queue_json(rq, 200, json_pack("{s:b,s:s?}", "reset", 1, "api_key", key));
 }
 
-enum MHD_Result control_reset(req *rq)
+static void reset_check(jcheck *jc, const jloc *body, json_t *j, void *ud)
 {
     static const char *const keys[] = {"api_key", NULL};
-    jcheck *jc = jcheck_new();
-    if (!jc)
-        return resp_detail(rq, 500, MSG_INTERNAL);
-    jloc body = JLOC_ROOT("body");
-    json_t *j = control_body(rq, jc, &body);
-    const char *key = NULL;
-    if (j && jcheck_object(jc, &body, j, keys))
-        jcheck_string(jc, &body, j, "api_key", 0, 1, TASK_KEY_MAX, &key);
-    enum MHD_Result ret = jcheck_failed(jc) ? control_refuse(rq, jc) : reset(rq, key);
-    json_decref(j);
-    jcheck_free(jc);
-    return ret;
+    if (jcheck_object(jc, body, j, keys))
+        jcheck_string(jc, body, j, "api_key", 0, 1, TASK_KEY_MAX, (const char **)ud);
+}
+
+static enum MHD_Result reset_act(req *rq, void *ud)
+{
+    return reset(rq, *(const char **)ud);
+}
+
+enum MHD_Result control_reset(req *rq)
+{
+    const char *key = NULL; /* absent: everything */
+    return control_json(rq, reset_check, reset_act, &key);
 }
 
 /* ---- bans ---- */

@@ -47,10 +47,17 @@ enum MHD_Result control_fault_delete(req *rq);   /* DELETE /__mock/faults/{id} *
  * such name (loc ["query", name]) and return 0 (*ret set); else 1. */
 int control_query_ok(req *rq, enum MHD_Result *ret);
 
-/* rq's body as JSON (an empty body reads as {}), or NULL with the parse
- * problem recorded in jc at `at` (loc ["body", byte offset]). New
- * reference. */
-json_t *control_body(req *rq, jcheck *jc, const jloc *at);
+/* A JSON body's handling in two steps: check reads the parsed body j
+ * (borrowed; loc root `body`), records every problem in jc and keeps what
+ * act needs in ud; act then does the work and answers. */
+typedef void (*control_check_fn)(jcheck *jc, const jloc *body, json_t *j, void *ud);
+typedef enum MHD_Result (*control_act_fn)(req *rq, void *ud);
+
+/* Parse rq's body (an empty body reads as {}), run check on it, and answer
+ * 400 with every problem found (parse errors at ["body", byte offset]),
+ * or act(rq, ud) when there is none. j stays alive until act returns, so
+ * ud may point into it. */
+enum MHD_Result control_json(req *rq, control_check_fn check, control_act_fn act, void *ud);
 
 /* Queue 400 {"detail": problems of jc} (500 when jc ran out of memory). */
 enum MHD_Result control_refuse(req *rq, jcheck *jc);

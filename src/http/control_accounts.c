@@ -72,23 +72,22 @@ static enum MHD_Result set_credits(req *rq, int64_t credits)
     return o ? resp_queue_json(rq, 200, o) : resp_detail(rq, 500, MSG_INTERNAL);
 }
 
-enum MHD_Result control_account_put(req *rq)
+static void credits_check(jcheck *jc, const jloc *body, json_t *j, void *ud)
 {
     static const char *const keys[] = {"credits", NULL};
-    jcheck *jc = jcheck_new();
-    if (!jc)
-        return resp_detail(rq, 500, MSG_INTERNAL);
-    jloc body = JLOC_ROOT("body");
-    json_t *j = control_body(rq, jc, &body);
+    if (jcheck_object(jc, body, j, keys))
+        jcheck_int(jc, body, j, "credits", JC_REQUIRED | JC_NULLABLE, 0, CREDITS_MAX, ud);
+}
+
+static enum MHD_Result credits_act(req *rq, void *ud)
+{
+    return set_credits(rq, (int64_t)*(json_int_t *)ud);
+}
+
+enum MHD_Result control_account_put(req *rq)
+{
     json_int_t credits = -1; /* null: unlimited */
-    if (j && jcheck_object(jc, &body, j, keys))
-        jcheck_int(jc, &body, j, "credits", JC_REQUIRED | JC_NULLABLE, 0, CREDITS_MAX,
-                   &credits);
-    enum MHD_Result ret = jcheck_failed(jc) ? control_refuse(rq, jc)
-                                            : set_credits(rq, (int64_t)credits);
-    json_decref(j);
-    jcheck_free(jc);
-    return ret;
+    return control_json(rq, credits_check, credits_act, &credits);
 }
 
 /* ---- lists ---- */

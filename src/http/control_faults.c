@@ -11,32 +11,35 @@
 #include "http/faults.h"
 #include "http/resp.h"
 
-enum MHD_Result control_faults_post(req *rq)
+typedef struct arming {
+    faults *fs;
+    json_t *armed;  /* the fault as listed, or NULL */
+} arming;
+
+static void arm_check(jcheck *jc, const jloc *body, json_t *j, void *ud)
 {
-    jcheck *jc = jcheck_new();
-    if (!jc)
-        return resp_detail(rq, 500, MSG_INTERNAL);
-    jloc body = JLOC_ROOT("body");
-    json_t *j = control_body(rq, jc, &body);
-    json_t *o = j ? faults_arm(rq->a->faults, j, jc, &body) : NULL;
-    enum MHD_Result ret;
+    arming *a = ud;
+    a->armed = faults_arm(a->fs, j, jc, body);
     log_line l;
-    if (o && log_begin(&l, LOG_INFO, "fault_armed")) {
+    if (a->armed && log_begin(&l, LOG_INFO, "fault_armed")) {
         char *spec = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        log_int(&l, "fault", json_integer_value(json_object_get(o, "id")));
+        log_int(&l, "fault", json_integer_value(json_object_get(a->armed, "id")));
         log_str(&l, "spec", spec);
         log_end(&l);
         free(spec);
     }
-    if (o)
-        ret = resp_queue_json(rq, 201, o);
-    else if (jcheck_failed(jc))
-        ret = control_refuse(rq, jc);
-    else
-        ret = resp_detail(rq, 500, MSG_INTERNAL);
-    json_decref(j);
-    jcheck_free(jc);
-    return ret;
+}
+
+static enum MHD_Result arm_act(req *rq, void *ud)
+{
+    arming *a = ud;
+    return resp_queue_json(rq, 201, a->armed); /* NULL (out of memory) answers 500 */
+}
+
+enum MHD_Result control_faults_post(req *rq)
+{
+    arming a = {rq->a->faults, NULL};
+    return control_json(rq, arm_check, arm_act, &a);
 }
 
 enum MHD_Result control_faults_get(req *rq)

@@ -277,10 +277,10 @@ enum MHD_Result v1_check_email(req *rq)
     if (ce)
         return resp_detail(rq, 500, MSG_INTERNAL);
     const char *cat = verdict_category(v);
-    /* With bans off the counter stays at the real service's start value. */
-    int left = ban ? limits_ban_left(lim, ip, ban) : 5;
-    if (ban && !strcmp(cat, "black"))
-        left = limits_ban_hit(lim, ip, ban);
+    /* With bans off (0) the limiter counts nothing and answers the real
+     * service's start value. */
+    int left = !strcmp(cat, "black") ? limits_ban_hit(lim, ip, ban)
+                                     : limits_ban_left(lim, ip, ban);
     char date[32];
     time_t now = (time_t)(clock_now_ms() / 1000);
     struct tm tm;
