@@ -113,18 +113,27 @@ static uc_err xml_flush(xlsxw *w)
     return e ? zfail(w, e) : UC_OK;
 }
 
-/* Append n bytes of XML. */
-static uc_err put(xlsxw *w, const char *s, size_t n)
+/* put() when the buffer is full: flush it, then buffer s or, if larger
+ * than the buffer, deflate it at once. */
+static __attribute__((noinline)) uc_err put_full(xlsxw *w, const char *s, size_t n)
 {
-    if (w->xml_n + n > XML_BUF) {
-        uc_err e = xml_flush(w);
-        if (e)
-            return e;
-        if (n > XML_BUF) {
-            e = zipw_write(w->zip, s, n);
-            return e ? zfail(w, e) : UC_OK;
-        }
+    uc_err e = xml_flush(w);
+    if (e)
+        return e;
+    if (n > XML_BUF) {
+        e = zipw_write(w->zip, s, n);
+        return e ? zfail(w, e) : UC_OK;
     }
+    memcpy(w->xml, s, n);
+    w->xml_n = n;
+    return UC_OK;
+}
+
+/* Append n bytes of XML (several calls per cell: kept inline). */
+static inline __attribute__((always_inline)) uc_err put(xlsxw *w, const char *s, size_t n)
+{
+    if (w->xml_n + n > XML_BUF)
+        return put_full(w, s, n);
     memcpy(w->xml + w->xml_n, s, n);
     w->xml_n += n;
     return UC_OK;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NS_MAIN_T "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+#define NS_MAIN_T XNS_MAIN_URI
 #define NS_MAIN_S "http://purl.oclc.org/ooxml/spreadsheetml/main"
 #define NS_REL_T "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 #define NS_REL_S "http://purl.oclc.org/ooxml/officeDocument/relationships"
@@ -70,15 +70,8 @@ void xpart_zip_reason(xpart *x)
     }
 }
 
-int xml_ns(const char *name, const char **local)
+int xml_ns_slow(const char *name, const char **local)
 {
-    /* The common case first, without scanning for the separator:
-     * strncmp stops at a shorter name's NUL. */
-    static const size_t lm = sizeof(NS_MAIN_T) - 1;
-    if (!strncmp(name, NS_MAIN_T, lm) && name[lm] == NS_SEP) {
-        *local = name + lm + 1;
-        return XNS_MAIN;
-    }
     const char *sp = strchr(name, NS_SEP);
     if (!sp) {
         *local = name;
@@ -165,10 +158,8 @@ static size_t put_utf8(char *o, unsigned long c)
     return 4;
 }
 
-size_t xml_unescape(char *s, size_t n)
+size_t xml_unescape_slow(char *s, size_t n)
 {
-    if (!memchr(s, '_', n))
-        return n;
     size_t i = 0, o = 0;
     while (i < n) {
         long v = esc_at(s, i, n);

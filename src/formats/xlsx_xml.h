@@ -9,6 +9,7 @@
 #include <expat.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "core/err.h"
 #include "formats/zip.h"
@@ -50,14 +51,31 @@ void xpart_stop(xpart *x, uc_err code, const char *fmt, ...)
 /* A reason from the zip reader names its format "zip": name ours. */
 void xpart_zip_reason(xpart *x);
 
+#define XNS_MAIN_URI "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
 /* Split an expat name "uri local" and classify its namespace. */
-int xml_ns(const char *name, const char **local);
+int xml_ns_slow(const char *name, const char **local);
+static inline int xml_ns(const char *name, const char **local)
+{
+    /* the common case inline, without scanning for the separator:
+     * strncmp stops at a shorter name's NUL */
+    static const size_t lm = sizeof(XNS_MAIN_URI) - 1;
+    if (!strncmp(name, XNS_MAIN_URI, lm) && name[lm] == ' ') {
+        *local = name + lm + 1;
+        return XNS_MAIN;
+    }
+    return xml_ns_slow(name, local);
+}
 /* The value of the attribute without namespace named name, or NULL. */
 const char *xml_attr(const char **atts, const char *name);
 /* Decode _xHHHH_ escapes (ST_Xstring) in place; returns the new length.
  * Surrogate pairs written as two escapes are joined, a lone surrogate
  * becomes U+FFFD. */
-size_t xml_unescape(char *s, size_t n);
+size_t xml_unescape_slow(char *s, size_t n);
+static inline size_t xml_unescape(char *s, size_t n)
+{
+    return memchr(s, '_', n) ? xml_unescape_slow(s, n) : n;  /* the common case */
+}
 /* A decimal number of at most 9 digits in s (NUL-terminated); false
  * for anything else. */
 bool xml_u32(const char *s, uint32_t *out);

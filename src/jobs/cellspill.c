@@ -48,12 +48,13 @@ uc_err cellspill_put(cellspill *s, const cell *cells, size_t n)
     if (fwrite_unlocked(&nn, sizeof nn, 1, s->f) != 1)
         return UC_EIO;
     for (size_t i = 0; i < n; i++) {
-        unsigned char h[9];
+        unsigned char h[5];
         uint32_t len = (uint32_t)cells[i].len, style = cells[i].style;
         h[0] = (unsigned char)cells[i].type | (style ? STYLED : 0);
         memcpy(h + 1, &len, 4);
-        memcpy(h + 5, &style, 4);
-        if (fwrite_unlocked(h, style ? 9 : 5, 1, s->f) != 1 ||
+        /* constant sizes: glibc writes them inline */
+        if (fwrite_unlocked(h, sizeof h, 1, s->f) != 1 ||
+            (style && fwrite_unlocked(&style, sizeof style, 1, s->f) != 1) ||
             (len && fwrite_unlocked(cells[i].v, 1, len, s->f) != len))
             return UC_EIO;
     }
