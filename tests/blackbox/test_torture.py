@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from harness import V1, Server
+from helpers import FIXTURES
 
 BIN = os.environ.get('UCMOCK_TORTURE_BIN')
 pytestmark = pytest.mark.skipif(not BIN, reason='set UCMOCK_TORTURE_BIN to a -Dtorture=true build')
@@ -27,10 +28,11 @@ def expected_result():
         l + b',white,unknown\n' for k, l in enumerate(lines) if last[l.split(b',')[0]] == k)
 
 
-def scenario(s):
-    """Returns a description of how it ended; raises on an unclean end."""
+def scenario(s, name='a.csv', content=CSV, want=None):
+    """Returns a description of how it ended; raises on an unclean end.
+    A completed task's result must be want (default: CSV's result)."""
     try:
-        r = s.submit('t', 'a.csv', CSV)
+        r = s.submit('t', name, content)
     except requests.ConnectionError:
         return 'connection closed'
     if r.status_code != 200:
@@ -62,7 +64,7 @@ def scenario(s):
     except requests.ConnectionError:
         return 'download cut'
     if d.status_code == 200:
-        assert d.content == expected_result()
+        assert d.content == (want if want is not None else expected_result())
     return 'completed'
 
 
@@ -82,8 +84,8 @@ def check_after(s, keep_id, keep_out):
     assert not any(f.startswith('tmp/') for f in s.data_files())
 
 
-@pytest.mark.parametrize('kind,limit', [('alloc', 70), ('write', 20), ('fsync', 8)])
-def test_torture(kind, limit):
+def sweep(kind, limit, name='a.csv', content=CSV, want=None):
+    """The scenario with the Nth counted call failing, for N = 1..limit."""
     outcomes = {}
     for n in range(1, limit + 1):
         import harness
@@ -96,7 +98,7 @@ def test_torture(kind, limit):
                 s.stop()
                 s.env['UCMOCK_TORTURE'] = '%s:%d' % (kind, n)
                 s.start()
-                outcomes[n] = scenario(s)
+                outcomes[n] = scenario(s, name, content, want)
                 # the one fault may land on this very request (a JSON
                 # 500); the next one is served
                 if s.get('/healthz').status_code != 200:
@@ -109,6 +111,28 @@ def test_torture(kind, limit):
     # the sweep reached past the last counted call: some run saw no fault
     assert 'completed' in outcomes.values(), outcomes
     assert len(set(outcomes.values())) > 1, outcomes
+    return outcomes
+
+
+@pytest.mark.parametrize('kind,limit', [('alloc', 70), ('write', 20), ('fsync', 8)])
+def test_torture(kind, limit):
+    sweep(kind, limit)
+
+
+@pytest.mark.parametrize('kind,limit', [('alloc', 100), ('write', 40)])
+def test_torture_xlsx(kind, limit):
+    """The same for a styled workbook: reading its look (styles, widths,
+    sheet name), spilling styled cells, writing the styles part; about 95
+    counted allocations and 35 writes reach past the task's end."""
+    with open(os.path.join(FIXTURES, 'xlsx', 'openpyxl_styled.xlsx'), 'rb') as f:
+        data = f.read()
+    s = Server()
+    try:
+        want = s.run('t', 'a.xlsx', data)[1]  # the untortured result
+    finally:
+        s.close()
+    outcomes = sweep(kind, limit, 'a.xlsx', data, want)
+    assert any(o.startswith('failed: ') for o in outcomes.values()), outcomes
 
 
 @pytest.mark.parametrize('n,stored', [(1, False), (2, False), (3, True)])
