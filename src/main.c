@@ -111,6 +111,124 @@ static void *sweeper(void *arg)
     return NULL;
 }
 
+/* Everything main() starts, so one function can undo it in reverse. */
+typedef struct running {
+    app a;
+    int lock_fd;        /* the data dir's lock, -1 until taken */
+    pthread_t sweep_thread;
+    int sweeping;
+} running;
+
+/* Claim the address, then the data dir, before anything reads or writes
+ * there: a second server on either fails now and touches nothing (on the
+ * data dir it would sweep the first one's files). Then open what the dir
+ * holds: the database, the clock offset, the URL secret; remove orphans. */
+static int open_data_dir(running *r, char *err, size_t cap)
+{
+    app *a = &r->a;
+    const config *cfg = a->cfg;
+    char dbpath[FILES_PATH_MAX];
+    if (listener_open(cfg->listen_host, cfg->listen_port, &a->listen, err, cap) != 0)
+        return -1;
+    if (dirlock_take(cfg->data_dir, &r->lock_fd, err, cap) != UC_OK)
+        return -1;
+    if (files_init(cfg->data_dir, err, cap) != UC_OK)
+        return -1;
+    int n = snprintf(dbpath, sizeof dbpath, "%s/ucmock.db", cfg->data_dir);
+    if (n < 0 || (size_t)n >= sizeof dbpath) {
+        snprintf(err, cap, "data dir path too long");
+        return -1;
+    }
+    if (db_open(dbpath, &a->d, err, cap) != UC_OK)
+        return -1;
+    int64_t off = 0;
+    if (db_meta_get_i64(a->d, "clock_offset_ms", &off) == UC_ENOTFOUND)
+        db_meta_set_i64(a->d, "clock_offset_ms", 0);
+    clock_set_offset_ms(off);
+    if (files_secret(cfg->data_dir, a->secret, err, cap) != UC_OK)
+        return -1;
+    int swept = 0;
+    files_sweep(cfg->data_dir, a->d, &swept);
+    log_line l;
+    if (swept && log_begin(&l, LOG_INFO, "startup_sweep")) {
+        log_int(&l, "removed_files", swept);
+        log_end(&l);
+    }
+    return 0;
+}
+
+/* The parts the requests use (domain lists, faults, journal, limits) and
+ * the workers; apply retention, resume unfinished tasks, start the
+ * sweeper. */
+static int start_work(running *r, char *err, size_t cap)
+{
+    app *a = &r->a;
+    const config *cfg = a->cfg;
+    if (domain_lists_load(cfg->domain_lists[0] ? cfg->domain_lists : NULL, &a->dl, err,
+                          cap) != UC_OK)
+        return -1;
+    a->faults = faults_new();
+    a->journal = journal_new((size_t)cfg->journal_size);
+    a->limits = limits_new();
+    if (!a->faults || !a->journal || !a->limits) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    a->env = (job_env){a->d, cfg->data_dir, a->dl, cfg->processing_delay_ms,
+                       cfg->xlsx_max_inflated, cfg->xlsx_max_entries,
+                       {log_task_event, NULL}};
+    if (pool_start(&a->env, cfg->workers, &a->pool) != UC_OK) {
+        snprintf(err, cap, "cannot start %d worker threads", cfg->workers);
+        return -1;
+    }
+    retention_env renv = {a->d, a->pool, cfg->data_dir, &a->env.hook};
+    retention_sweep(&renv, clock_retention_cutoff(cfg->retention_days), NULL);
+    task_each(a->d, NULL, TASK_PROCESSING, 0, resume_one, a);
+    if (pthread_create(&r->sweep_thread, NULL, sweeper, a) == 0)
+        r->sweeping = 1;
+    return 0;
+}
+
+/* The first stdout line (scripts read the port from it) and the ready
+ * log line. */
+static void announce_ready(const app *a)
+{
+    const config *cfg = a->cfg;
+    int v6 = strchr(cfg->listen_host, ':') != NULL;
+    printf("ucmock listening on %s://%s%s%s:%u (data dir %s)\n",
+           cfg->tls_cert[0] ? "https" : "http", v6 ? "[" : "", cfg->listen_host,
+           v6 ? "]" : "", a->port, cfg->data_dir);
+    fflush(stdout);
+    log_line l;
+    if (log_begin(&l, LOG_INFO, "ready")) {
+        log_int(&l, "port", a->port);
+        log_int(&l, "workers", cfg->workers);
+        log_str(&l, "data_dir", cfg->data_dir);
+        log_end(&l);
+    }
+}
+
+/* Undo whatever of open_data_dir and start_work happened, in reverse;
+ * each step accepts what was never made. */
+static void shut_down(running *r)
+{
+    app *a = &r->a;
+    server_stop(a);
+    pthread_mutex_lock(&stop_lock);
+    stopping = 1;
+    pthread_cond_broadcast(&stop_cond);
+    pthread_mutex_unlock(&stop_lock);
+    if (r->sweeping)
+        pthread_join(r->sweep_thread, NULL);
+    pool_stop(a->pool);
+    limits_free(a->limits);
+    journal_free(a->journal);
+    faults_free(a->faults);
+    domain_lists_free(a->dl);
+    db_close(a->d);
+    dirlock_release(r->lock_fd);
+}
+
 int main(int argc, char **argv)
 {
     config cfg;
@@ -139,77 +257,21 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    app a;
-    memset(&a, 0, sizeof a);
-    a.cfg = &cfg;
-    a.listen.fd = -1;
+    running r;
+    memset(&r, 0, sizeof r);
+    r.a.cfg = &cfg;
+    r.a.listen.fd = -1;
+    r.lock_fd = -1;
     char err[512] = "";
-    char dbpath[FILES_PATH_MAX];
     int exit_code = 1;
-    pthread_t sweep_thread;
-    int sweeping = 0;
-    int lock_fd = -1;
     log_line l;
 
-    /* First the address, then the data dir, before anything reads or
-     * writes there: a second server on either fails now and touches
-     * nothing (on the data dir it would sweep the first one's files). */
-    if (listener_open(cfg.listen_host, cfg.listen_port, &a.listen, err, sizeof err) != 0)
+    if (open_data_dir(&r, err, sizeof err) != 0 || start_work(&r, err, sizeof err) != 0 ||
+        server_start(&r.a, err, sizeof err) != 0)
         goto fail;
-    if (dirlock_take(cfg.data_dir, &lock_fd, err, sizeof err) != UC_OK)
-        goto fail;
-    if (files_init(cfg.data_dir, err, sizeof err) != UC_OK)
-        goto fail;
-    snprintf(dbpath, sizeof dbpath, "%s/ucmock.db", cfg.data_dir);
-    if (db_open(dbpath, &a.d, err, sizeof err) != UC_OK)
-        goto fail;
-    int64_t off = 0;
-    if (db_meta_get_i64(a.d, "clock_offset_ms", &off) == UC_ENOTFOUND)
-        db_meta_set_i64(a.d, "clock_offset_ms", 0);
-    clock_set_offset_ms(off);
-    if (files_secret(cfg.data_dir, a.secret, err, sizeof err) != UC_OK)
-        goto fail;
-    int swept = 0;
-    files_sweep(cfg.data_dir, a.d, &swept);
-    if (swept && log_begin(&l, LOG_INFO, "startup_sweep")) {
-        log_int(&l, "removed_files", swept);
-        log_end(&l);
-    }
-    if (domain_lists_load(cfg.domain_lists[0] ? cfg.domain_lists : NULL, &a.dl, err,
-                          sizeof err) != UC_OK)
-        goto fail;
-    a.faults = faults_new();
-    a.journal = journal_new((size_t)cfg.journal_size);
-    a.limits = limits_new();
-    if (!a.faults || !a.journal || !a.limits) {
-        snprintf(err, sizeof err, "out of memory");
-        goto fail;
-    }
-    a.env = (job_env){a.d, cfg.data_dir, a.dl, cfg.processing_delay_ms,
-                      cfg.xlsx_max_inflated, cfg.xlsx_max_entries, {log_task_event, NULL}};
-    if (pool_start(&a.env, cfg.workers, &a.pool) != UC_OK) {
-        snprintf(err, sizeof err, "cannot start %d worker threads", cfg.workers);
-        goto fail;
-    }
-    retention_env renv = {a.d, a.pool, cfg.data_dir, &a.env.hook};
-    retention_sweep(&renv, clock_retention_cutoff(cfg.retention_days), NULL);
-    task_each(a.d, NULL, TASK_PROCESSING, 0, resume_one, &a);
-    if (pthread_create(&sweep_thread, NULL, sweeper, &a) == 0)
-        sweeping = 1;
-    if (server_start(&a, err, sizeof err) != 0)
-        goto fail;
-    atomic_store(&a.ready, 1);
+    atomic_store(&r.a.ready, 1);
     torture_arm(); /* fault injection, in the -Dtorture=true build only */
-    printf("ucmock listening on %s://%s%s%s:%u (data dir %s)\n",
-           cfg.tls_cert[0] ? "https" : "http", strchr(cfg.listen_host, ':') ? "[" : "",
-           cfg.listen_host, strchr(cfg.listen_host, ':') ? "]" : "", a.port, cfg.data_dir);
-    fflush(stdout);
-    if (log_begin(&l, LOG_INFO, "ready")) {
-        log_int(&l, "port", a.port);
-        log_int(&l, "workers", cfg.workers);
-        log_str(&l, "data_dir", cfg.data_dir);
-        log_end(&l);
-    }
+    announce_ready(&r.a);
 
     int sig = 0;
     sigwait(&sigs, &sig);
@@ -217,25 +279,12 @@ int main(int argc, char **argv)
         log_int(&l, "signal", sig);
         log_end(&l);
     }
-    atomic_store(&a.ready, 0);
+    atomic_store(&r.a.ready, 0);
     exit_code = 0;
 fail:
     if (exit_code)
         fprintf(stderr, "ucmock: %s\n", err[0] ? err : "failed to start");
-    server_stop(&a);
-    pthread_mutex_lock(&stop_lock);
-    stopping = 1;
-    pthread_cond_broadcast(&stop_cond);
-    pthread_mutex_unlock(&stop_lock);
-    if (sweeping)
-        pthread_join(sweep_thread, NULL);
-    pool_stop(a.pool);
-    limits_free(a.limits);
-    journal_free(a.journal);
-    faults_free(a.faults);
-    domain_lists_free(a.dl);
-    db_close(a.d);
-    dirlock_release(lock_fd);
+    shut_down(&r);
     config_free(&cfg);
     if (!exit_code && log_begin(&l, LOG_INFO, "stopped"))
         log_end(&l);

@@ -35,6 +35,10 @@
 #define MSG_LINK_BAD_SIGNATURE "Invalid download link signature"
 #define MSG_LINK_EXPIRED "Download link has expired"
 #define MSG_NO_FAULT "Fault not found"
+/* a control or check-email body past its cap (an upload has MSG_TOO_LARGE_FMT) */
+#define MSG_BODY_TOO_LARGE "Request body too large"
+/* an HTTP fault's answer when it names no body */
+#define MSG_INJECTED_FAULT "Injected fault"
 /* printf format; its one argument is the --max-upload limit as text
  * (config_format_size) */
 #define MSG_TOO_LARGE_FMT "File too large: the limit is %s (--max-upload)"

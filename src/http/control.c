@@ -269,7 +269,7 @@ enum MHD_Result control_tasks_list(req *rq)
 
 enum MHD_Result control_task_delete(req *rq)
 {
-    enum MHD_Result ret;
+    enum MHD_Result ret = MHD_NO; /* auth_require sets it; gcc -O3 may not see that */
     if (!auth_require(rq, &ret))
         return ret;
     retention_env env = ret_env(rq->a);

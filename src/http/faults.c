@@ -121,7 +121,6 @@ static const char *const RESPOND_KEYS[] = {"status", "body", "headers", "delay_m
 static const char *const TASK_KEYS[] = {"outcome", "error", "processing_ms", NULL};
 /* the methods of the routes a fault can act on */
 static const char *const METHODS[] = {"GET", "HEAD", "POST", NULL};
-static const char *const OUTCOMES[] = {"failed", "completed", NULL};
 
 /* A copy of s kept by f; on failure f->oom tells. */
 static char *keep(fault *f, const char *s)
@@ -231,11 +230,15 @@ static void check_respond(fault *f, jcheck *jc, const jloc *at, json_t *r)
 /* "task": a job fault. */
 static void check_task(fault *f, jcheck *jc, const jloc *at, json_t *t)
 {
-    const char *outcome = "completed", *err = NULL;
+    /* the outcomes a job fault can force: the end states of a task */
+    const char *const outcomes[] = {task_status_name(TASK_FAILED),
+                                    task_status_name(TASK_COMPLETED), NULL};
+    const char *outcome = outcomes[1], *err = NULL;
+    enum task_status st = TASK_COMPLETED;
     json_int_t pm = 0;
     f->is_task = 1;
-    int orc = jcheck_literal(jc, at, t, "outcome", 0, OUTCOMES, &outcome);
-    f->task_fail = !strcmp(outcome, "failed");
+    int orc = jcheck_literal(jc, at, t, "outcome", 0, outcomes, &outcome);
+    f->task_fail = task_status_parse(outcome, &st) && st == TASK_FAILED;
     if (jcheck_string(jc, at, t, "error", 0, 1, TASK_ERROR_MAX, &err) == JC_OK &&
         orc != JC_BAD && !f->task_fail)
         jcheck_add(jc, at, "value_error", "Value error, error goes with outcome failed "
@@ -476,7 +479,7 @@ static int act_now(req *rq, const fault_action *act, enum MHD_Result *ret)
     }
     if (act->status) {
         json_t *b = act->body ? json_incref(act->body)
-                              : json_pack("{s:s}", "detail", "Injected fault");
+                              : json_pack("{s:s}", "detail", MSG_INJECTED_FAULT);
         char *s = json_dumps(b, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
         json_decref(b);
         struct MHD_Response *r =

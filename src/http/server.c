@@ -121,7 +121,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         return MHD_YES; /* a body nobody asked for: ignored */
     }
     if (rq->body_too_big)
-        return resp_detail(rq, 413, "Request body too large");
+        return resp_detail(rq, 413, MSG_BODY_TOO_LARGE);
     if (rq->body_oom)
         return resp_500_static(c, rq);
     enum MHD_Result ret;

@@ -167,45 +167,36 @@ static void hset_clear_bits(hset *s, uint8_t bits)
 
 /* ---- verdict strings ----------------------------------------------------- */
 
-static const char *const vcat[V_COUNT] = {
-    [V_WHITE_UNKNOWN] = "white",   [V_BLACK_INVALID] = "black",
-    [V_BLACK_DISPOSABLE] = "black", [V_GREY_MULTI_ALIAS] = "grey",
-    [V_GREY_MASKED] = "grey",      [V_BLACK_MASKED] = "black",
-    [V_GREY_SUSPICIOUS] = "grey",  [V_BLACK_SUSPICIOUS] = "black",
-    [V_BLACK_NO_WEBSITE] = "black", [V_WHITE_LIST] = "white",
-    [V_GREY_LIST] = "grey",        [V_BLACK_LIST] = "black",
-};
-
-static const char *const vtype[V_COUNT] = {
-    [V_WHITE_UNKNOWN] = "unknown",
-    [V_BLACK_INVALID] = "invalid",
-    [V_BLACK_DISPOSABLE] = "disposable",
-    [V_GREY_MULTI_ALIAS] = "multi-alias services",
-    [V_GREY_MASKED] = "masked legitimate",
-    [V_BLACK_MASKED] = "masked legitimate",
-    [V_GREY_SUSPICIOUS] = "suspicious signs",
-    [V_BLACK_SUSPICIOUS] = "suspicious signs",
-    [V_BLACK_NO_WEBSITE] = "no website",
-    [V_WHITE_LIST] = "white",
-    [V_GREY_LIST] = "grey",
-    [V_BLACK_LIST] = "black",
+/* Each verdict's category and domain_type, as the result columns show them. */
+static const struct {
+    const char *category, *domain_type;
+} vnames[V_COUNT] = {
+    [V_WHITE_UNKNOWN] = {"white", "unknown"},
+    [V_BLACK_INVALID] = {"black", "invalid"},
+    [V_BLACK_DISPOSABLE] = {"black", "disposable"},
+    [V_GREY_MULTI_ALIAS] = {"grey", "multi-alias services"},
+    [V_GREY_MASKED] = {"grey", "masked legitimate"},
+    [V_BLACK_MASKED] = {"black", "masked legitimate"},
+    [V_GREY_SUSPICIOUS] = {"grey", "suspicious signs"},
+    [V_BLACK_SUSPICIOUS] = {"black", "suspicious signs"},
+    [V_BLACK_NO_WEBSITE] = {"black", "no website"},
+    [V_WHITE_LIST] = {"white", "white"},
+    [V_GREY_LIST] = {"grey", "grey"},
+    [V_BLACK_LIST] = {"black", "black"},
 };
 
 const char *verdict_category(verdict v)
 {
-    return (unsigned)v < V_COUNT ? vcat[v] : "white";
+    return (unsigned)v < V_COUNT ? vnames[v].category : "white";
 }
 
 const char *verdict_domain_type(verdict v)
 {
-    return (unsigned)v < V_COUNT ? vtype[v] : "unknown";
+    return (unsigned)v < V_COUNT ? vnames[v].domain_type : "unknown";
 }
 
 /* ---- list text ------------------------------------------------------------ */
 
-/* Trim, drop the comment, fold ASCII case. Returns the entry length (0 for
- * nothing) in out (room for ENTRY_MAX), or -1 when the entry is too long or
- * holds white space. *bang tells whether it was written "!entry". */
 /* The entry of line [*l, *l + *n): the comment and outer blanks dropped. */
 static void entry_of(const char **l, size_t *n)
 {
@@ -220,6 +211,9 @@ static void entry_of(const char **l, size_t *n)
     }
 }
 
+/* Trim, drop the comment, fold ASCII case. Returns the entry length (0 for
+ * nothing) in out (room for ENTRY_MAX), or -1 when the entry is too long or
+ * holds white space. *bang tells whether it was written "!entry". */
 static int parse_line(const char *l, size_t n, char *out, bool *bang)
 {
     entry_of(&l, &n);
