@@ -14,7 +14,6 @@ import harness
 HERE = os.path.dirname(os.path.abspath(__file__))
 BROWSER_DIR = os.path.join(HERE, '..', 'browser')
 CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
-SCREENSHOT = '/tmp/ucmock-dashboard.png'
 
 
 def missing():
@@ -28,11 +27,13 @@ def missing():
 
 
 @pytest.mark.skipif(missing() is not None, reason=missing() or '')
-def test_dashboard_in_chromium():
+def test_dashboard_in_chromium(tmp_path):
+    # The screenshot is this run's own: other suites may run at the same time.
+    screenshot = str(tmp_path / 'dashboard.png')
     env = dict(os.environ, UCMOCK_BIN=os.path.abspath(harness.UCMOCK_BIN),
-               CHROMIUM=CHROMIUM, SCREENSHOT=SCREENSHOT)
+               CHROMIUM=CHROMIUM, SCREENSHOT=screenshot)
     p = subprocess.run(['node', '--test', 'dashboard.test.mjs'], cwd=BROWSER_DIR, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
     out = p.stdout.decode(errors='replace')
     assert p.returncode == 0, out[-8000:]
-    assert os.path.getsize(SCREENSHOT) > 0
+    assert os.path.getsize(screenshot) > 0
