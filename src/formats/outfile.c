@@ -91,8 +91,6 @@ static void release(outfile *f)
 uc_err outfile_close(outfile *f, int64_t *size)
 {
     uc_err e = flush(f);
-    if (!e && fsync(f->fd) != 0)
-        e = UC_EIO;
     if (!e && f->failed)
         e = UC_EIO;
     if (size)

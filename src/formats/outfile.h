@@ -1,5 +1,6 @@
 /* outfile.h: a buffered, append-only output file for result writers.
- * Large writes, one fsync at the end; the caller renames it into place. */
+ * Large writes; the caller makes it durable and renames it into place
+ * (files_commit: one fsync, not one here and another there). */
 #ifndef UC_OUTFILE_H
 #define UC_OUTFILE_H
 
@@ -11,7 +12,7 @@ typedef struct outfile outfile;
 
 uc_err outfile_open(const char *path, outfile **out);   /* creates, 0600 */
 uc_err outfile_write(outfile *f, const void *buf, size_t len);
-/* Flush, fsync and close; *size gets the file's length. Frees f. */
+/* Flush and close; *size gets the file's length. Frees f. */
 uc_err outfile_close(outfile *f, int64_t *size);
 /* Close and unlink the partial file. Accepts NULL. */
 void outfile_abort(outfile *f);

@@ -27,15 +27,13 @@ uc_err cellspill_open(const char *data_dir, cellspill **out)
     cellspill *s = calloc(1, sizeof *s);
     if (!s)
         return UC_ENOMEM;
-    char path[FILES_PATH_MAX];
-    files_tmp_path(data_dir, ".cells", path);
-    s->f = fopen(path, "w+e");
+    /* on disk whatever the upload's size: shared strings let a small
+     * workbook spill far more text than it holds */
+    s->f = files_scratch(data_dir, ".cells", false);
     if (!s->f) {
         free(s);
         return UC_EIO;
     }
-    unlink(path); /* anonymous from here on */
-    setvbuf(s->f, NULL, _IOFBF, 1 << 20);
     buf_init(&s->text, SPILL_ROW_MAX);
     buf_init(&s->cells, SPILL_ROW_MAX);
     *out = s;

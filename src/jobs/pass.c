@@ -8,16 +8,16 @@
 
 #include "store/files.h"
 
+/* Uploads up to this size keep their row records in memory: at most 24
+ * bytes a row, and a row takes at least one byte of a delimited upload
+ * (an XLSX has at most 1,048,576 rows), so at most about 25 MB. */
+#define RECORDS_IN_MEMORY_MAX (1 << 20)
+
 uc_err pass_open_records(pass *r)
 {
-    char path[FILES_PATH_MAX];
-    files_tmp_path(r->env->data_dir, ".rows", path);
-    r->recs = fopen(path, "w+e");
-    if (!r->recs)
-        return UC_EIO;
-    unlink(path); /* anonymous from here on: nothing to clean up */
-    setvbuf(r->recs, NULL, _IOFBF, 1 << 20);
-    return UC_OK;
+    r->recs = files_scratch(r->env->data_dir, ".rows",
+                            r->j->t.upload_bytes <= RECORDS_IN_MEMORY_MAX);
+    return r->recs ? UC_OK : UC_EIO;
 }
 
 /* Insert the oldest row of the pipe, classify its address if new, and

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,6 +57,28 @@ void files_tmp_path(const char *dir, const char *suffix, char *out)
     char id[TASK_ID_LEN + 1];
     task_new_id(id);
     snprintf(out, FILES_PATH_MAX, "%s/tmp/%s%s", dir, id, suffix);
+}
+
+FILE *files_scratch(const char *dir, const char *suffix, bool in_memory)
+{
+    FILE *f = NULL;
+    if (in_memory) {
+        int fd = memfd_create(suffix, MFD_CLOEXEC);
+        if (fd < 0)
+            return NULL;
+        f = fdopen(fd, "w+");
+        if (!f)
+            close(fd);
+    } else {
+        char path[FILES_PATH_MAX];
+        files_tmp_path(dir, suffix, path);
+        f = fopen(path, "w+e");
+        if (f)
+            unlink(path);
+    }
+    if (f)
+        setvbuf(f, NULL, _IOFBF, 1 << 20);
+    return f;
 }
 
 uc_err files_secret(const char *dir, unsigned char key[32], char *err, size_t errcap)

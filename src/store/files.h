@@ -12,8 +12,10 @@
 #ifndef UC_FILES_H
 #define UC_FILES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "core/err.h"
 #include "store/db.h"
 #include "store/tasks.h"
@@ -28,6 +30,13 @@ void files_upload_path(const char *dir, const char *id, enum task_format fmt, ch
 void files_result_path(const char *dir, const char *id, enum task_format fmt, char *out);
 /* A fresh unique temp path under DIR/tmp with the given suffix. */
 void files_tmp_path(const char *dir, const char *suffix, char *out);
+
+/* A task's scratch file, anonymous (nothing to clean up whatever happens),
+ * read and written through stdio with a 1 MiB buffer. in_memory: a memfd,
+ * for the scratch of a small upload (creating a file on the data dir's
+ * file system costs more than a small task's whole run); else a temp file
+ * under DIR/tmp with the given suffix, unlinked at once. NULL on failure. */
+FILE *files_scratch(const char *dir, const char *suffix, bool in_memory);
 
 /* Load the signing secret, creating it (0600) on first start. */
 uc_err files_secret(const char *dir, unsigned char key[32], char *err, size_t errcap);
