@@ -1,7 +1,9 @@
-/* journal.c: a fixed ring of entries behind one mutex. */
+/* journal.c: a fixed ring of entries kept in arrival order, behind one
+ * mutex. */
 #include "http/journal.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +12,8 @@
 struct journal {
     pthread_mutex_t lock;
     journal_entry *ring;
-    size_t cap, head, n;   /* ring of cap; oldest at head */
+    size_t cap, head, n;   /* ring of cap; first arrived at head */
+    atomic_uint_fast64_t arrivals;
 };
 
 journal *journal_new(size_t cap)
@@ -19,6 +22,7 @@ journal *journal_new(size_t cap)
     if (!j)
         return NULL;
     j->cap = cap;
+    atomic_init(&j->arrivals, 0);
     if (cap && !(j->ring = calloc(cap, sizeof *j->ring))) {
         free(j);
         return NULL;
@@ -36,18 +40,33 @@ void journal_free(journal *j)
     free(j);
 }
 
+uint64_t journal_arrival(journal *j)
+{
+    return (uint64_t)atomic_fetch_add(&j->arrivals, 1) + 1;
+}
+
+#define AT(j, i) (&(j)->ring[((j)->head + (i)) % (j)->cap])
+
 void journal_add(journal *j, const journal_entry *e)
 {
     if (!j->cap)
         return;
     pthread_mutex_lock(&j->lock);
-    if (j->n < j->cap) {
-        j->ring[(j->head + j->n) % j->cap] = *e;
-        j->n++;
-    } else {
-        j->ring[j->head] = *e;
+    if (j->n == j->cap) { /* full: the first arrived goes, unless e is older */
+        if (e->seq < AT(j, 0)->seq) {
+            pthread_mutex_unlock(&j->lock);
+            return;
+        }
         j->head = (j->head + 1) % j->cap;
+        j->n--;
     }
+    /* Requests complete about in the order they arrive: shift the few
+     * that arrived after e, from the newest end. */
+    size_t i = j->n;
+    for (; i > 0 && AT(j, i - 1)->seq > e->seq; i--)
+        *AT(j, i) = *AT(j, i - 1);
+    *AT(j, i) = *e;
+    j->n++;
     pthread_mutex_unlock(&j->lock);
 }
 
@@ -59,9 +78,9 @@ void journal_clear(journal *j, const char *key)
     } else {
         size_t w = 0;
         for (size_t i = 0; i < j->n; i++) {
-            journal_entry *e = &j->ring[(j->head + i) % j->cap];
+            journal_entry *e = AT(j, i);
             if (strcmp(e->key, key) != 0)
-                j->ring[(j->head + w++) % j->cap] = *e;
+                *AT(j, w++) = *e;
         }
         j->n = w;
     }
@@ -82,7 +101,7 @@ json_t *journal_json(journal *j, const journal_filter *f)
         return NULL;
     pthread_mutex_lock(&j->lock);
     for (size_t i = 0; i < j->n; i++) {
-        journal_entry *e = &j->ring[(j->head + i) % j->cap];
+        journal_entry *e = AT(j, i);
         if (!matches(e, f))
             continue;
         char at[32];

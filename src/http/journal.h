@@ -1,6 +1,13 @@
 /* journal.h: the request journal behind /__mock/requests: the last N
- * requests to the real API's endpoints, oldest first, in memory (a
- * restart or /__mock/reset clears it). Safe to use from any thread. */
+ * requests to the real API's endpoints, in the order they arrived, in
+ * memory (a restart or /__mock/reset clears it). Safe to use from any
+ * thread.
+ *
+ * A request is recorded when it completes, but listed by its arrival: its
+ * connection may be closed (and the request completed) after the client
+ * has read the answer and sent its next request on another connection,
+ * which another HTTP thread may complete first. A client's POST then GET
+ * are listed POST, GET whatever order their connections end in. */
 #ifndef UC_JOURNAL_H
 #define UC_JOURNAL_H
 
@@ -12,7 +19,8 @@
 typedef struct journal journal;
 
 typedef struct journal_entry {
-    int64_t at_ms;                   /* virtual clock, when it completed */
+    uint64_t seq;                    /* journal_arrival's number: the listing order */
+    int64_t at_ms;                   /* virtual clock, when it arrived */
     char method[8];
     char path[256];
     char key[TASK_KEY_MAX + 1];      /* "" when the request had none */
@@ -25,7 +33,12 @@ typedef struct journal_entry {
 journal *journal_new(size_t cap);
 void journal_free(journal *j);  /* accepts NULL */
 
-/* Record e (copied); past cap the oldest entry goes. */
+/* The next arrival number (1, 2, ...), taken when a request arrives and
+ * kept in its entry's seq. */
+uint64_t journal_arrival(journal *j);
+
+/* Record e (copied) in its place by seq; past cap the entry that arrived
+ * first goes (e itself, when it arrived before every entry kept). */
 void journal_add(journal *j, const journal_entry *e);
 
 /* Forget every entry (key NULL) or those of one key; the others keep
@@ -39,7 +52,7 @@ typedef struct journal_filter {
     const char *task_id;
 } journal_filter;
 
-/* The matching entries, oldest first, as the JSON array of
+/* The matching entries, in arrival order, as the JSON array of
  * /__mock/requests (new reference; NULL when out of memory). */
 json_t *journal_json(journal *j, const journal_filter *f);
 

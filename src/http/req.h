@@ -26,6 +26,8 @@ typedef struct req {
     const struct route *route;
     char param[128];          /* the {id} of the path, if any */
     int64_t t0;               /* clock_mono_ms() at arrival */
+    int64_t arrived_ms;       /* clock_now_ms() (virtual) at arrival, for the journal */
+    uint64_t arrival;         /* journal_arrival()'s number: the journal's order */
     unsigned status;          /* what was queued (0 = nothing yet) */
     uint64_t bytes;           /* response body bytes */
     char task_id[TASK_ID_LEN + 1]; /* for the journal */

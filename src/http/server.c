@@ -85,6 +85,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         rq->method = method;
         rq->url = url;
         rq->t0 = clock_mono_ms();
+        rq->arrived_ms = clock_now_ms();
+        rq->arrival = journal_arrival(a->journal);
         rq->fault_drop_after = -1;
         buf_init(&rq->body, SMALL_BODY_MAX);
         atomic_fetch_add(&a->inflight, 1);
@@ -140,7 +142,8 @@ static void journal_record(req *rq, int64_t duration_ms)
 {
     journal_entry e;
     memset(&e, 0, sizeof e);
-    e.at_ms = clock_now_ms();
+    e.seq = rq->arrival;
+    e.at_ms = rq->arrived_ms;
     snprintf(e.method, sizeof e.method, "%s", rq->method);
     snprintf(e.path, sizeof e.path, "%s", rq->url);
     const char *k = rq->api_key ? rq->api_key : req_header(rq, "X-API-Key");

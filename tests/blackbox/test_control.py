@@ -72,6 +72,58 @@ def test_journal_records_the_submission(server):
     assert len(e) == 1 and e[0]['status'] == 200 and e[0]['task_id'] == tid and e[0]['method'] == 'POST'
 
 
+def wait_for(what, cond, timeout=30):
+    """Poll cond() until it is true (a wait for the server, not a timing)."""
+    deadline = time.time() + timeout
+    while not cond():
+        assert time.time() < deadline, 'waited in vain for ' + what
+        time.sleep(0.02)
+
+
+def test_journal_lists_requests_in_the_order_they_arrived(server):
+    """A request completes when its connection is done with it, which can
+    be after the client has read the answer and sent its next request on
+    another connection (the Python client's journal once listed its GET
+    before its POST). Made to happen: POST A arrives and waits for the rest
+    of its body; GET B arrives, is answered and journalled; then A ends.
+    Listed by arrival: A, B."""
+    key = 'order-key'
+    path = V1 + '/check-email?email=a@example.com'
+
+    def journal():
+        return server.get('/__mock/requests', params={'api_key': key}).json()['requests']
+    # a fault that only counts: it fires in A's header phase, so its going
+    # tells that A has arrived
+    fid = server.post('/__mock/faults', json={
+        'match': {'method': 'POST', 'path_prefix': V1 + '/check-email', 'api_key': key},
+        'respond': {}, 'times': 1}).json()['id']
+    a = socket.create_connection(('127.0.0.1', server.port), timeout=30)
+    try:
+        a.sendall(('POST %s HTTP/1.1\r\nHost: x\r\nX-API-Key: %s\r\n'
+                   'Content-Length: 10\r\nConnection: close\r\n\r\n12345'
+                   % (path, key)).encode())
+        wait_for('A to arrive',
+                 lambda: server.get('/__mock/faults/%d' % fid).status_code == 404)
+        b = server.get(V1 + '/batch-check-status/00000000-0000-4000-8000-000000000000', key)
+        assert b.status_code == 404
+        wait_for('B in the journal', lambda: len(journal()) == 1)
+        a.sendall(b'67890')
+        answer = b''
+        while True:
+            chunk = a.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        assert answer.startswith(b'HTTP/1.1 200 '), answer
+    finally:
+        a.close()
+    wait_for('A in the journal', lambda: len(journal()) == 2)
+    got = journal()
+    assert [(e['method'], e['path'].split('/')[-1]) for e in got] == [
+        ('POST', 'check-email'), ('GET', '00000000-0000-4000-8000-000000000000')]
+    assert got[0]['time'] <= got[1]['time']  # each entry's time is its arrival
+
+
 def test_http_fault_canned_response_times(server):
     f = server.post('/__mock/faults', json={
         'match': {'method': 'GET', 'path_prefix': V1 + '/batch-check-status'},

@@ -1,8 +1,10 @@
 /* test_journal.c: the request journal's ring: oldest first, the oldest
  * dropped past the cap, clearing one key keeps the others in order (also
- * across the ring's wrap), filters, a zero cap. */
+ * across the ring's wrap), filters, a zero cap; entries listed by arrival
+ * when they complete out of order. */
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,10 +12,12 @@
 
 #include "http/journal.h"
 
-static void add(journal *j, const char *path, const char *key, const char *task_id)
+static void add_seq(journal *j, uint64_t seq, const char *path, const char *key,
+                    const char *task_id)
 {
     journal_entry e;
     memset(&e, 0, sizeof e);
+    e.seq = seq;
     e.at_ms = 1000;
     snprintf(e.method, sizeof e.method, "GET");
     snprintf(e.path, sizeof e.path, "%s", path);
@@ -22,6 +26,12 @@ static void add(journal *j, const char *path, const char *key, const char *task_
     e.status = 200;
     e.duration_ms = 5;
     journal_add(j, &e);
+}
+
+/* A request that arrives and completes before the next one arrives. */
+static void add(journal *j, const char *path, const char *key, const char *task_id)
+{
+    add_seq(j, journal_arrival(j), path, key, task_id);
 }
 
 /* The paths listed, joined with ',' */
@@ -142,6 +152,38 @@ static void test_zero_cap_records_nothing(void **state)
     journal_free(j);
 }
 
+static void test_listed_by_arrival_not_completion(void **state)
+{
+    (void)state;
+    journal *j = journal_new(4);
+    uint64_t post = journal_arrival(j), get = journal_arrival(j);
+    assert_true(get > post);
+    /* the GET completes first (its connection ended sooner) */
+    add_seq(j, get, "/get", "k", "");
+    add_seq(j, post, "/post", "k", "");
+    expect(j, NULL, "/post,/get");
+    uint64_t a = journal_arrival(j), b = journal_arrival(j), c = journal_arrival(j);
+    add_seq(j, c, "/c", "k", "");
+    add_seq(j, a, "/a", "k", "");
+    add_seq(j, b, "/b", "k", "");
+    /* full: the first arrived went, the rest in arrival order */
+    expect(j, NULL, "/get,/a,/b,/c");
+    /* an entry older than everything kept, into a full ring: dropped */
+    add_seq(j, post, "/late", "k", "");
+    expect(j, NULL, "/get,/a,/b,/c");
+    add(j, "/d", "k", "");
+    expect(j, NULL, "/a,/b,/c,/d");
+    /* across the ring's wrap */
+    uint64_t e = journal_arrival(j), f = journal_arrival(j);
+    add_seq(j, f, "/f", "k", "");
+    add_seq(j, e, "/e", "k", "");
+    expect(j, NULL, "/c,/d,/e,/f");
+    journal_clear(j, NULL);
+    add(j, "/g", "k", "");
+    expect(j, NULL, "/g");
+    journal_free(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_clear_one_key_keeps_order_across_the_wrap),
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_zero_cap_records_nothing),
+        cmocka_unit_test(test_listed_by_arrival_not_completion),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
