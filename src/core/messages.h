@@ -30,6 +30,12 @@
 
 /* ---- pydantic v2 validation messages (the 422 list's "msg") --------------- */
 #define MSG_FIELD_REQUIRED "Field required"
+/* batch-check-emails' form: file given as text, project_name's 1..50
+ * characters (http/v1.c's NAME_MAX_CHARS), deduplicate not a boolean */
+#define MSG_NOT_UPLOAD_FILE "Value error, Expected UploadFile, received: <class 'str'>"
+#define MSG_NAME_TOO_SHORT "String should have at least 1 character"
+#define MSG_NAME_TOO_LONG "String should have at most 50 characters"
+#define MSG_BOOL_PARSING "Input should be a valid boolean, unable to interpret input"
 
 /* ---- the mock's own, on the same paths ---------------------------------- */
 #define MSG_LINK_BAD_SIGNATURE "Invalid download link signature"

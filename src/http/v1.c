@@ -74,7 +74,7 @@ static json_t *form_errors(const upload_form *f, int *dedup)
     if (!f->has_file) {
         if (f->file_is_text)
             resp_422_add(errs, "value_error", "body", "file",
-                         "Value error, Expected UploadFile, received: <class 'str'>",
+                         MSG_NOT_UPLOAD_FILE,
                          json_string(f->file_text), json_pack("{s:{}}", "error"));
         else
             resp_422_add(errs, "missing", "body", "file", MSG_FIELD_REQUIRED, NULL, NULL);
@@ -85,18 +85,18 @@ static json_t *form_errors(const upload_form *f, int *dedup)
         size_t n = utf8_chars(f->project_name);
         if (n < 1)
             resp_422_add(errs, "string_too_short", "body", "project_name",
-                         "String should have at least 1 character",
+                         MSG_NAME_TOO_SHORT,
                          json_string(f->project_name), json_pack("{s:i}", "min_length", 1));
         else if (n > NAME_MAX_CHARS)
             resp_422_add(errs, "string_too_long", "body", "project_name",
-                         "String should have at most 50 characters",
+                         MSG_NAME_TOO_LONG,
                          json_string(f->project_name),
                          json_pack("{s:i}", "max_length", NAME_MAX_CHARS));
     }
     *dedup = 1;
     if (f->deduplicate && (*dedup = parse_bool(f->deduplicate)) < 0)
         resp_422_add(errs, "bool_parsing", "body", "deduplicate",
-                     "Input should be a valid boolean, unable to interpret input",
+                     MSG_BOOL_PARSING,
                      json_string(f->deduplicate), NULL);
     if (json_array_size(errs) > 0)
         return errs;
