@@ -20,6 +20,7 @@
 #include "http/journal.h"
 #include "http/limits.h"
 #include "http/listener.h"
+#include "http/scenario.h"
 #include "http/server.h"
 #include "jobs/events.h"
 #include "jobs/pool.h"
@@ -157,9 +158,10 @@ static int open_data_dir(running *r, char *err, size_t cap)
     return 0;
 }
 
-/* The parts the requests use (domain lists, faults, journal, limits) and
- * the workers; apply retention, resume unfinished tasks, start the
- * sweeper. */
+/* The parts the requests use (domain lists, faults, journal, limits,
+ * outcomes) and the workers; apply the --scenario file, apply retention,
+ * resume unfinished tasks, start the sweeper. Returns 0, -1, or 2 when the
+ * scenario file was refused (its problems in err). */
 static int start_work(running *r, char *err, size_t cap)
 {
     app *a = &r->a;
@@ -176,11 +178,18 @@ static int start_work(running *r, char *err, size_t cap)
     }
     a->env = (job_env){a->d, cfg->data_dir, a->dl, cfg->processing_delay_ms,
                        cfg->xlsx_max_inflated, cfg->xlsx_max_entries,
-                       {log_task_event, NULL}};
+                       {log_task_event, NULL}, outcomes_slot_new()};
+    if (!a->env.outcomes) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
     if (pool_start(&a->env, cfg->workers, &a->pool) != UC_OK) {
         snprintf(err, cap, "cannot start %d worker threads", cfg->workers);
         return -1;
     }
+    /* Before any task resumes and before the first request: both see it. */
+    if (cfg->scenario[0] && scenario_load_file(a, cfg->scenario, err, cap) != 0)
+        return 2;
     retention_env renv = {a->d, a->pool, cfg->data_dir, &a->env.hook};
     retention_sweep(&renv, clock_retention_cutoff(cfg->retention_days), NULL);
     task_each(a->d, NULL, TASK_PROCESSING, 0, resume_one, a);
@@ -224,6 +233,7 @@ static void shut_down(running *r)
     limits_free(a->limits);
     journal_free(a->journal);
     faults_free(a->faults);
+    outcomes_slot_free(a->env.outcomes);
     domain_lists_free(a->dl);
     db_close(a->d);
     dirlock_release(r->lock_fd);
@@ -262,13 +272,18 @@ int main(int argc, char **argv)
     r.a.cfg = &cfg;
     r.a.listen.fd = -1;
     r.lock_fd = -1;
-    char err[512] = "";
+    char err[8192] = ""; /* a scenario's problems, one a line */
     int exit_code = 1;
     log_line l;
 
-    if (open_data_dir(&r, err, sizeof err) != 0 || start_work(&r, err, sizeof err) != 0 ||
-        server_start(&r.a, err, sizeof err) != 0)
+    int started = -1;
+    if (open_data_dir(&r, err, sizeof err) != 0 ||
+        (started = start_work(&r, err, sizeof err)) != 0 ||
+        server_start(&r.a, err, sizeof err) != 0) {
+        if (started == 2)
+            exit_code = 2;
         goto fail;
+    }
     atomic_store(&r.a.ready, 1);
     torture_arm(); /* fault injection, in the -Dtorture=true build only */
     announce_ready(&r.a);

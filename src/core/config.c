@@ -91,6 +91,8 @@ static const opt opts[] = {
     {"log-format", OPT_CHOICE, F(log_format), 0, 0, 0, "text", "text|json",
      "log lines on stderr: logfmt text, or one JSON object per line", NULL},
     {"quiet", OPT_BOOL, F(quiet), 0, 0, 0, "false", NULL, "no access log", NULL},
+    {"scenario", OPT_PATH, F(scenario), 0, 0, 0, NULL, "FILE",
+     "JSON scenario applied at start: clock, accounts, lists, outcomes, faults", NULL},
     {"tls-cert", OPT_PATH, F(tls_cert), 0, 0, 0, NULL, "FILE",
      "PEM certificate: serve HTTPS (needs --tls-key)", NULL},
     {"tls-key", OPT_PATH, F(tls_key), 0, 0, 0, NULL, "FILE", "PEM private key", NULL},

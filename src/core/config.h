@@ -36,6 +36,7 @@ typedef struct config {
     bool quiet;
     char tls_cert[1024];
     char tls_key[1024];
+    char scenario[1024];             /* "" = none; applied at start */
     char probe_url[512];             /* --probe URL: check health, do not serve */
 } config;
 

@@ -17,6 +17,7 @@
 #include "http/limits.h"
 #include "http/resp.h"
 #include "http/routes.h"
+#include "http/scenario.h"
 #include "jobs/retention.h"
 #include "store/files.h"
 
@@ -146,18 +147,24 @@ static enum MHD_Result clock_move(req *rq, int64_t off)
     clock_set_offset_ms(off);
     if (db_meta_set_i64(a->d, "clock_offset_ms", off) != UC_OK)
         return resp_detail(rq, 500, MSG_INTERNAL);
+    control_clock_moved(a, was);
+    return resp_queue_json(rq, 200, clock_json());
+}
+
+void control_clock_moved(app *a, int64_t was_ms)
+{
+    int64_t off = clock_offset_ms();
     log_line l;
     if (log_begin(&l, LOG_INFO, "clock_moved")) {
         char now[32];
         clock_format(clock_now_ms(), now, sizeof now);
-        log_int(&l, "by_ms", off - was);
+        log_int(&l, "by_ms", off - was_ms);
         log_int(&l, "offset_ms", off);
         log_str(&l, "now", now);
         log_end(&l);
     }
     retention_env env = ret_env(a);
     retention_sweep(&env, clock_retention_cutoff(a->cfg->retention_days), NULL);
-    return resp_queue_json(rq, 200, clock_json());
 }
 
 /* The offset the body asks for: *off set, or problems in jc. */
@@ -295,6 +302,7 @@ static enum MHD_Result reset(req *rq, const char *key)
     retention_env env = ret_env(a);
     uc_err e = retention_reset(&env, key);
     faults_clear(a->faults, key);
+    scenario_forget(a, key);
     journal_clear(a->journal, key);
     limits_reset(a->limits, key);
     if (e)

@@ -7,7 +7,8 @@
  * with 400 {"detail": [problem, ...]}, one entry per problem, and nothing
  * changed. control.c holds the index, clock, tasks, reset, bans, journal
  * and what the handlers share; control_accounts.c the accounts and their
- * lists; control_faults.c the faults. */
+ * lists; control_faults.c the faults; control_scenario.c the scenario
+ * (scenario.c). */
 #ifndef UC_CONTROL_H
 #define UC_CONTROL_H
 
@@ -40,7 +41,15 @@ enum MHD_Result control_faults_delete(req *rq);  /* DELETE /__mock/faults */
 enum MHD_Result control_fault_get(req *rq);      /* GET /__mock/faults/{id} */
 enum MHD_Result control_fault_delete(req *rq);   /* DELETE /__mock/faults/{id} */
 
+/* control_scenario.c */
+enum MHD_Result control_scenario_get(req *rq);   /* GET /__mock/scenario */
+enum MHD_Result control_scenario_put(req *rq);   /* PUT /__mock/scenario */
+
 /* ---- what the handlers share ---- */
+
+/* After the clock moved from offset was_ms to the one set now (and
+ * stored): log it, and apply retention at once. */
+void control_clock_moved(app *a, int64_t was_ms);
 
 /* Before a route with a query list (route.query) runs: when the query
  * holds a name the route does not take, queue 400 with one problem per

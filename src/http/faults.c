@@ -326,6 +326,23 @@ json_t *faults_arm(faults *fs, json_t *spec, jcheck *jc, const jloc *at)
     return o;
 }
 
+void faults_replace(faults *fs, faults *from)
+{
+    pthread_mutex_lock(&from->lock);
+    fault *moved = from->head;
+    size_t n = from->count;
+    from->head = NULL;
+    from->count = 0;
+    pthread_mutex_unlock(&from->lock);
+    pthread_mutex_lock(&fs->lock);
+    clear_locked(fs, NULL);
+    fs->head = moved;
+    fs->count = n;
+    for (fault *f = moved; f; f = f->next)
+        f->id = fs->next_id++;
+    pthread_mutex_unlock(&fs->lock);
+}
+
 json_t *faults_json(faults *fs)
 {
     json_t *arr = json_array();

@@ -33,6 +33,12 @@ void faults_free(faults *fs);  /* accepts NULL */
  * out of memory when jc has none. */
 json_t *faults_arm(faults *fs, json_t *spec, jcheck *jc, const jloc *at);
 
+/* Disarm every fault of fs and arm those of from in their place, in
+ * their order, with fresh ids of fs; from is left empty. A scenario arms
+ * its faults in a table of its own (checking each with faults_arm), then
+ * moves them in at once. */
+void faults_replace(faults *fs, faults *from);
+
 /* Every armed fault, oldest first, as listed (new reference; NULL when
  * out of memory). */
 json_t *faults_json(faults *fs);

@@ -266,7 +266,7 @@ enum MHD_Result v1_check_email(req *rq)
     account acct;
     acct_lists *al = NULL;
     if (account_get(a->d, rq->api_key, a->cfg->credits, &acct) != UC_OK ||
-        lists_load(a->d, rq->api_key, &al) != UC_OK)
+        lists_load(a->d, a->env.outcomes, rq->api_key, &al) != UC_OK)
         return resp_detail(rq, 500, MSG_INTERNAL);
     verdict v = classify_valid(a->dl, al, &ea);
     acct_lists_free(al);

@@ -7,7 +7,7 @@
 
 #include "store/accounts.h"
 
-uc_err lists_load(db *d, const char *key, acct_lists **out)
+uc_err lists_load(db *d, outcomes_slot *oc, const char *key, acct_lists **out)
 {
     static const char *kinds[] = {"white", "grey", "black"};
     acct_lists *al = acct_lists_new();
@@ -23,6 +23,10 @@ uc_err lists_load(db *d, const char *key, acct_lists **out)
             acct_lists_free(al);
             return e;
         }
+    }
+    if (oc && acct_lists_use_outcomes(al, outcomes_slot_get(oc), key) != UC_OK) {
+        acct_lists_free(al);
+        return UC_ENOMEM;
     }
     *out = al;
     return UC_OK;

@@ -58,7 +58,7 @@ static uc_err work(const job_env *env, job *j, const char *tmp, task_result *res
     uc_err e = UC_ENOMEM;
     r.dd = dedup_new();
     if (r.dd)
-        e = lists_load(env->d, t->api_key, &r.al);
+        e = lists_load(env->d, env->outcomes, t->api_key, &r.al);
     if (!e)
         e = t->format == TASK_XLSX ? pass_xlsx(&r, in, tmp) : pass_delimited(&r, in, tmp);
     if (r.recs)

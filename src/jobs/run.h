@@ -13,6 +13,7 @@
 #include "store/db.h"
 #include "store/tasks.h"
 #include "verify/classify.h"
+#include "verify/outcomes.h"
 
 typedef struct job_env {
     db *d;
@@ -22,6 +23,8 @@ typedef struct job_env {
     uint64_t xlsx_max_inflated;
     uint32_t xlsx_max_entries;
     task_hook hook;              /* told when a run completes or fails */
+    outcomes_slot *outcomes;     /* chosen outcomes (a scenario's), taken
+                                    once at a run's start; NULL: none */
 } job_env;
 
 typedef struct job {

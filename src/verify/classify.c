@@ -4,6 +4,8 @@
  *
  * PRECEDENCE (first rule that applies wins):
  *   1. Invalid syntax (email_validate_pydantic() false) -> black / invalid
+ *   1b. A chosen outcome (a scenario's, outcomes.h) for the address or its
+ *      domain: the account's own, else a global one  -> as chosen
  *   2. Account lists: the address itself, or its domain or any parent
  *      domain, is on one of the account's lists. If it is on several,
  *      black > grey > white.                 -> black|grey|white / black|grey|white
@@ -43,6 +45,7 @@
 #include "core/buf.h"
 #include "core/embed.h"
 #include "verify/email.h"
+#include "verify/outcomes.h"
 
 /* fixtures/domains/<name>.txt, embedded by tools/embed.py (meson). */
 extern const struct embedded_file domain_list_files[];
@@ -193,6 +196,22 @@ const char *verdict_category(verdict v)
 const char *verdict_domain_type(verdict v)
 {
     return (unsigned)v < V_COUNT ? vnames[v].domain_type : "unknown";
+}
+
+const char *const verdict_categories[] = {"white", "grey", "black", NULL};
+const char *const verdict_domain_types[] = {
+    "unknown", "disposable", "multi-alias services", "masked legitimate",
+    "suspicious signs", "no website", "white", "grey", "black", NULL,
+};
+
+int verdict_parse(const char *category, const char *domain_type, verdict *out)
+{
+    for (int v = 0; v < V_COUNT; v++)
+        if (!strcmp(vcat[v], category) && !strcmp(vtype[v], domain_type)) {
+            *out = (verdict)v;
+            return 0;
+        }
+    return -1;
 }
 
 /* ---- list text ------------------------------------------------------------ */
@@ -453,6 +472,8 @@ enum { AL_WHITE = 1 << LIST_WHITE, AL_GREY = 1 << LIST_GREY,
 struct acct_lists {
     hset set;
     size_t lines;   /* entries read, over every acct_lists_add */
+    outcomes *oc;   /* chosen outcomes (a reference), or NULL */
+    char *oc_key;   /* the account they are seen as */
 };
 
 acct_lists *acct_lists_new(void)
@@ -555,11 +576,27 @@ size_t acct_lists_entries(const acct_lists *al)
     return al->lines;
 }
 
+uc_err acct_lists_use_outcomes(acct_lists *al, outcomes *oc, const char *key)
+{
+    char *k = key ? strdup(key) : NULL;
+    if (key && !k) {
+        outcomes_unref(oc);
+        return UC_ENOMEM;
+    }
+    outcomes_unref(al->oc);
+    free(al->oc_key);
+    al->oc = oc;
+    al->oc_key = k;
+    return UC_OK;
+}
+
 void acct_lists_free(acct_lists *al)
 {
     if (!al)
         return;
     hset_free(&al->set);
+    outcomes_unref(al->oc);
+    free(al->oc_key);
     free(al);
 }
 
@@ -617,6 +654,9 @@ static uint8_t account_bits(const acct_lists *al, const email_addr *e, const cha
 
 verdict classify_valid(const domain_lists *dl, const acct_lists *al, const email_addr *e)
 {
+    verdict chosen;
+    if (al && al->oc && outcomes_find(al->oc, al->oc_key, e, &chosen))
+        return chosen;
     char key[EMAIL_OCTETS_MAX + 1];
     fold(e->normalized, e->len, key);
     const char *dom = key + e->at + 1;

@@ -29,6 +29,13 @@ typedef enum verdict {
 
 const char *verdict_category(verdict v);     /* "white" | "grey" | "black" */
 const char *verdict_domain_type(verdict v);  /* "unknown", "invalid", ... */
+/* The documented values a valid address can get, NULL-terminated (for
+ * strict checks): every category, every domain_type but invalid. */
+extern const char *const verdict_categories[];
+extern const char *const verdict_domain_types[];
+/* The verdict of a (category, domain_type) pair the service returns: 0,
+ * or -1 when the pair is not one of them (e.g. white / disposable). */
+int verdict_parse(const char *category, const char *domain_type, verdict *out);
 
 /* Global domain knowledge: read-only once loaded, shared by all threads. */
 typedef struct domain_lists domain_lists;
@@ -60,6 +67,11 @@ typedef void (*acct_lists_bad_fn)(void *ud, size_t line, const char *l, size_t n
 size_t acct_lists_check(const char *text, size_t len, acct_lists_bad_fn bad, void *ud);
 /* Entries (non-blank, non-comment lines) read by acct_lists_add so far. */
 size_t acct_lists_entries(const acct_lists *al);
+/* Let the classifier see the chosen outcomes oc (verify/outcomes.h; its
+ * reference is taken, NULL for none) as account key sees them: they come
+ * before the lists. UC_ENOMEM (oc released) when out of memory. */
+struct outcomes;
+uc_err acct_lists_use_outcomes(acct_lists *al, struct outcomes *oc, const char *key);
 void acct_lists_free(acct_lists *al);         /* accepts NULL */
 
 /* Classify an address email_validate_pydantic() accepted (its forms in e).
