@@ -267,6 +267,8 @@ class FaultTracker:
                     self.faults[o] = []
                 else:
                     self.faults[o] = [f for f in cur if _match_of(f).get('api_key') != key]
+        if path == '/__mock/scenario' and method == 'PUT' and ok:
+            self.refresh(resp.request.url)  # a scenario replaces the armed faults
 
     def armed(self, url):
         with self.lock:

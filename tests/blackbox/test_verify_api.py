@@ -31,6 +31,16 @@ def outcomes():
         return list(csv.DictReader(f))
 
 
+# The last rows of outcomes.csv show outcomes a scenario chose: they hold
+# with this file loaded (--scenario), and only then.
+OUTCOMES_SCENARIO = os.path.join(FIXTURES, 'outcomes.scenario.json')
+
+
+@pytest.fixture
+def scenario_server(make_server):
+    return make_server(['--scenario', OUTCOMES_SCENARIO])
+
+
 def check(server, email, key=KEY):
     """POST check-email?email=...; the response."""
     return server.post(CHECK, key, params={'email': email})
@@ -103,7 +113,8 @@ def reset(server, body=None):
 
 # ---- 1. every outcome through a batch ----
 
-def test_outcomes_csv_batch(server):
+def test_outcomes_csv_batch(scenario_server):
+    server = scenario_server
     rows = outcomes()
     with open(os.path.join(FIXTURES, 'outcomes.csv'), 'rb') as f:
         content = f.read()
@@ -122,9 +133,13 @@ def test_outcomes_csv_batch(server):
     assert counts(st) == (len(rows), 0, invalid, len(rows) - invalid)
 
 
-def test_outcomes_single_check(server):
+def test_outcomes_single_check(scenario_server):
     """The single check agrees with the batch on every valid row (invalid ones
-    are 422 there); the ban counter is reset after each black result."""
+    are 422 there); the ban counter is reset after each black result. The
+    scenario's outcomes are lost with the reset, so it is put back."""
+    server = scenario_server
+    with open(OUTCOMES_SCENARIO, 'rb') as f:
+        scenario = f.read()
     for want in outcomes():
         if want['expected_domain_type'] == 'invalid':
             assert check(server, want['email']).status_code == 422
@@ -134,6 +149,19 @@ def test_outcomes_single_check(server):
                                               want['expected_domain_type']), j
         if j['category'] == 'black':
             reset(server)
+            r = server.put('/__mock/scenario', data=scenario)
+            assert r.status_code == 200, r.text
+
+
+def test_outcomes_csv_needs_its_scenario(server):
+    """Without the scenario, its rows fall to the ordinary rules: the file's
+    scenario rows are what the scenario changes."""
+    rows = [r for r in outcomes() if 'corp' in r['email'].lower()]
+    assert len(rows) == 5
+    got = verdicts(server, KEY, [r['email'] for r in rows])
+    changed = [r['email'] for r in rows
+               if got[r['email']] != (r['expected_category'], r['expected_domain_type'])]
+    assert changed == [r['email'] for r in rows if r['expected_domain_type'] != 'invalid']
 
 
 # ---- 2. the single check ----

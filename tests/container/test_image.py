@@ -5,6 +5,7 @@ a restart on the same volume keeping every task and URL, the health check
 (and the health commands the examples use), SIGTERM to PID 1 stopping it
 with exit status 0 inside `podman stop -t 10` (after 10 s podman would
 SIGKILL, exit 137)."""
+import json
 import os
 import re
 import secrets
@@ -74,11 +75,11 @@ def free_port():
 class Container:
     """One `podman run -d` of the image, published on a loopback port."""
 
-    def __init__(self, image, volume, port):
+    def __init__(self, image, volume, port, extra=()):
         self.name = 'ucmock-test-' + secrets.token_hex(4)
         self.base = 'http://127.0.0.1:%d' % port
         podman('run', '-d', '--name', self.name, '-p', '127.0.0.1:%d:8080' % port,
-               '-v', '%s:/data' % volume, image)
+               '-v', '%s:/data' % volume, *extra, image)
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -166,3 +167,32 @@ def test_seed_client_restart_health_sigterm(image, volume, tmp_path, monkeypatch
         assert c.stop() == 0, c.logs()
     finally:
         c.remove()
+
+
+def test_mounted_scenario(image, volume, tmp_path):
+    """-e UCMOCK_SCENARIO=/scenario.json with the file mounted: applied at
+    start (examples/scenario.json, exported back as it is); a bad one stops
+    the container with exit status 2, naming the path in the file."""
+    example = os.path.join(ROOT, 'examples', 'scenario.json')
+    port = free_port()
+    c = Container(image, volume, port, extra=(
+        '-v', '%s:/scenario.json:ro' % example, '-e', 'UCMOCK_SCENARIO=/scenario.json'))
+    try:
+        with open(example) as f:
+            want = json.load(f)
+        assert requests.get(c.base + '/__mock/scenario', timeout=10).json() == want
+        r = requests.post(c.base + V1 + '/check-email', params={'email': 'alice@corp.example'},
+                          headers={'X-API-Key': 'k'}, timeout=10)
+        assert (r.json()['category'], r.json()['type']) == ('grey', 'masked legitimate')
+        assert c.stop() == 0
+    finally:
+        c.remove()
+    bad = tmp_path / 'bad.json'
+    bad.write_text('{"outcomes": [{"domain": "x.example", "category": "grey", '
+                   '"domain_type": "shady"}]}')
+    bad.chmod(0o644)
+    p = podman('run', '--rm', '-v', '%s:/scenario.json:ro' % bad, '-e',
+               'UCMOCK_SCENARIO=/scenario.json', '-v', '%s:/data' % volume, image, check=False)
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert p.stderr.startswith("ucmock: /scenario.json: outcomes[0].domain_type: Input should "
+                               "be 'unknown', "), p.stderr

@@ -354,6 +354,32 @@ static void test_clear_by_key(void **state)
     faults_free(fs);
 }
 
+/* A scenario's faults: armed in a table of their own, then moved in at
+ * once in place of every armed one, with fresh ids. */
+static void test_replace(void **state)
+{
+    (void)state;
+    faults *fs = faults_new(), *staged = faults_new();
+    arm_ok(fs, "{\"respond\":{\"status\":500}}");
+    arm_ok(fs, "{\"respond\":{\"status\":501}}");
+    arm_ok(staged, "{\"respond\":{\"status\":502},\"times\":2}");
+    arm_ok(staged, "{\"respond\":{\"status\":503}}");
+    faults_replace(fs, staged);
+    json_t *l = faults_json(fs);
+    assert_int_equal(json_array_size(l), 2);
+    json_t *f0 = json_array_get(l, 0), *f1 = json_array_get(l, 1);
+    assert_int_equal(json_integer_value(json_object_get(f0, "id")), 3);
+    assert_int_equal(json_integer_value(json_object_get(f0, "times_left")), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(f1, "respond"),
+                                                        "status")), 503);
+    json_decref(l);
+    l = faults_json(staged);
+    assert_int_equal(json_array_size(l), 0);
+    json_decref(l);
+    faults_free(staged);
+    faults_free(fs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_an_action_outlives_its_fault),
         cmocka_unit_test(test_job_faults),
         cmocka_unit_test(test_clear_by_key),
+        cmocka_unit_test(test_replace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
