@@ -10,6 +10,13 @@
 // The binary is `binary`, else $UCMOCK_BIN, else `ucmock` on PATH. With
 // `url` nothing is started: the object attaches to a running server (a
 // container, a CI service) and stop() leaves it running.
+//
+// `scenario` (an object, or the path of a JSON file) sets the server's state
+// at start: --scenario for a server started here, PUT /__mock/scenario for
+// one attached to (README "Scenarios"):
+//
+//   const mock = await startUcMock({ scenario: { outcomes: [{ domain: 'corp.example',
+//     category: 'grey', domain_type: 'masked legitimate' }] } });
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -88,10 +95,25 @@ class UcMock {
   }
 
   // Wipe one account (default: this object's key): its tasks, files, usage,
-  // lists, the faults and journal entries with its key, rate and ban
+  // lists, own outcomes, the faults and journal entries with its key, rate and ban
   // counters. The clock is kept.
   async reset(apiKey) {
     await this._call('POST', '/__mock/reset', { api_key: apiKey || this.apiKey });
+  }
+
+  // Apply a scenario (an object, or the path of a JSON file) to the running
+  // server, all or nothing; resolves to the state as exportScenario() does.
+  // A refused one rejects with a UcMockError whose body lists the problems.
+  loadScenario(scenario) {
+    const doc = typeof scenario === 'string' ? JSON.parse(fs.readFileSync(scenario, 'utf8'))
+      : scenario;
+    return this._call('PUT', '/__mock/scenario', doc);
+  }
+
+  // The server's state as a scenario document: accounts, outcomes, armed
+  // faults, clock. loadScenario() of it on a fresh server gives the same.
+  exportScenario() {
+    return this._call('GET', '/__mock/scenario');
   }
 
   // Move the virtual clock forward; resolves to { now, offset_seconds }.
@@ -226,13 +248,19 @@ function findOnPath(name) {
 // Start ucmock (or attach to `url`) and resolve once /healthz answers 200.
 // apiKey is the key the members use when given none; default a fresh random
 // one, so that two objects on one server never share an account.
-export async function startUcMock({ binary, args = [], apiKey, url } = {}) {
+export async function startUcMock({ binary, args = [], apiKey, url, scenario } = {}) {
+  if (scenario != null && typeof scenario !== 'string' &&
+      (typeof scenario !== 'object' || Array.isArray(scenario))) {
+    throw new TypeError('scenario must be an object or the path of a JSON file');
+  }
   apiKey = apiKey || `ucmock-${randomBytes(8).toString('hex')}`;
   const deadline = Date.now() + START_TIMEOUT_MS;
   if (url) {
     const baseUrl = url.replace(/\/+$/, '');
     await waitHealthy(baseUrl, deadline);
-    return new UcMock({ baseUrl, apiKey });
+    const attached = new UcMock({ baseUrl, apiKey });
+    if (scenario != null) await attached.loadScenario(scenario);
+    return attached;
   }
   binary = binary || process.env.UCMOCK_BIN || findOnPath('ucmock');
   if (!binary) {
@@ -240,9 +268,16 @@ export async function startUcMock({ binary, args = [], apiKey, url } = {}) {
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ucmock-'));
   const log = path.join(dir, 'ucmock.log');
+  const extra = [];
+  if (typeof scenario === 'string') {
+    extra.push('--scenario', path.resolve(scenario));
+  } else if (scenario != null) {
+    fs.writeFileSync(path.join(dir, 'scenario.json'), JSON.stringify(scenario));
+    extra.push('--scenario', path.join(dir, 'scenario.json'));
+  }
   const logFd = fs.openSync(log, 'w');
   const proc = spawn(binary, ['--listen', '127.0.0.1:0', '--data-dir', path.join(dir, 'data'),
-    ...args.map(String)], { stdio: ['ignore', 'pipe', logFd] });
+    ...args.map(String), ...extra], { stdio: ['ignore', 'pipe', logFd] });
   fs.closeSync(logFd);
   const mock = new UcMock({ apiKey, proc, dataDir: dir, log });
   const fail = async (e) => {

@@ -11,6 +11,14 @@ The binary is `binary`, else $UCMOCK_BIN, else `ucmock` on PATH. With
 `url=` nothing is started: the object attaches to a running server (a
 container, a CI service) and only talks to it.
 
+`scenario=` (a dict, or the path of a JSON file) sets the server's state at
+start: `--scenario` for a server started here, PUT /__mock/scenario for one
+attached to (README "Scenarios"):
+
+    with UcMock(scenario={"outcomes": [{"domain": "corp.example",
+            "category": "grey", "domain_type": "masked legitimate"}]}) as mock:
+        ...
+
 As a pytest plugin (`pytest -p ucmock_testing`, or `pytest_plugins =
 ["ucmock_testing"]` in a conftest.py) it gives the fixture `ucmock`: one
 server for the whole session (or the one at $UCMOCK_URL), and for each test
@@ -59,8 +67,11 @@ class UcMock:
     random one, so that two UcMock objects on one server never share an
     account."""
 
-    def __init__(self, binary=None, args=(), api_key=None, url=None):
+    def __init__(self, binary=None, args=(), api_key=None, url=None, scenario=None):
+        if scenario is not None and not isinstance(scenario, (dict, str, os.PathLike)):
+            raise TypeError('scenario must be a dict or the path of a JSON file')
         self.api_key = api_key or 'ucmock-' + secrets.token_hex(8)
+        self._scenario = scenario
         self.base_url = url.rstrip('/') if url else None
         self.returncode = None
         self._binary = binary
@@ -76,6 +87,8 @@ class UcMock:
         """Start (or attach) and wait until /healthz answers 200. Returns self."""
         if self._attach:
             self._wait_healthy(time.monotonic() + START_TIMEOUT)
+            if self._scenario is not None:
+                self.load_scenario(self._scenario)
             return self
         if self._proc:
             return self
@@ -88,6 +101,13 @@ class UcMock:
         self._log = open(log_path, 'wb')
         cmd = [binary, '--listen', '127.0.0.1:0',
                '--data-dir', os.path.join(self._tmp.name, 'data')] + self._args
+        if isinstance(self._scenario, dict):
+            path = os.path.join(self._tmp.name, 'scenario.json')
+            with open(path, 'w', encoding='utf-8') as f:
+                json.dump(self._scenario, f)
+            cmd += ['--scenario', path]
+        elif self._scenario is not None:
+            cmd += ['--scenario', os.path.abspath(self._scenario)]
         try:
             self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                           stderr=self._log)
@@ -195,8 +215,8 @@ class UcMock:
 
     def reset(self, api_key=None):
         """Wipe one account (default: this object's key): its tasks, files,
-        usage, lists, the faults and journal entries with its key, rate and
-        ban counters. The clock is kept."""
+        usage, lists, own outcomes, the faults and journal entries with its
+        key, rate and ban counters. The clock is kept."""
         self._call('POST', '/__mock/reset', {'api_key': api_key or self.api_key})
 
     def advance_clock(self, seconds):
@@ -244,6 +264,22 @@ class UcMock:
                 ', '.join(sorted(bad)), ', '.join(REQUEST_FILTERS)))
         query = urllib.parse.urlencode({k: v for k, v in filters.items() if v is not None})
         return self._call('GET', '/__mock/requests' + ('?' + query if query else ''))['requests']
+
+    def load_scenario(self, scenario):
+        """Apply a scenario (a dict, or the path of a JSON file) to the
+        running server, all or nothing; returns the state as
+        export_scenario() does. A refused one raises UcMockError with the
+        problem list in `body`."""
+        if not isinstance(scenario, dict):
+            with open(scenario, encoding='utf-8') as f:
+                scenario = json.load(f)
+        return self._call('PUT', '/__mock/scenario', scenario)
+
+    def export_scenario(self):
+        """The server's state as a scenario document (a dict): accounts,
+        outcomes, armed faults, clock. load_scenario() of it on a fresh
+        server gives the same state."""
+        return self._call('GET', '/__mock/scenario')
 
     def _key(self, api_key):
         return urllib.parse.quote(api_key or self.api_key, safe='')

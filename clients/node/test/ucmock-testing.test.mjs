@@ -236,6 +236,47 @@ test('start and stop a second server; its data dir goes', async () => {
   await assert.rejects(fetch(`${m.baseUrl}/healthz`));
 });
 
+const SCENARIO = { outcomes: [{ domain: 'example.com', category: 'grey',
+  domain_type: 'masked legitimate' }] };
+const SCENARIO_RESULT = 'email,name,category,domain_type\nplaintext,Bob,black,invalid\n' +
+  'A@EXAMPLE.COM,Cy,grey,masked legitimate\n';
+
+test('a scenario as an object', { skip: NO_PAGE_CLIENTS }, async () => {
+  const m = await startUcMock({ scenario: SCENARIO });
+  try {
+    assert.equal((await pageSteps(m)).results, SCENARIO_RESULT);
+    assert.deepEqual((await m.exportScenario()).outcomes, SCENARIO.outcomes);
+  } finally {
+    await m.stop();
+  }
+});
+
+test('a scenario as a path', async () => {
+  const example = path.join(HELPER_DIR, '..', '..', 'examples', 'scenario.json');
+  const m = await startUcMock({ scenario: example });
+  try {
+    assert.deepEqual(await m.exportScenario(), JSON.parse(fs.readFileSync(example, 'utf8')));
+  } finally {
+    await m.stop();
+  }
+});
+
+test('a scenario on an attached server, loadScenario', { skip: NO_PAGE_CLIENTS }, async () => {
+  const attached = await startUcMock({ url: mock.baseUrl, scenario: SCENARIO });
+  assert.equal((await pageSteps(attached)).results, SCENARIO_RESULT);
+  await mock.loadScenario({ outcomes: [] });
+  assert.equal((await pageSteps(mock)).results, RESULT);
+  await assert.rejects(mock.loadScenario({ outcomes: [{ domain: 'x.example', category: 'grey',
+    domain_type: 'shady' }] }), (e) => e instanceof UcMockError && e.status === 400 &&
+    JSON.stringify(e.body.detail[0].loc) === '["body","outcomes",0,"domain_type"]');
+});
+
+test('a bad scenario does not start', async () => {
+  await assert.rejects(startUcMock({ scenario: { outcomes: 'all' } }),
+    (e) => e instanceof UcMockError && e.message.includes('outcomes: Input should be a valid list'));
+  await assert.rejects(startUcMock({ scenario: ['no'] }), TypeError);
+});
+
 test('start errors', async () => {
   await assert.rejects(startUcMock({ binary: '/nonexistent/ucmock' }),
     (e) => e instanceof UcMockError && /cannot run|did not start/.test(e.message));

@@ -3,6 +3,7 @@ binary ($UCMOCK_BIN): the product page's Python code runs through it, an
 expired URL after advance_clock(3601), a 503 from arm_fault retried by the
 client, lists, accounts, reset, the journal, attaching by URL, start
 errors, the pytest plugin, and `pip install ./clients/python`."""
+import json
 import os
 import shutil
 import subprocess
@@ -178,6 +179,50 @@ def test_attach_by_url(mock):
     # stopping an attached object leaves the server running
     assert requests.get(mock.base_url + '/healthz').status_code == 200
     assert UcMock(url=mock.base_url, api_key='mine').api_key == 'mine'
+
+
+SCENARIO = {'outcomes': [{'domain': 'example.com', 'category': 'grey',
+                           'domain_type': 'masked legitimate'}]}
+SCENARIO_RESULT = (b'email,name,category,domain_type\nplaintext,Bob,black,invalid\n'
+                   b'A@EXAMPLE.COM,Cy,grey,masked legitimate\n')
+
+
+def test_scenario_as_a_dict(page):
+    with UcMock(scenario=SCENARIO) as m:
+        page(m, expect=SCENARIO_RESULT)
+        assert m.export_scenario()['outcomes'] == SCENARIO['outcomes']
+
+
+def test_scenario_as_a_path(tmp_path, page):
+    example = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'examples',
+                           'scenario.json')
+    with UcMock(scenario=example) as m:
+        with open(example) as f:
+            assert m.export_scenario() == json.load(f)
+    path = tmp_path / 'scenario.json'
+    path.write_text(json.dumps(SCENARIO))
+    with UcMock(scenario=path) as m:
+        page(m, expect=SCENARIO_RESULT)
+
+
+def test_scenario_on_an_attached_server(mock, page):
+    with UcMock(url=mock.base_url, scenario=SCENARIO) as attached:
+        page(attached, expect=SCENARIO_RESULT)
+    mock.load_scenario({'outcomes': []})
+    page(mock)
+    with pytest.raises(UcMockError) as e:
+        mock.load_scenario({'outcomes': [{'domain': 'x.example', 'category': 'grey',
+                                          'domain_type': 'shady'}]})
+    assert e.value.status == 400
+    assert e.value.body['detail'][0]['loc'] == ['body', 'outcomes', 0, 'domain_type']
+
+
+def test_bad_scenario_does_not_start():
+    with pytest.raises(UcMockError, match='did not start') as e:
+        UcMock(scenario={'outcomes': 'all'}).start()
+    assert 'outcomes: Input should be a valid list' in str(e.value)
+    with pytest.raises(TypeError):
+        UcMock(scenario=['not', 'a', 'dict'])
 
 
 def test_start_errors(tmp_path):
