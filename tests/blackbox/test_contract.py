@@ -330,6 +330,13 @@ def test_tour_produces_every_documented_response(make_server):
     assert s.put(lists + 'white', data=b'a\x00b').status_code == 400
     assert s.put(lists + 'white', data=big_body()).status_code == 413
 
+    # scenario: the state as it is, put back as it is
+    r = s.get('/__mock/scenario')
+    assert r.status_code == 200 and A in r.json()['accounts']
+    assert s.put('/__mock/scenario', json=r.json()).json() == r.json()
+    assert s.put('/__mock/scenario', json={'clock': 1}).status_code == 400
+    assert s.put('/__mock/scenario', data=big_body()).status_code == 413
+
     # journal
     r = s.get('/__mock/requests', params={'path_prefix': V1, 'api_key': A, 'task_id': tid})
     assert r.status_code == 200 and r.json()['requests']
