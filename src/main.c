@@ -29,6 +29,7 @@
 #include "store/dirlock.h"
 #include "store/files.h"
 #include "store/tasks.h"
+#include "verify/outcomes.h"
 
 #define SWEEP_EVERY_S 60
 #define PROBE_TIMEOUT_MS 3000

@@ -13,7 +13,8 @@
 #include "store/db.h"
 #include "store/tasks.h"
 #include "verify/classify.h"
-#include "verify/outcomes.h"
+
+struct outcomes_slot; /* verify/outcomes.h */
 
 typedef struct job_env {
     db *d;
@@ -23,8 +24,8 @@ typedef struct job_env {
     uint64_t xlsx_max_inflated;
     uint32_t xlsx_max_entries;
     task_hook hook;              /* told when a run completes or fails */
-    outcomes_slot *outcomes;     /* chosen outcomes (a scenario's), taken
-                                    once at a run's start; NULL: none */
+    struct outcomes_slot *outcomes; /* chosen outcomes (a scenario's), taken
+                                       once at a run's start; NULL: none */
 } job_env;
 
 typedef struct job {

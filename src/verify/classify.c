@@ -207,7 +207,7 @@ const char *const verdict_domain_types[] = {
 int verdict_parse(const char *category, const char *domain_type, verdict *out)
 {
     for (int v = 0; v < V_COUNT; v++)
-        if (!strcmp(vcat[v], category) && !strcmp(vtype[v], domain_type)) {
+        if (!strcmp(vnames[v].category, category) && !strcmp(vnames[v].domain_type, domain_type)) {
             *out = (verdict)v;
             return 0;
         }
