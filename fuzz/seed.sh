@@ -7,11 +7,29 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 fx="$root/fixtures"
-all="fuzz_delimited fuzz_zip fuzz_xlsx fuzz_email fuzz_signed_url fuzz_parsers"
+all="fuzz_delimited fuzz_split fuzz_zip fuzz_xlsx fuzz_email fuzz_signed_url fuzz_parsers"
 [ $# -gt 0 ] || set -- $all
 
 # put DIR NAME: stdin into DIR/NAME
 put() { cat > "$1/$2"; }
+
+# fuzz_split reads its first byte as ranges and column: prefix the
+# delimited seeds with a few such bytes, and add files with quoted line
+# breaks and stray quotes near the bounds.
+seed_split() {
+    sd=$1
+    tmp=$(mktemp -d)
+    seed_delimited "$tmp"  # sets d: hence sd here
+    i=0
+    for f in "$tmp"/*; do
+        i=$((i + 1))
+        { printf "\\$(printf '%03o' $(( (i * 37) % 256 )))"; cat "$f"; } > "$sd/$(basename "$f")"
+    done
+    rm -rf "$tmp"
+    printf '\003email,n\r\na@b.com,"x\r\ny"\r\n\r\nc@d.com,"""q""\n"\r\ne@f.com,3\r\n' | put "$sd" quoted_breaks.csv
+    printf '\007email,n\na"b@x.com,1\nc@x.com,"x\ny"\nd@x.com,2\ne@x.com,"\n\n"\n' | put "$sd" stray_quote.csv
+    printf '\017email\n \n   \nA@b.com\n\n\nb@c.com\rc@d.com\n' | put "$sd" blank_lines.csv
+}
 
 seed_delimited() {
     d=$1
@@ -75,6 +93,7 @@ for t in "$@"; do
     mkdir -p "$d"
     case $t in
         fuzz_delimited) seed_delimited "$d" ;;
+        fuzz_split) seed_split "$d" ;;
         fuzz_zip|fuzz_xlsx) seed_zip "$d" ;;
         fuzz_email) seed_email "$d" ;;
         fuzz_signed_url) seed_signed_url "$d" ;;

@@ -77,6 +77,7 @@ static void log_task_event(void *ud, const task_event *ev)
         log_int(&l, "duplicates", ev->res->duplicates_removed);
         log_int(&l, "invalid", ev->res->invalid);
         log_int(&l, "charged", ev->res->charged);
+        log_int(&l, "threads", ev->res->threads);
         log_int(&l, "ms", ev->ms);
         break;
     case TASK_EV_FAILED:
@@ -179,7 +180,7 @@ static int start_work(running *r, char *err, size_t cap)
     }
     a->env = (job_env){a->d, cfg->data_dir, a->dl, cfg->processing_delay_ms,
                        cfg->xlsx_max_inflated, cfg->xlsx_max_entries,
-                       {log_task_event, NULL}, outcomes_slot_new()};
+                       {log_task_event, NULL}, outcomes_slot_new(), cfg->split_min};
     if (!a->env.outcomes) {
         snprintf(err, cap, "out of memory");
         return -1;

@@ -55,6 +55,9 @@ static const opt opts[] = {
      "database, uploads, results and signing secret; one server per dir", NULL},
     {"workers", OPT_INT, F(workers), 1, 256, 0, NULL, "N",
      "worker threads processing tasks (default: number of cores)", NULL},
+    {"split-min", OPT_SIZE, F(split_min), 0, 0, 0, "4MiB", "SIZE",
+     "a CSV/TSV/TXT upload this large is read on its worker and every idle one "
+     "(0: split every upload, for tests)", NULL},
     {"public-url", OPT_URL, F(public_url), 0, 0, 0, NULL, "URL",
      "origin for download URLs, e.g. http://localhost:8080 (default: request Host)",
      NULL},

@@ -16,6 +16,7 @@ typedef struct config {
     uint16_t listen_port;
     char data_dir[1024];
     int workers;
+    uint64_t split_min;              /* delimited uploads this large use idle workers */
     char public_url[512];            /* "" = derive from the Host header */
     char *api_keys[CONFIG_MAX_KEYS]; /* empty = any non-empty key */
     size_t n_api_keys;

@@ -32,6 +32,8 @@ struct delim_reader {
     struct csv_parser p;
     int p_live;
     uint64_t pos;
+    uint64_t end;         /* reading stops here: size, or a range's end */
+    int unclean;          /* the range ended inside a row (see delim_clean) */
     uint64_t row_start;   /* where the row being read began */
     uint64_t dropped;     /* pages of the map below this are released */
 
@@ -209,7 +211,71 @@ void delim_rewind(delim_reader *r, char delim)
         r->p_live = 1;
     }
     r->pos = r->bom;
+    r->end = r->size;
+    r->unclean = 0;
     r->dropped = 0;
+}
+
+void delim_rewind_range(delim_reader *r, char delim, uint64_t start, uint64_t end)
+{
+    delim_rewind(r, delim);
+    if (end > r->size)
+        end = r->size;
+    if (start > r->pos)
+        r->pos = start < end ? start : end;
+    r->end = end;
+}
+
+int delim_clean(const delim_reader *r) { return !r->unclean; }
+
+uint64_t delim_count_quotes(const delim_reader *r, uint64_t a, uint64_t b)
+{
+    const unsigned char *s = (const unsigned char *)r->data;
+    uint64_t n = 0;
+    if (b > r->size)
+        b = r->size;
+    for (uint64_t i = a; i < b; i++) /* vectorised by the compiler */
+        n += s[i] == '"';
+    return n;
+}
+
+uint64_t delim_boundary(const delim_reader *r, char delim, uint64_t from, int odd)
+{
+    const char *s = r->data;
+    if (from < r->bom)
+        from = r->bom;
+    for (uint64_t i = from; i < r->size; i++) {
+        char ch = s[i];
+        if (ch == '"' && delim != DELIM_LINES) {
+            odd = !odd;
+        } else if ((ch == '\n' || ch == '\r') && !odd) {
+            if (ch == '\r' && i + 1 < r->size && s[i + 1] == '\n')
+                i++;
+            return i + 1;
+        }
+    }
+    return r->size;
+}
+
+void delim_split(const delim_reader *r, char delim, uint64_t start, size_t n, uint64_t *bounds)
+{
+    uint64_t size = r->size, prev = start, q = 0, qat = r->bom;
+    bounds[0] = start;
+    for (size_t k = 1; k < n; k++) {
+        uint64_t s = start + (size - start) * k / n;
+        if (s < prev)
+            s = prev;
+        if (delim != DELIM_LINES) {
+            q += delim_count_quotes(r, qat, s);
+            qat = s;
+        }
+        /* a boundary right after a line end already is one */
+        uint64_t b = s > r->bom && (r->data[s - 1] == '\n' ||
+                                     (r->data[s - 1] == '\r' && (s == size || r->data[s] != '\n')))
+                     && !(q & 1) ? s : delim_boundary(r, delim, s, (int)(q & 1));
+        bounds[k] = prev = b > prev ? b : prev;
+    }
+    bounds[n] = size;
 }
 
 char delim_sniff(const delim_reader *r, const char *candidates)
@@ -256,8 +322,8 @@ static uint64_t count_lines(const char *s, uint64_t a, uint64_t b)
 static uint64_t next_eol(const delim_reader *r, uint64_t i)
 {
     const char *s = r->data;
-    const char *lf = memchr(s + i, '\n', r->size - i);
-    uint64_t lim = lf ? (uint64_t)(lf - s) : r->size;
+    const char *lf = memchr(s + i, '\n', r->end - i);
+    uint64_t lim = lf ? (uint64_t)(lf - s) : r->end;
     const char *cr = memchr(s + i, '\r', lim - i);
     return cr ? (uint64_t)(cr - s) : lim;
 }
@@ -351,15 +417,15 @@ static uc_err next_line_only(delim_reader *r, delim_row *row, char *err, size_t 
 {
     const char *s = r->data;
     for (;;) {
-        if (r->pos >= r->size)
+        if (r->pos >= r->end)
             return UC_ENOTFOUND;
         uint64_t start = r->pos;
         r->row_start = start;
         release_before(r, start);
         uint64_t eol = next_eol(r, start);
         uint64_t next = eol;
-        if (eol < r->size)
-            next = (s[eol] == '\r' && eol + 1 < r->size && s[eol + 1] == '\n') ? eol + 2 : eol + 1;
+        if (eol < r->end)
+            next = (s[eol] == '\r' && eol + 1 < r->end && s[eol + 1] == '\n') ? eol + 2 : eol + 1;
         if (eol - start > r->lim.max_row)
             return too_long(r, err, errcap);
         /* trimmed content */
@@ -404,13 +470,20 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
     tl_oom = 0;
 
     /* Blank lines before the row are not rows (libcsv agrees). */
-    while (r->pos < r->size && (s[r->pos] == '\n' || s[r->pos] == '\r'))
+    while (r->pos < r->end && (s[r->pos] == '\n' || s[r->pos] == '\r'))
         r->pos++;
     uint64_t start = r->pos, at = r->pos;
     r->row_start = start;
     release_before(r, start);
     for (;;) {
-        if (at >= r->size) {
+        if (at >= r->end && r->end < r->size) {
+            /* A range's end: right only between rows (delim_clean). */
+            if (r->p.pstate != LIBCSV_ROW_NOT_BEGUN || r->row_done)
+                r->unclean = 1;
+            r->pos = r->end;
+            return UC_ENOTFOUND;
+        }
+        if (at >= r->end) {
             if (csv_fini(&r->p, on_field, on_row, r) != 0)
                 goto csv_failed;
             /* csv_fini resets the parser for reuse. */
@@ -418,13 +491,13 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
             if (e)
                 return e;
             if (!r->row_done) {
-                r->pos = r->size;
+                r->pos = r->end;
                 return UC_ENOTFOUND;
             }
-            return finish_row(r, row, start, r->size, r->size, err, errcap);
+            return finish_row(r, row, start, r->end, r->end, err, errcap);
         }
         uint64_t eol = next_eol(r, at);
-        uint64_t seg_end = eol < r->size ? eol + 1 : r->size;
+        uint64_t seg_end = eol < r->end ? eol + 1 : r->end;
         /* the row's bytes so far, without the line end at eol (row.len
          * counts the same way, and so does DELIM_LINES) */
         if (eol - start > r->lim.max_row)
@@ -437,7 +510,7 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
         at = seg_end;
         if (r->row_done) {
             uint64_t next = seg_end;
-            if (s[eol] == '\r' && next < r->size && s[next] == '\n')
+            if (s[eol] == '\r' && next < r->end && s[next] == '\n')
                 next++;
             return finish_row(r, row, start, eol, next, err, errcap);
         }

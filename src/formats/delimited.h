@@ -49,6 +49,35 @@ void delim_close(delim_reader *r);  /* accepts NULL */
  * or DELIM_LINES). */
 void delim_rewind(delim_reader *r, char delim);
 
+/* Byte ranges, so that several readers of one file can share its rows.
+ *
+ * delim_rewind_range: as delim_rewind, but read only the rows that start
+ * in [start, end): start and end must be record boundaries (the first byte
+ * of the data rows, the end of the file, or a delim_split bound). A range
+ * is right when every row before start ended before it, which a quote in
+ * the middle of a field can defeat: after the range's last row,
+ * delim_clean says whether its end fell between two rows. A reader whose
+ * earlier ranges all ended clean reads exactly the rows, errors included,
+ * that one reader over the whole file would; on an unclean end, read the
+ * file from the last clean range on as one reader. */
+void delim_rewind_range(delim_reader *r, char delim, uint64_t start, uint64_t end);
+int delim_clean(const delim_reader *r);
+
+/* Split [start, end of file) into n ranges: bounds[0] = start, bounds[n] =
+ * the file's size, bounds[k] the first line end at or after the k-th n-th
+ * of the bytes where the double quotes seen since the start of the file
+ * are even (outside a quoted field in a well-formed file; delim_clean
+ * catches the others). Rising; ranges may be empty. bounds has n + 1
+ * slots. Reads the whole file once: for ranges counted in parallel, use
+ * delim_count_quotes on each share and delim_boundary. */
+void delim_split(const delim_reader *r, char delim, uint64_t start, size_t n, uint64_t *bounds);
+/* Double quotes in bytes [a, b). */
+uint64_t delim_count_quotes(const delim_reader *r, uint64_t a, uint64_t b);
+/* The first line end at or after from where the quotes are even, given
+ * odd = the quotes before from are odd (quotes do not count for
+ * DELIM_LINES): the offset after it (CR LF taken whole), or the size. */
+uint64_t delim_boundary(const delim_reader *r, char delim, uint64_t from, int odd);
+
 /* Read the next row, capturing field want_col (or every field with
  * DELIM_ALL: see delim_fields). Blank lines are skipped. Returns
  * UC_ENOTFOUND at the end; UC_EFORMAT (NUL byte, invalid UTF-8) or

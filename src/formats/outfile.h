@@ -12,6 +12,9 @@ typedef struct outfile outfile;
 
 uc_err outfile_open(const char *path, outfile **out);   /* creates, 0600 */
 uc_err outfile_write(outfile *f, const void *buf, size_t len);
+/* Append the first len bytes of the file open at fd (borrowed): how
+ * segments written elsewhere join the output, copied in the kernel. */
+uc_err outfile_append_fd(outfile *f, int fd, int64_t len);
 /* Flush and close; *size gets the file's length. Frees f. */
 uc_err outfile_close(outfile *f, int64_t *size);
 /* Close and unlink the partial file. Accepts NULL. */

@@ -48,6 +48,30 @@ static uc_err settle(pass *r)
     return fwrite_unlocked(&p->rec, sizeof p->rec, 1, r->recs) == 1 ? UC_OK : UC_EIO;
 }
 
+uc_err pass_hash(const cell *c, dedup_hash *hh, int *has_key)
+{
+    /* Dedup compares the normalised address. */
+    char norm[PASS_KEY_MAX];
+    size_t nlen = c->type == CELL_EMPTY ? 0 : dedup_normalise(c->v, c->len, norm, PASS_KEY_MAX);
+    *has_key = nlen > 0;
+    if (!*has_key)
+        return UC_OK;
+    if (c->len < PASS_KEY_MAX) {
+        *hh = dedup_hash_of(norm, nlen);
+        return UC_OK;
+    }
+    /* Two long cells are the same only if all their text is: hash it
+     * whole. */
+    size_t cap = c->len * 2 + 16; /* lowercase can grow UTF-8 a little */
+    char *big = malloc(cap);
+    if (!big)
+        return UC_ENOMEM;
+    size_t n = dedup_normalise(c->v, c->len, big, cap);
+    *hh = dedup_hash_of(big, n);
+    free(big);
+    return UC_OK;
+}
+
 uc_err pass_stage(pass *r, const cell *c, rowrec rec)
 {
     if (r->pipe_n == PIPE) {
@@ -60,38 +84,27 @@ uc_err pass_stage(pass *r, const cell *c, rowrec rec)
     rec.verdict = V_BLACK_INVALID;
     p->rec = rec;
     p->row = r->nrows++;
-    /* Dedup compares the normalised address; the classifier judges the
-     * cell as given (pydantic's wrapper strips and unwraps it itself). */
-    char norm[PASS_KEY_MAX];
-    size_t nlen = c->type == CELL_EMPTY ? 0 : dedup_normalise(c->v, c->len, norm, PASS_KEY_MAX);
-    p->has_key = nlen > 0;
+    uc_err e = pass_hash(c, &p->hh, &p->has_key);
+    if (e)
+        return e;
+    /* The classifier judges the cell as given (pydantic's wrapper strips
+     * and unwraps it itself). */
     p->judged = 0;
     p->klen = c->len < PASS_KEY_MAX ? c->len : 0;
-    if (p->has_key)
-        memcpy(p->key, c->v, p->klen);
-    if (p->has_key && c->len >= PASS_KEY_MAX) {
+    if (!p->has_key)
+        return UC_OK;
+    memcpy(p->key, c->v, p->klen);
+    if (c->len >= PASS_KEY_MAX) {
         /* A cell this long can still hold a valid address (a long display
          * name, white space; pydantic caps the value at 2,048 characters):
-         * judge it now, while it is at hand. Two of them are the same only
-         * if all their text is: hash it whole. */
+         * judge it now, while it is at hand. */
         verdict v;
-        uc_err e = classify(r->env->dl, r->al, c->v, c->len, &v);
-        if (e)
+        if ((e = classify(r->env->dl, r->al, c->v, c->len, &v)))
             return e;
         p->rec.verdict = (uint8_t)v;
         p->judged = 1;
-        size_t cap = c->len * 2 + 16; /* lowercase can grow UTF-8 a little */
-        char *big = malloc(cap);
-        if (!big)
-            return UC_ENOMEM;
-        size_t n = dedup_normalise(c->v, c->len, big, cap);
-        p->hh = dedup_hash_of(big, n);
-        free(big);
-        dedup_prefetch(r->dd, p->hh);
-    } else if (p->has_key) {
-        p->hh = dedup_hash_of(norm, nlen);
-        dedup_prefetch(r->dd, p->hh);
     }
+    dedup_prefetch(r->dd, p->hh);
     return UC_OK;
 }
 

@@ -78,6 +78,10 @@ uc_err pass_xlsx(pass *r, const char *in, const char *out_tmp);
 
 /* Open r->recs, the anonymous temp file of row records. */
 uc_err pass_open_records(pass *r);
+/* The dedup hash of an address cell's normalised text; *has_key = 0 (and
+ * *hh untouched) when the cell holds no address. UC_ENOMEM for a long
+ * cell that cannot be copied. */
+uc_err pass_hash(const cell *c, dedup_hash *hh, int *has_key);
 /* Pass 1: take a data row (its address cell c, borrowed) into the pipe;
  * rec carries the format's own fields. Counts the row in r->nrows. */
 uc_err pass_stage(pass *r, const cell *c, rowrec rec);
@@ -100,8 +104,45 @@ static inline uc_err pass_replay(pass *r, uint32_t row, rowrec *rec, int *keep)
     return UC_OK;
 }
 
+/* Delimited results: the two cells appended to a row, per verdict, with
+ * the output delimiter in front of each. */
+typedef struct pass_tails {
+    char s[V_COUNT][64];
+    size_t len[V_COUNT];
+} pass_tails;
+void pass_tails_make(pass_tails *t, char od);
+
+/* pass_split.c: one delimited upload read on several threads. The data
+ * rows from data_start on are cut into byte ranges at record boundaries;
+ * threads parse, check, classify and hash the ranges, then own shares of
+ * the hash space to dedup them in file order (first occurrence's verdict,
+ * last occurrence kept, as pass 1 and 2 do), then write each range's kept
+ * rows to a segment; the segments are appended to of in order. The result
+ * is byte for byte the single-threaded pass's, errors included. */
+#define PASS_SPLIT_THREADS_MAX 8
+typedef struct split_job {
+    const char *in;         /* the upload's path */
+    char d;                 /* delimiter, or DELIM_LINES */
+    uint64_t data_start;    /* first byte after the header row */
+    int threads;            /* >= 1: the caller's and helpers */
+} split_job;
+/* UC_OK with r->nrows and r->res counted and the rows written to of
+ * (after its head); on an error, r->err as pass 1 would word it. *retry
+ * = 1 when a range ended inside a quoted field (a quote the parity guess
+ * misread): nothing is decided then, and the caller reads the file
+ * single-threaded from the start, with a fresh outfile. */
+struct outfile;
+uc_err pass_split(pass *r, const split_job *sj, struct outfile *of, int *retry);
+
 static inline int pass_cancelled(const pass *r) { return atomic_load(&r->j->cancel) != 0; }
 static inline void pass_progress(pass *r, int p) { atomic_store(&r->j->progress, p); }
+/* Progress from several threads: only ever moves forward. */
+static inline void pass_progress_max(pass *r, int p)
+{
+    int cur = atomic_load(&r->j->progress);
+    while (cur < p && !atomic_compare_exchange_weak(&r->j->progress, &cur, p))
+        ;
+}
 
 /* Pass 2, at row i of r->nrows: every CHECK_EVERY rows, UC_ECANCELED if
  * the job is cancelled, else progress moved to base + i/nrows of span. */

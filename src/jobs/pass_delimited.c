@@ -165,24 +165,25 @@ static uc_err write_head(dpass *x, outfile *of, char od)
     return UC_OK;
 }
 
+void pass_tails_make(pass_tails *t, char od)
+{
+    for (int v = 0; v < V_COUNT; v++)
+        t->len[v] = (size_t)snprintf(t->s[v], sizeof t->s[v], "%c%s%c%s", od,
+                                     verdict_category((verdict)v), od,
+                                     verdict_domain_type((verdict)v));
+}
+
 /* Pass 2: replay the records; copy each kept row through, padded to the
  * header's width, with its two result cells before its line end. */
 static uc_err write_rows(dpass *x, outfile *of)
 {
     pass *r = x->r;
     char od = x->d == DELIM_LINES ? ',' : x->d;
-    uc_err e = write_head(x, of, od);
-    if (e)
-        return e;
+    uc_err e;
     char pad[256];
     memset(pad, od, sizeof pad);
-    /* The two appended cells, made once per verdict. */
-    char tails[V_COUNT][64];
-    size_t tail_len[V_COUNT];
-    for (int v = 0; v < V_COUNT; v++)
-        tail_len[v] = (size_t)snprintf(tails[v], sizeof tails[v], "%c%s%c%s", od,
-                                       verdict_category((verdict)v), od,
-                                       verdict_domain_type((verdict)v));
+    pass_tails tails;
+    pass_tails_make(&tails, od);
     rewind(r->recs);
     for (uint32_t i = 0; i < r->nrows; i++) {
         rowrec rec;
@@ -200,7 +201,7 @@ static uc_err write_rows(dpass *x, outfile *of)
                 return e;
             p -= k;
         }
-        if ((e = outfile_write(of, tails[rec.verdict], tail_len[rec.verdict])) ||
+        if ((e = outfile_write(of, tails.s[rec.verdict], tails.len[rec.verdict])) ||
             (e = outfile_write(of, row + rec.len, rec.term)) ||
             (e = pass_checkpoint(r, i, 80, 19)))
             return e;
@@ -208,25 +209,88 @@ static uc_err write_rows(dpass *x, outfile *of)
     return UC_OK;
 }
 
+/* Threads for one upload of size bytes: the caller's and the idle
+ * workers it could borrow (*borrowed), or 0 for the single-threaded
+ * passes: a small upload, or no idle worker. */
+static int split_threads(pass *r, uint64_t size, int *borrowed)
+{
+    uint64_t min = r->env->split_min;
+    *borrowed = 0;
+    if (size < min)
+        return 0;
+    *borrowed = job_borrow(r->j, PASS_SPLIT_THREADS_MAX - 1);
+    if (*borrowed == 0 && min > 0)
+        return 0;
+    return 1 + *borrowed;
+}
+
+/* The BOM, the header and the rows, on threads threads. *retry: the
+ * split misread a quote and nothing was decided (see pass_split). */
+static uc_err write_split(dpass *x, const char *in, int threads, outfile *of, int *retry)
+{
+    pass *r = x->r;
+    char od = x->d == DELIM_LINES ? ',' : x->d;
+    uc_err e = write_head(x, of, od);
+    if (e)
+        return e;
+    uint64_t data_start = r->has_header ? x->header.start + x->header.len + x->header.term_len
+                                        : delim_bom_len(x->rd);
+    split_job sj = {in, x->d, data_start, threads};
+    return pass_split(r, &sj, of, retry);
+}
+
+/* The single-threaded passes: pass 1 into the records, pass 2 out. */
+static uc_err write_single(dpass *x, outfile *of)
+{
+    pass *r = x->r;
+    char od = x->d == DELIM_LINES ? ',' : x->d;
+    dedup_reserve(r->dd, (size_t)(x->size / 64)); /* a modest guess at the rows */
+    uc_err e;
+    if ((e = pass_open_records(r)) || (e = read_rows(x)))
+        return e;
+    pass_progress(r, 80);
+    if ((e = write_head(x, of, od)) || (e = write_rows(x, of)))
+        return e;
+    return UC_OK;
+}
+
 uc_err pass_delimited(pass *r, const char *in, const char *out_tmp)
 {
     dpass x = {.r = r};
     outfile *of = NULL;
+    int borrowed = 0, retry = 0;
     uc_err e = open_input(&x, in);
     if (e)
         goto done;
-    dedup_reserve(r->dd, (size_t)(x.size / 64)); /* a modest guess at the rows */
-    if ((e = pass_open_records(r)) || (e = read_rows(&x)))
+    int threads = split_threads(r, x.size, &borrowed);
+    if (threads) {
+        if ((e = outfile_open(out_tmp, &of)))
+            goto done;
+        e = write_split(&x, in, threads, of, &retry);
+        if (retry) {
+            /* start again on one thread, from nothing */
+            outfile_abort(of);
+            of = NULL;
+            r->res = (task_result){0};
+            r->nrows = 0;
+            r->err[0] = 0;
+            threads = 0;
+        }
+    }
+    if (!threads) {
+        if ((e = outfile_open(out_tmp, &of)) || (e = write_single(&x, of)))
+            goto done;
+    } else if (e) {
         goto done;
-    pass_progress(r, 80);
-    if ((e = outfile_open(out_tmp, &of)) || (e = write_rows(&x, of)))
-        goto done;
+    }
     r->res.rows = r->nrows;
+    r->res.threads = threads ? threads : 1;
     e = outfile_close(of, &r->res.result_bytes);
     of = NULL;
     if (e)
         snprintf(r->err, r->errcap, MSG_ERROR_PROCESSING);
 done:
+    job_unborrow(r->j, borrowed);
     if (e == UC_EIO && !r->err[0])
         snprintf(r->err, r->errcap, MSG_ERROR_PROCESSING);
     outfile_abort(of);

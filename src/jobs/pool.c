@@ -2,6 +2,7 @@
 #include "jobs/pool.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ struct pool {
     node *running;           /* running (linked through next) */
     int stopping;
     int nthreads;
+    atomic_int spare;        /* workers idle and not lent (job_borrow) */
     pthread_t *threads;
 };
 
@@ -48,10 +50,13 @@ static void *worker(void *arg)
         n->running = 1;
         n->next = p->running;
         p->running = n;
+        n->j.spare = &p->spare;
+        atomic_fetch_sub(&p->spare, 1);
         pthread_mutex_unlock(&p->lock);
 
         job_execute(p->env, &n->j);
 
+        atomic_fetch_add(&p->spare, 1);
         pthread_mutex_lock(&p->lock);
         unlink_running(p, n);
         pthread_cond_broadcast(&p->done);
@@ -82,6 +87,7 @@ uc_err pool_start(const job_env *env, int nthreads, pool **out)
                 return UC_ENOMEM;
             }
             p->nthreads++;
+            atomic_fetch_add(&p->spare, 1);
         }
     }
     *out = p;

@@ -11,6 +11,11 @@
  * - pool_cancel() asks a queued or running job to stop; a running job
  *   notices within CHECK_EVERY rows, removes its files and leaves the
  *   task row alone.
+ * - A running job may borrow idle workers' cores for helper threads of
+ *   its own (job_borrow, through the count in job.spare: no call into
+ *   the pool, no lock): one large task then uses every idle core. A
+ *   queued task is never held back by it: a worker that a new task needs
+ *   takes it, lent or not.
  * - nthreads == 0 is the single-threaded mode for repeatable tests
  *   (pool_start(env, 0, &p); the --workers flag starts at 1): no thread
  *   is made, pool_submit() runs the job to its end on the caller's thread

@@ -29,6 +29,26 @@ int job_progress(const job *j)
     return p > 100 ? 100 : p;
 }
 
+int job_borrow(job *j, int want)
+{
+    if (!j->spare || want <= 0)
+        return 0;
+    int idle = atomic_load(j->spare);
+    for (;;) {
+        int n = idle < want ? idle : want;
+        if (n <= 0)
+            return 0;
+        if (atomic_compare_exchange_weak(j->spare, &idle, idle - n))
+            return n;
+    }
+}
+
+void job_unborrow(job *j, int n)
+{
+    if (j->spare && n > 0)
+        atomic_fetch_add(j->spare, n);
+}
+
 /* Sleep until the job's delay has passed on the virtual clock (or it is
  * cancelled): moving the clock past it ends the wait within 20 ms. */
 static int hold(job *j)
@@ -66,6 +86,8 @@ static uc_err work(const job_env *env, job *j, const char *tmp, task_result *res
     dedup_free(r.dd);
     acct_lists_free(r.al);
     *res = r.res;
+    if (!res->threads)
+        res->threads = 1;
     return e;
 }
 

@@ -26,6 +26,9 @@ typedef struct job_env {
     task_hook hook;              /* told when a run completes or fails */
     struct outcomes_slot *outcomes; /* chosen outcomes (a scenario's), taken
                                        once at a run's start; NULL: none */
+    uint64_t split_min;          /* delimited uploads this large borrow idle
+                                    workers (pass_split); 0: every upload
+                                    is split, even on one thread (tests) */
 } job_env;
 
 typedef struct job {
@@ -35,7 +38,16 @@ typedef struct job {
     int64_t started_at;          /* clock_now_ms() (virtual) at start */
     int64_t delay_ms;            /* how long it must stay processing, on
                                     the virtual clock */
+    atomic_int *spare;           /* set by the pool: its idle workers, which
+                                    a job may borrow (job_borrow); NULL: none */
 } job;
+
+/* Take up to want of the pool's idle workers for this job's own helper
+ * threads; returns how many (0 when none is idle). Hand them back with
+ * job_unborrow. A worker taken by a new task while lent is not stopped:
+ * the count only keeps two large tasks from counting the same idle core. */
+int job_borrow(job *j, int want);
+void job_unborrow(job *j, int n);
 
 /* Run j to its end and record the outcome in the database. Returns UC_OK
  * when the task row now says completed or failed, UC_ECANCELED when the

@@ -65,6 +65,7 @@ uc_err task_get(db *d, const char *id, const char *api_key, task *out);
 /* Counts of a finished run. */
 typedef struct task_result {
     int64_t rows, duplicates_removed, invalid, charged, result_bytes;
+    int threads;       /* the run's threads (1: single-threaded); not stored */
 } task_result;
 
 /* Mark a processing task completed (with its counts) or failed (with

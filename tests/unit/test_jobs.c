@@ -48,7 +48,8 @@ static int setup_workers(void **state, int workers, int delay_ms)
     account acct; /* the key's account, unlimited, as HTTP makes it first */
     if (account_get(f->d, "k", -1, &acct) != UC_OK)
         return -1;
-    f->env = (job_env){f->d, f->dir, f->dl, delay_ms, 1u << 30, 10000, {NULL, NULL}, NULL};
+    f->env = (job_env){f->d, f->dir, f->dl, delay_ms, 1u << 30, 10000, {NULL, NULL}, NULL,
+                       UINT64_MAX};
     if (pool_start(&f->env, workers, &f->p) != UC_OK)
         return -1;
     *state = f;

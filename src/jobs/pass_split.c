@@ -1,0 +1,464 @@
+/* pass_split.c: one large delimited upload on several threads (see
+ * pass.h). Three phases, each a set of pieces that the threads claim in
+ * turn: read (a byte range each: parse, check, classify, hash; records
+ * spilled to the range's own file), dedup (a share of the hash space
+ * each, every record read in file order) and write (a range each, into
+ * its own segment, appended in order at the end). */
+#include "jobs/pass.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/io.h"
+#include "core/messages.h"
+#include "formats/delimited.h"
+#include "formats/outfile.h"
+#include "store/files.h"
+
+#define SPLIT_THREADS_MAX PASS_SPLIT_THREADS_MAX
+#define SPLIT_PER_THREAD 4     /* ranges per thread: a slow core takes fewer */
+#define SPLIT_RANGES_MAX (SPLIT_THREADS_MAX * SPLIT_PER_THREAD)
+#define SPLIT_BUF (1u << 20)   /* bytes of records or output per buffer */
+
+/* One row as the read phase saw it. */
+typedef struct srec {
+    uint64_t start;
+    uint32_t len;
+    uint16_t pad;          /* delimiters to add to reach the header's width */
+    uint8_t term;
+    uint8_t verdict;       /* the cell's own verdict */
+    uint64_t h;            /* dedup_hash of the address */
+    uint32_t check;
+    uint32_t has_key;
+} srec;
+
+typedef struct srange {
+    uint64_t a, b;         /* bytes [a, b) */
+    int fd;                /* records (anonymous file), -1 until made */
+    uint32_t nrows, first_row;
+    uc_err e;
+    int unclean;           /* ended inside a row: the bound was wrong */
+    char err[TASK_ERROR_MAX + 1];
+    int seg;               /* output segment (anonymous file) */
+    int64_t seg_bytes;
+    uint32_t dups, invalid, charged;
+} srange;
+
+typedef struct split {
+    pass *r;
+    const split_job *sj;
+    size_t nranges, nparts;
+    srange rg[SPLIT_RANGES_MAX];
+    dedup *part[SPLIT_THREADS_MAX];
+    uc_err part_e[SPLIT_THREADS_MAX];
+    uint32_t *ent;         /* per row: entry id * nparts + part */
+    uint32_t nrows;
+    pass_tails tails;
+    char od;
+    atomic_size_t next;    /* the next piece of the phase to claim */
+    atomic_uint_fast64_t bytes_read;
+    atomic_size_t first_bad; /* read: the first range that failed or
+                                ended unclean; the ranges after it stop */
+    atomic_int stop;       /* write: a piece failed, the others stop */
+    void (*piece)(struct split *, size_t);
+    size_t npieces;
+} split;
+
+/* An anonymous temp file in the data dir, or -1. */
+static int temp_fd(split *sp, const char *suffix)
+{
+    char path[FILES_PATH_MAX];
+    files_tmp_path(sp->r->env->data_dir, suffix, path);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        unlink(path);
+    return fd;
+}
+
+/* ---- read phase: one range ---- */
+
+static uc_err read_range(split *sp, srange *g, delim_reader *rd, FILE *out)
+{
+    pass *r = sp->r;
+    const split_job *sj = sp->sj;
+    delim_row row;
+    uint64_t seen = g->a;
+    delim_rewind_range(rd, sj->d, g->a, g->b);
+    for (;;) {
+        uc_err e = delim_next(rd, r->email_col, &row, g->err, sizeof g->err);
+        if (e == UC_ENOTFOUND)
+            break;
+        if (e)
+            return e;
+        if (row.nfields > r->ncols && sj->d != DELIM_LINES) {
+            snprintf(g->err, sizeof g->err, "Row at line %llu has %u fields, the %s has %u",
+                     (unsigned long long)delim_line_at(rd, row.start), row.nfields,
+                     r->has_header ? "header" : "first row", r->ncols);
+            return UC_EFORMAT;
+        }
+        srec s = {row.start, row.len, 0, row.term_len, V_BLACK_INVALID, 0, 0, 0};
+        s.pad = sj->d == DELIM_LINES ? 0 : (uint16_t)(r->ncols - row.nfields);
+        dedup_hash hh;
+        int has_key;
+        if ((e = pass_hash(&row.field, &hh, &has_key)))
+            return e;
+        if (has_key) {
+            verdict v;
+            if ((e = classify(r->env->dl, r->al, row.field.v, row.field.len, &v)))
+                return e;
+            s.verdict = (uint8_t)v;
+            s.h = hh.h;
+            s.check = hh.check;
+            s.has_key = 1;
+        }
+        if (fwrite_unlocked(&s, sizeof s, 1, out) != 1)
+            return UC_EIO;
+        if ((++g->nrows & (CHECK_EVERY - 1)) == 0) {
+            if (pass_cancelled(r) || atomic_load(&sp->first_bad) < (size_t)(g - sp->rg))
+                return UC_ECANCELED;
+            uint64_t pos = delim_pos(rd);
+            uint64_t all = atomic_fetch_add(&sp->bytes_read, pos - seen) + (pos - seen);
+            seen = pos;
+            uint64_t size = delim_size(rd);
+            pass_progress_max(r, (int)(all * 70 / (size ? size : 1)));
+        }
+    }
+    g->unclean = !delim_clean(rd);
+    atomic_fetch_add(&sp->bytes_read, g->b - seen);
+    return fflush(out) == 0 ? UC_OK : UC_EIO;
+}
+
+static void read_piece(split *sp, size_t k)
+{
+    srange *g = &sp->rg[k];
+    delim_reader *rd = NULL;
+    FILE *out = NULL;
+    g->e = UC_EIO;
+    if ((g->fd = temp_fd(sp, ".rows")) < 0)
+        goto done;
+    int fd2 = dup(g->fd);
+    if (fd2 < 0 || !(out = fdopen(fd2, "w"))) {
+        if (fd2 >= 0)
+            close(fd2);
+        goto done;
+    }
+    setvbuf(out, NULL, _IOFBF, SPLIT_BUF);
+    if ((g->e = delim_open(sp->sj->in, NULL, &rd, g->err, sizeof g->err)))
+        goto done;
+    g->e = read_range(sp, g, rd, out);
+done:
+    if (out && fclose(out) != 0 && !g->e)
+        g->e = UC_EIO;
+    delim_close(rd);
+    if (g->e || g->unclean) {
+        size_t bad = atomic_load(&sp->first_bad);
+        while (k < bad && !atomic_compare_exchange_weak(&sp->first_bad, &bad, k))
+            ;
+    }
+}
+
+/* ---- dedup phase: one share of the hash space ---- */
+
+static size_t part_of(const split *sp, uint64_t h)
+{
+    return (size_t)(((h >> 32) * sp->nparts) >> 32);
+}
+
+static uc_err dedup_part(split *sp, size_t p, dedup *t, srec *buf)
+{
+    pass *r = sp->r;
+    uint32_t row = 0;
+    for (size_t k = 0; k < sp->nranges; k++) {
+        srange *g = &sp->rg[k];
+        uint64_t off = 0, total = (uint64_t)g->nrows * sizeof(srec);
+        while (off < total) {
+            size_t want = total - off < SPLIT_BUF ? (size_t)(total - off) : SPLIT_BUF;
+            ssize_t got = pread(g->fd, buf, want, (off_t)off);
+            if (got <= 0 || (size_t)got % sizeof(srec))
+                return UC_EIO;
+            off += (uint64_t)got;
+            size_t n = (size_t)got / sizeof(srec);
+            for (size_t i = 0; i < n; i++, row++) {
+                /* a few rows ahead: their slots into the cache */
+                if (i + 8 < n && buf[i + 8].has_key && part_of(sp, buf[i + 8].h) == p)
+                    dedup_prefetch(t, (dedup_hash){buf[i + 8].h, buf[i + 8].check});
+                const srec *s = &buf[i];
+                if (!s->has_key || part_of(sp, s->h) != p)
+                    continue;
+                int is_new;
+                uint32_t id = dedup_put_hash(t, (dedup_hash){s->h, s->check}, row, &is_new);
+                if (id == DEDUP_NONE)
+                    return UC_ENOMEM;
+                if (is_new)
+                    *dedup_tag(t, id) = s->verdict; /* the first occurrence's */
+                sp->ent[row] = (uint32_t)(id * sp->nparts + p);
+            }
+            if (pass_cancelled(r))
+                return UC_ECANCELED;
+        }
+    }
+    return UC_OK;
+}
+
+static void dedup_piece(split *sp, size_t p)
+{
+    srec *buf = malloc(SPLIT_BUF);
+    dedup *t = dedup_new();
+    uc_err e = UC_ENOMEM;
+    if (buf && t) {
+        dedup_reserve(t, sp->nrows / sp->nparts + 1);
+        e = dedup_part(sp, p, t, buf);
+    }
+    free(buf);
+    sp->part[p] = t;
+    sp->part_e[p] = e;
+}
+
+/* ---- write phase: one range's kept rows into its segment ---- */
+
+typedef struct segw {
+    int fd;
+    char *buf;
+    size_t n;
+    int64_t total;
+    uc_err e;
+} segw;
+
+static void seg_put(segw *w, const void *p, size_t len)
+{
+    w->total += (int64_t)len;
+    while (len && !w->e) {
+        if (w->n == SPLIT_BUF) {
+            w->e = io_write_all(w->fd, w->buf, w->n);
+            w->n = 0;
+        }
+        size_t k = SPLIT_BUF - w->n < len ? SPLIT_BUF - w->n : len;
+        memcpy(w->buf + w->n, p, k);
+        w->n += k;
+        p = (const char *)p + k;
+        len -= k;
+    }
+}
+
+static uc_err write_range(split *sp, srange *g, delim_reader *rd, segw *w, srec *buf)
+{
+    pass *r = sp->r;
+    int dedup_on = r->j->t.deduplicate;
+    char pad[256];
+    memset(pad, sp->od, sizeof pad);
+    uint32_t row = g->first_row;
+    uint64_t off = 0, total = (uint64_t)g->nrows * sizeof(srec);
+    while (off < total) {
+        size_t want = total - off < SPLIT_BUF ? (size_t)(total - off) : SPLIT_BUF;
+        ssize_t got = pread(g->fd, buf, want, (off_t)off);
+        if (got <= 0 || (size_t)got % sizeof(srec))
+            return UC_EIO;
+        off += (uint64_t)got;
+        size_t n = (size_t)got / sizeof(srec);
+        for (size_t i = 0; i < n; i++, row++) {
+            const srec *s = &buf[i];
+            uint8_t v = V_BLACK_INVALID;
+            if (s->has_key) {
+                uint32_t id = sp->ent[row];
+                dedup *t = sp->part[id % sp->nparts];
+                uint32_t e = (uint32_t)(id / sp->nparts);
+                v = *dedup_tag(t, e);
+                if (dedup_on && dedup_last(t, e) != row) {
+                    g->dups++;
+                    continue;
+                }
+            }
+            if (v == V_BLACK_INVALID)
+                g->invalid++;
+            else
+                g->charged++;
+            const char *bytes = delim_bytes_at(rd, s->start);
+            seg_put(w, bytes, s->len);
+            for (size_t p = s->pad; p > 0;) {
+                size_t k = p < sizeof pad ? p : sizeof pad;
+                seg_put(w, pad, k);
+                p -= k;
+            }
+            seg_put(w, sp->tails.s[v], sp->tails.len[v]);
+            seg_put(w, bytes + s->len, s->term);
+        }
+        if (w->e)
+            return w->e;
+        if (pass_cancelled(r) || atomic_load(&sp->stop))
+            return UC_ECANCELED;
+        pass_progress_max(r, 80 + (int)((uint64_t)row * 19 / (sp->nrows ? sp->nrows : 1)));
+    }
+    if (w->n && !w->e)
+        w->e = io_write_all(w->fd, w->buf, w->n);
+    return w->e;
+}
+
+static void write_piece(split *sp, size_t k)
+{
+    srange *g = &sp->rg[k];
+    delim_reader *rd = NULL;
+    srec *buf = malloc(SPLIT_BUF);
+    segw w = {.fd = -1, .buf = malloc(SPLIT_BUF)};
+    g->e = UC_ENOMEM;
+    if (!buf || !w.buf)
+        goto done;
+    g->e = UC_EIO;
+    if ((g->seg = w.fd = temp_fd(sp, ".seg")) < 0)
+        goto done;
+    if ((g->e = delim_open(sp->sj->in, NULL, &rd, g->err, sizeof g->err)))
+        goto done;
+    g->e = write_range(sp, g, rd, &w, buf);
+    g->seg_bytes = w.total;
+done:
+    if (g->e)
+        atomic_store(&sp->stop, 1);
+    delim_close(rd);
+    free(buf);
+    free(w.buf);
+}
+
+/* ---- the crew ---- */
+
+static void *crew(void *arg)
+{
+    split *sp = arg;
+    for (;;) {
+        size_t k = atomic_fetch_add(&sp->next, 1);
+        if (k >= sp->npieces)
+            break;
+        sp->piece(sp, k);
+    }
+    return NULL;
+}
+
+/* Run npieces pieces on the caller's thread and threads - 1 helpers
+ * (fewer if a thread cannot be made: the pieces get done all the same). */
+static void run_phase(split *sp, void (*piece)(split *, size_t), size_t npieces, int threads)
+{
+    pthread_t th[SPLIT_THREADS_MAX];
+    int made = 0;
+    sp->piece = piece;
+    sp->npieces = npieces;
+    atomic_store(&sp->next, 0);
+    for (int i = 1; i < threads && i < SPLIT_THREADS_MAX; i++)
+        if (pthread_create(&th[made], NULL, crew, sp) == 0)
+            made++;
+    crew(sp);
+    for (int i = 0; i < made; i++)
+        pthread_join(th[i], NULL);
+}
+
+/* The ranges' outcome in file order: the first error is the one a single
+ * reader meets first, as long as every range before it ended clean. */
+static uc_err read_outcome(split *sp, int *retry)
+{
+    pass *r = sp->r;
+    uint64_t rows = 0;
+    for (size_t k = 0; k < sp->nranges; k++) {
+        srange *g = &sp->rg[k];
+        if (g->e) {
+            snprintf(r->err, r->errcap, "%s", g->err);
+            return g->e;
+        }
+        if (g->unclean) {
+            *retry = 1;
+            return UC_EINVAL;
+        }
+        g->first_row = (uint32_t)rows;
+        rows += g->nrows;
+        if (rows >= UINT32_MAX - 1) {
+            snprintf(r->err, r->errcap, "Too many rows");
+            return UC_ELIMIT;
+        }
+    }
+    if (rows == 0) {
+        snprintf(r->err, r->errcap, "No data rows: the file has only a header");
+        return UC_EFORMAT;
+    }
+    sp->nrows = (uint32_t)rows;
+    return UC_OK;
+}
+
+static uc_err split_run(split *sp, outfile *of, int *retry)
+{
+    pass *r = sp->r;
+    const split_job *sj = sp->sj;
+    int threads = sj->threads < SPLIT_THREADS_MAX ? sj->threads : SPLIT_THREADS_MAX;
+    delim_reader *rd = NULL;
+    uc_err e = delim_open(sj->in, NULL, &rd, r->err, r->errcap);
+    if (e)
+        return e;
+    uint64_t bounds[SPLIT_RANGES_MAX + 1];
+    sp->nranges = (size_t)threads * SPLIT_PER_THREAD;
+    delim_split(rd, sj->d, sj->data_start, sp->nranges, bounds);
+    delim_close(rd);
+    for (size_t k = 0; k < sp->nranges; k++)
+        sp->rg[k] = (srange){.a = bounds[k], .b = bounds[k + 1], .fd = -1, .seg = -1};
+
+    atomic_store(&sp->first_bad, SIZE_MAX);
+    run_phase(sp, read_piece, sp->nranges, threads);
+    if (pass_cancelled(r))
+        return UC_ECANCELED;
+    if ((e = read_outcome(sp, retry)))
+        return e;
+    pass_progress_max(r, 70);
+
+    sp->ent = malloc((size_t)sp->nrows * sizeof *sp->ent);
+    if (!sp->ent)
+        return UC_ENOMEM;
+    sp->nparts = (size_t)threads;
+    run_phase(sp, dedup_piece, sp->nparts, threads);
+    for (size_t p = 0; p < sp->nparts; p++)
+        if (sp->part_e[p])
+            return sp->part_e[p];
+    pass_progress_max(r, 80);
+
+    run_phase(sp, write_piece, sp->nranges, threads);
+    if (pass_cancelled(r))
+        return UC_ECANCELED;
+    for (size_t k = 0; k < sp->nranges; k++) {
+        /* a piece stopped by another's failure says UC_ECANCELED: give
+         * the failure itself */
+        if (sp->rg[k].e && sp->rg[k].e != UC_ECANCELED)
+            return sp->rg[k].e;
+    }
+    for (size_t k = 0; k < sp->nranges; k++) {
+        srange *g = &sp->rg[k];
+        if (g->e)
+            return UC_EIO;
+        if ((e = outfile_append_fd(of, g->seg, g->seg_bytes)))
+            return e;
+        r->res.duplicates_removed += g->dups;
+        r->res.invalid += g->invalid;
+        r->res.charged += g->charged;
+    }
+    r->nrows = sp->nrows;
+    return UC_OK;
+}
+
+uc_err pass_split(pass *r, const split_job *sj, outfile *of, int *retry)
+{
+    *retry = 0;
+    split *sp = calloc(1, sizeof *sp);
+    if (!sp)
+        return UC_ENOMEM;
+    sp->r = r;
+    sp->sj = sj;
+    sp->od = sj->d == DELIM_LINES ? ',' : sj->d;
+    pass_tails_make(&sp->tails, sp->od);
+    uc_err e = split_run(sp, of, retry);
+    for (size_t k = 0; k < sp->nranges; k++) {
+        if (sp->rg[k].fd >= 0)
+            close(sp->rg[k].fd);
+        if (sp->rg[k].seg >= 0)
+            close(sp->rg[k].seg);
+    }
+    for (size_t p = 0; p < sp->nparts; p++)
+        dedup_free(sp->part[p]);
+    free(sp->ent);
+    free(sp);
+    return e;
+}
