@@ -230,12 +230,14 @@ int delim_clean(const delim_reader *r) { return !r->unclean; }
 
 uint64_t delim_count_quotes(const delim_reader *r, uint64_t a, uint64_t b)
 {
-    const unsigned char *s = (const unsigned char *)r->data;
+    const char *s = r->data;
     uint64_t n = 0;
     if (b > r->size)
         b = r->size;
-    for (uint64_t i = a; i < b; i++) /* vectorised by the compiler */
-        n += s[i] == '"';
+    /* memchr: most files have few quotes, and it skips the rest fast */
+    for (const char *p = s + a, *end = s + (b > a ? b : a);
+         p < end && (p = memchr(p, '"', (size_t)(end - p))); p++)
+        n++;
     return n;
 }
 
@@ -257,25 +259,41 @@ uint64_t delim_boundary(const delim_reader *r, char delim, uint64_t from, int od
     return r->size;
 }
 
-void delim_split(const delim_reader *r, char delim, uint64_t start, size_t n, uint64_t *bounds)
+uint64_t delim_share_start(const delim_reader *r, uint64_t start, size_t n, size_t k)
 {
-    uint64_t size = r->size, prev = start, q = 0, qat = r->bom;
+    if (start > r->size)
+        start = r->size;
+    return start + (r->size - start) * k / n;
+}
+
+void delim_split_counted(const delim_reader *r, char delim, uint64_t start, size_t n,
+                         const uint64_t *quotes, uint64_t *bounds)
+{
+    uint64_t size = r->size, prev = start;
+    /* quotes before the first share: the header's */
+    uint64_t q = delim == DELIM_LINES ? 0 : delim_count_quotes(r, r->bom, start);
     bounds[0] = start;
     for (size_t k = 1; k < n; k++) {
-        uint64_t s = start + (size - start) * k / n;
+        uint64_t s = delim_share_start(r, start, n, k);
+        if (delim != DELIM_LINES)
+            q += quotes ? quotes[k - 1]
+                        : delim_count_quotes(r, delim_share_start(r, start, n, k - 1), s);
+        uint64_t b;
         if (s < prev)
-            s = prev;
-        if (delim != DELIM_LINES) {
-            q += delim_count_quotes(r, qat, s);
-            qat = s;
-        }
-        /* a boundary right after a line end already is one */
-        uint64_t b = s > r->bom && (r->data[s - 1] == '\n' ||
-                                     (r->data[s - 1] == '\r' && (s == size || r->data[s] != '\n')))
-                     && !(q & 1) ? s : delim_boundary(r, delim, s, (int)(q & 1));
+            b = prev;
+        else if (s > r->bom && !(q & 1) && (r->data[s - 1] == '\n' ||
+                 (r->data[s - 1] == '\r' && (s == size || r->data[s] != '\n'))))
+            b = s; /* right after a line end already */
+        else
+            b = delim_boundary(r, delim, s, (int)(q & 1));
         bounds[k] = prev = b > prev ? b : prev;
     }
     bounds[n] = size;
+}
+
+void delim_split(const delim_reader *r, char delim, uint64_t start, size_t n, uint64_t *bounds)
+{
+    delim_split_counted(r, delim, start, n, NULL, bounds);
 }
 
 char delim_sniff(const delim_reader *r, const char *candidates)

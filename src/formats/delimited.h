@@ -68,9 +68,14 @@ int delim_clean(const delim_reader *r);
  * of the bytes where the double quotes seen since the start of the file
  * are even (outside a quoted field in a well-formed file; delim_clean
  * catches the others). Rising; ranges may be empty. bounds has n + 1
- * slots. Reads the whole file once: for ranges counted in parallel, use
- * delim_count_quotes on each share and delim_boundary. */
+ * slots. Counts the quotes of all but the last n-th on the caller's
+ * thread: delim_split_counted takes them counted (quotes[k] =
+ * delim_count_quotes over share k, k < n - 1), e.g. by several threads. */
 void delim_split(const delim_reader *r, char delim, uint64_t start, size_t n, uint64_t *bounds);
+void delim_split_counted(const delim_reader *r, char delim, uint64_t start, size_t n,
+                         const uint64_t *quotes, uint64_t *bounds);
+/* The first byte of share k of n of [start, size). */
+uint64_t delim_share_start(const delim_reader *r, uint64_t start, size_t n, size_t k);
 /* Double quotes in bytes [a, b). */
 uint64_t delim_count_quotes(const delim_reader *r, uint64_t a, uint64_t b);
 /* The first line end at or after from where the quotes are even, given

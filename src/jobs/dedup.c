@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistr.h>
 #include <unicase.h>
 #include <xxhash.h>
@@ -21,6 +22,20 @@ struct dedup {
     uint8_t *tags;
     size_t n, cap;
 };
+
+/* Large tables are probed at random: on 2 MiB pages a probe costs no TLB
+ * miss, and the table fills with a few hundred page faults instead of
+ * hundreds of thousands. Only a hint (transparent huge pages may be off). */
+static void huge_pages(void *p, size_t bytes)
+{
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    if (!p || bytes < 2 * huge)
+        return;
+    uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+    uintptr_t b = ((uintptr_t)p + bytes) & ~(huge - 1);
+    if (b > a)
+        madvise((void *)a, b - a, MADV_HUGEPAGE);
+}
 
 dedup *dedup_new(void)
 {
@@ -41,6 +56,7 @@ static int rehash(dedup *d, size_t nmask)
     slot *ns = calloc(nmask + 1, sizeof *ns);
     if (!ns)
         return -1;
+    huge_pages(ns, (nmask + 1) * sizeof *ns);
     for (size_t i = 0; i < d->n; i++) {
         size_t j = d->e[i].h & nmask;
         while (ns[j].id1)
@@ -118,6 +134,7 @@ uint32_t dedup_put_hash(dedup *d, dedup_hash hh, uint32_t row, int *is_new)
         if (!ne)
             return DEDUP_NONE;
         d->e = ne;
+        huge_pages(ne, nc * sizeof *ne);
         uint8_t *nt = realloc(d->tags, nc);
         if (!nt)
             return DEDUP_NONE;

@@ -63,6 +63,8 @@ typedef struct split {
     atomic_size_t first_bad; /* read: the first range that failed or
                                 ended unclean; the ranges after it stop */
     atomic_int stop;       /* write: a piece failed, the others stop */
+    delim_reader *rd;      /* the file, for the quote counts (read-only) */
+    uint64_t quotes[SPLIT_RANGES_MAX];
     void (*piece)(struct split *, size_t);
     size_t npieces;
 } split;
@@ -76,6 +78,15 @@ static int temp_fd(split *sp, const char *suffix)
     if (fd >= 0)
         unlink(path);
     return fd;
+}
+
+/* ---- bounds: the quotes of one share of the file ---- */
+
+static void count_piece(split *sp, size_t k)
+{
+    uint64_t a = delim_share_start(sp->rd, sp->sj->data_start, sp->nranges, k);
+    uint64_t b = delim_share_start(sp->rd, sp->sj->data_start, sp->nranges, k + 1);
+    sp->quotes[k] = delim_count_quotes(sp->rd, a, b);
 }
 
 /* ---- read phase: one range ---- */
@@ -387,14 +398,16 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
     pass *r = sp->r;
     const split_job *sj = sp->sj;
     int threads = sj->threads < SPLIT_THREADS_MAX ? sj->threads : SPLIT_THREADS_MAX;
-    delim_reader *rd = NULL;
-    uc_err e = delim_open(sj->in, NULL, &rd, r->err, r->errcap);
+    uc_err e = delim_open(sj->in, NULL, &sp->rd, r->err, r->errcap);
     if (e)
         return e;
     uint64_t bounds[SPLIT_RANGES_MAX + 1];
     sp->nranges = (size_t)threads * SPLIT_PER_THREAD;
-    delim_split(rd, sj->d, sj->data_start, sp->nranges, bounds);
-    delim_close(rd);
+    if (sj->d != DELIM_LINES) /* the last share's quotes are not needed */
+        run_phase(sp, count_piece, sp->nranges - 1, threads);
+    delim_split_counted(sp->rd, sj->d, sj->data_start, sp->nranges, sp->quotes, bounds);
+    delim_close(sp->rd);
+    sp->rd = NULL;
     for (size_t k = 0; k < sp->nranges; k++)
         sp->rg[k] = (srange){.a = bounds[k], .b = bounds[k + 1], .fd = -1, .seg = -1};
 

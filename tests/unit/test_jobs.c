@@ -449,6 +449,61 @@ static void test_cancel_mid_pass(void **state)
     free(j);
 }
 
+/* The split path (pass_split.c) on one thread, every range in turn: the
+ * same result, counts and cleanup as the single-threaded passes. */
+static void test_split_same_result(void **state)
+{
+    fx *f = *state;
+    f->env.split_min = 0;
+    task one = submit_bytes(f, TASK_CSV, 1, CSV_IN, sizeof CSV_IN - 1);
+    f->env.split_min = UINT64_MAX;
+    task two = submit_bytes(f, TASK_CSV, 1, CSV_IN, sizeof CSV_IN - 1);
+    expect_task(&one, TASK_COMPLETED, 6, 1, 2, 3);
+    expect_task(&two, TASK_COMPLETED, 6, 1, 2, 3);
+    size_t l1, l2;
+    char *o1 = read_result(f, &one, &l1), *o2 = read_result(f, &two, &l2);
+    assert_int_equal(l1, l2);
+    assert_memory_equal(o1, o2, l1);
+    free(o1);
+    free(o2);
+    assert_int_equal(count_files(f, "tmp"), 0); /* no record or segment file left */
+}
+
+static void test_split_cancelled_and_failed(void **state)
+{
+    fx *f = *state;
+    f->env.split_min = 0;
+    task t = stored_task(f, "email\na@example.com\n");
+    job *j = calloc(1, sizeof *j);
+    j->t = t;
+    atomic_store(&j->cancel, 1);
+    assert_int_equal(job_execute(&f->env, j), UC_ECANCELED);
+    assert_int_equal(count_files(f, "results"), 0);
+    assert_int_equal(count_files(f, "tmp"), 0);
+    free(j);
+    /* the first bad row's reason, as one reader words it */
+    task bad = submit_bytes(f, TASK_CSV, 1, "email,n\na@x.com,1\nb@x.com,1,2\nc\x01\n", 33);
+    assert_int_equal(bad.status, TASK_FAILED);
+    assert_string_equal(bad.error, "Row at line 3 has 3 fields, the header has 2");
+    assert_int_equal(count_files(f, "tmp"), 0);
+    f->env.split_min = UINT64_MAX;
+}
+
+static void test_borrow_idle_workers(void **state)
+{
+    (void)state;
+    atomic_int spare = 3;
+    job j = {.spare = &spare};
+    assert_int_equal(job_borrow(&j, 5), 3);
+    assert_int_equal(job_borrow(&j, 1), 0); /* none left to lend */
+    job_unborrow(&j, 3);
+    assert_int_equal(atomic_load(&spare), 3);
+    atomic_store(&spare, -1); /* more tasks than workers for a moment */
+    assert_int_equal(job_borrow(&j, 1), 0);
+    job none = {.spare = NULL}; /* the single-threaded pool lends nothing */
+    assert_int_equal(job_borrow(&none, 4), 0);
+}
+
 static void test_deleted_while_running(void **state)
 {
     fx *f = *state;
@@ -523,6 +578,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cancel_held_and_queued, setup_held, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_all_of_a_key, setup_held, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_mid_pass, setup_inline, teardown),
+        cmocka_unit_test_setup_teardown(test_split_same_result, setup_inline, teardown),
+        cmocka_unit_test_setup_teardown(test_split_cancelled_and_failed, setup_inline, teardown),
+        cmocka_unit_test(test_borrow_idle_workers),
         cmocka_unit_test_setup_teardown(test_deleted_while_running, setup_inline, teardown),
         cmocka_unit_test_setup_teardown(test_cellspill_round_trip, setup_inline, teardown),
         /* last: arming the torture build's failure is once per process */
