@@ -3,6 +3,7 @@
  * strict bodies and queries (see control.h). */
 #include "http/control.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,9 @@
 #include "store/files.h"
 
 #define ADVANCE_MAX_S 3.2e9  /* about a century */
+/* GET /__mock/requests?last=N: at most the largest --journal-size */
+#define JOURNAL_LAST_MAX 1000000
+#define JOURNAL_LAST_MAX_TEXT "1000000"
 
 /* ---- what the handlers share ---- */
 
@@ -347,12 +351,60 @@ enum MHD_Result control_bans_delete(req *rq)
 
 /* ---- journal ---- */
 
+/* ?last=N of the journal: N in 1..JOURNAL_LAST_MAX as a decimal integer,
+ * refused as pydantic refuses an int query parameter; absent: 0 (every
+ * matching entry). Returns 0 with the answer queued in *ret on refusal. */
+static int journal_last(req *rq, size_t *out, enum MHD_Result *ret)
+{
+    const char *s = req_query(rq, "last");
+    *out = 0;
+    if (!s)
+        return 1;
+    const char *p = s + (*s == '-'); /* a negative number is one, too small */
+    char *end = NULL;
+    errno = 0;
+    unsigned long long n = *p >= '0' && *p <= '9' ? strtoull(p, &end, 10) : 0;
+    int digits = end && !*end;
+    if (digits && p == s && !errno && n >= 1 && n <= JOURNAL_LAST_MAX) {
+        *out = (size_t)n;
+        return 1;
+    }
+    jcheck *jc = jcheck_new();
+    json_t *in = resp_text(s, strlen(s));
+    if (!jc || !in) {
+        jcheck_free(jc);
+        json_decref(in);
+        *ret = resp_detail(rq, 500, MSG_INTERNAL);
+        return 0;
+    }
+    jloc q = JLOC_ROOT("query");
+    jloc at = jloc_key(&q, "last");
+    if (!digits)
+        jcheck_add(jc, &at, "int_parsing", "Input should be a valid integer, unable to parse "
+                   "string as an integer", in, NULL);
+    else if (p != s || n < 1)
+        jcheck_add(jc, &at, "greater_than_equal", "Input should be greater than or equal to 1",
+                   in, json_pack("{s:i}", "ge", 1));
+    else
+        jcheck_add(jc, &at, "less_than_equal", "Input should be less than or equal to "
+                   JOURNAL_LAST_MAX_TEXT, in, json_pack("{s:i}", "le", JOURNAL_LAST_MAX));
+    *ret = control_refuse(rq, jc);
+    json_decref(in);
+    jcheck_free(jc);
+    return 0;
+}
+
 enum MHD_Result control_journal_get(req *rq)
 {
+    enum MHD_Result ret;
     journal_filter f = {req_query(rq, "path_prefix"), req_query(rq, "api_key"),
-                        req_query(rq, "task_id")};
-    return resp_queue_json(rq, 200, json_pack("{s:o}", "requests",
-                                              journal_json(rq->a->journal, &f)));
+                        req_query(rq, "task_id"), 0};
+    if (!journal_last(rq, &f.last, &ret))
+        return ret;
+    size_t matched = 0;
+    json_t *arr = journal_json(rq->a->journal, &f, &matched);
+    return resp_queue_json(rq, 200, json_pack("{s:o,s:I}", "requests", arr, "matched",
+                                              (json_int_t)matched));
 }
 
 enum MHD_Result control_journal_delete(req *rq)

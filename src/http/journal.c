@@ -94,16 +94,26 @@ static int matches(const journal_entry *e, const journal_filter *f)
            (!f->task_id || !strcmp(e->task_id, f->task_id));
 }
 
-json_t *journal_json(journal *j, const journal_filter *f)
+json_t *journal_json(journal *j, const journal_filter *f, size_t *matched)
 {
     json_t *arr = json_array();
     if (!arr)
         return NULL;
     pthread_mutex_lock(&j->lock);
+    size_t n = 0;
+    for (size_t i = 0; i < j->n; i++)
+        n += matches(AT(j, i), f);
+    if (matched)
+        *matched = n;
+    size_t skip = f->last && n > f->last ? n - f->last : 0; /* the older ones */
     for (size_t i = 0; i < j->n; i++) {
         journal_entry *e = AT(j, i);
         if (!matches(e, f))
             continue;
+        if (skip) {
+            skip--;
+            continue;
+        }
         char at[32];
         clock_format(e->at_ms, at, sizeof at);
         json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:s?}", "time", at,

@@ -50,10 +50,13 @@ typedef struct journal_filter {
     const char *path_prefix;
     const char *api_key;
     const char *task_id;
+    size_t last;  /* only the last `last` of the matching ones; 0: all */
 } journal_filter;
 
-/* The matching entries, in arrival order, as the JSON array of
- * /__mock/requests (new reference; NULL when out of memory). */
-json_t *journal_json(journal *j, const journal_filter *f);
+/* The matching entries (the last f->last of them), in arrival order, as
+ * the JSON array of /__mock/requests (new reference; NULL when out of
+ * memory). *matched, when not NULL, is how many entries match before
+ * f->last cuts. */
+json_t *journal_json(journal *j, const journal_filter *f, size_t *matched);
 
 #endif

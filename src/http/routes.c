@@ -16,7 +16,7 @@
 /* The query names a control route accepts; any other is refused (400),
  * never ignored. The real API's routes take what FastAPI would. */
 static const char *const Q_NONE[] = {NULL};
-static const char *const Q_JOURNAL[] = {"path_prefix", "api_key", "task_id", NULL};
+static const char *const Q_JOURNAL[] = {"path_prefix", "api_key", "task_id", "last", NULL};
 
 /* .doc: the line GET /__mock shows for each of the mock's own routes;
  * .tmpl: the public path template, where it differs from .path. */
@@ -61,7 +61,7 @@ static const route routes[] = {
     {"DELETE", "/__mock/bans", 0, BODY_NONE, control_bans_delete, 0, .query = Q_NONE,
      .doc = "lift every ban"},
     {"GET", "/__mock/requests", 0, BODY_NONE, control_journal_get, 0, .query = Q_JOURNAL,
-     .doc = "the request journal (?path_prefix=&api_key=&task_id=)"},
+     .doc = "the request journal (?path_prefix=&api_key=&task_id=&last=N)"},
     {"DELETE", "/__mock/requests", 0, BODY_NONE, control_journal_delete, 0, .query = Q_NONE,
      .doc = "empty the journal"},
     {"GET", "/__mock/faults", 0, BODY_NONE, control_faults_get, 0, .query = Q_NONE,

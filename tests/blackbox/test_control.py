@@ -65,6 +65,37 @@ def test_journal(make_server):
     assert s.get('/__mock/requests').json()['requests'] == []
 
 
+def test_journal_last_n(server):
+    """?last=N: the newest N of the matching entries, still newest last, and
+    how many matched; the dashboard reads its last 100 this way."""
+    key = 'journal-last-key'
+    for i in range(5):
+        server.get(V1 + '/batch-check-status/%08d-0000-4000-8000-000000000000' % i, key)
+    server.get(V1 + '/batch-check-status/00000009-0000-4000-8000-000000000000', 'someone-else')
+    every = server.get('/__mock/requests', params={'api_key': key}).json()
+    assert every['matched'] == len(every['requests']) == 5
+    r = server.get('/__mock/requests', params={'api_key': key, 'last': '2'})
+    assert r.status_code == 200
+    assert r.json() == {'requests': every['requests'][-2:], 'matched': 5}
+    assert [e['path'][-36:-28] for e in r.json()['requests']] == ['00000003', '00000004']
+    whole = server.get('/__mock/requests').json()
+    assert whole['matched'] == len(whole['requests']) >= 6
+    assert server.get('/__mock/requests', params={'last': '1'}).json() == {
+        'requests': whole['requests'][-1:], 'matched': whole['matched']}
+    assert server.get('/__mock/requests', params={'api_key': key, 'last': '1000000'}).json() == every
+    none = server.get('/__mock/requests', params={'api_key': 'nobody', 'last': '3'}).json()
+    assert none == {'requests': [], 'matched': 0}
+    for bad, type_ in [('0', 'greater_than_equal'), ('1000001', 'less_than_equal'),
+                       ('99999999999999999999999', 'less_than_equal'),
+                       ('-1', 'greater_than_equal'), ('-99999999999999999999', 'greater_than_equal'),
+                       ('2.0', 'int_parsing'), ('', 'int_parsing'), ('-', 'int_parsing'),
+                       (' 2', 'int_parsing'), ('+2', 'int_parsing'), ('ten', 'int_parsing')]:
+        r = server.get('/__mock/requests', params={'api_key': key, 'last': bad})
+        assert r.status_code == 400, (bad, r.text)
+        [p] = r.json()['detail']
+        assert (p['type'], p['loc'], p['input']) == (type_, ['query', 'last'], bad), p
+
+
 def test_journal_records_the_submission(server):
     r = server.submit(KEY, 'a.csv', CSV)
     tid = r.json()['task_id']

@@ -1,7 +1,7 @@
 /* test_journal.c: the request journal's ring: oldest first, the oldest
  * dropped past the cap, clearing one key keeps the others in order (also
- * across the ring's wrap), filters, a zero cap; entries listed by arrival
- * when they complete out of order. */
+ * across the ring's wrap), filters, the last N of the matching, a zero
+ * cap; entries listed by arrival when they complete out of order. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,8 +37,8 @@ static void add(journal *j, const char *path, const char *key, const char *task_
 /* The paths listed, joined with ',' */
 static void paths(journal *j, const journal_filter *f, char *out, size_t cap)
 {
-    journal_filter all = {NULL, NULL, NULL};
-    json_t *arr = journal_json(j, f ? f : &all);
+    journal_filter all = {NULL, NULL, NULL, 0};
+    json_t *arr = journal_json(j, f ? f : &all, NULL);
     assert_non_null(arr);
     out[0] = 0;
     size_t i;
@@ -81,8 +81,8 @@ static void test_entry_json(void **state)
     journal *j = journal_new(2);
     add(j, "/x", "key-a", "");
     add(j, "/y", "", "00000000-0000-4000-8000-000000000000");
-    journal_filter all = {NULL, NULL, NULL};
-    json_t *arr = journal_json(j, &all);
+    journal_filter all = {NULL, NULL, NULL, 0};
+    json_t *arr = journal_json(j, &all, NULL);
     json_t *e0 = json_array_get(arr, 0), *e1 = json_array_get(arr, 1);
     assert_string_equal(json_string_value(json_object_get(e0, "method")), "GET");
     assert_string_equal(json_string_value(json_object_get(e0, "api_key")), "key-a");
@@ -128,16 +128,48 @@ static void test_filters(void **state)
     add(j, "/v1/status/1", "a", "t1");
     add(j, "/v1/download/1", "b", "t1");
     add(j, "/v1/status/2", "b", "t2");
-    journal_filter byprefix = {"/v1/status", NULL, NULL};
+    journal_filter byprefix = {"/v1/status", NULL, NULL, 0};
     expect(j, &byprefix, "/v1/status/1,/v1/status/2");
-    journal_filter bykey = {NULL, "b", NULL};
+    journal_filter bykey = {NULL, "b", NULL, 0};
     expect(j, &bykey, "/v1/download/1,/v1/status/2");
-    journal_filter bytask = {NULL, NULL, "t1"};
+    journal_filter bytask = {NULL, NULL, "t1", 0};
     expect(j, &bytask, "/v1/status/1,/v1/download/1");
-    journal_filter all3 = {"/v1/status", "b", "t2"};
+    journal_filter all3 = {"/v1/status", "b", "t2", 0};
     expect(j, &all3, "/v1/status/2");
-    journal_filter none = {NULL, "", NULL}; /* "" is a key of its own */
+    journal_filter none = {NULL, "", NULL, 0}; /* "" is a key of its own */
     expect(j, &none, "");
+    journal_free(j);
+}
+
+/* ?last=N: the newest N of the matching entries, still oldest first, and
+ * how many matched before the cut (also across the ring's wrap). */
+static void test_last_n_of_the_matching(void **state)
+{
+    (void)state;
+    journal *j = journal_new(5);
+    add(j, "/s/1", "a", "");
+    add(j, "/d/1", "a", "");
+    add(j, "/s/2", "b", "");
+    add(j, "/s/3", "a", "");
+    add(j, "/d/2", "a", "");
+    add(j, "/s/4", "a", ""); /* wrapped: /s/1 is gone */
+    size_t n = 99;
+    journal_filter s2 = {"/s/", NULL, NULL, 2};
+    expect(j, &s2, "/s/3,/s/4");
+    json_decref(journal_json(j, &s2, &n));
+    assert_int_equal(n, 3);
+    journal_filter a1 = {NULL, "a", NULL, 1};
+    expect(j, &a1, "/s/4");
+    json_decref(journal_json(j, &a1, &n));
+    assert_int_equal(n, 4);
+    journal_filter more = {NULL, NULL, NULL, 50}; /* more than there are */
+    expect(j, &more, "/d/1,/s/2,/s/3,/d/2,/s/4");
+    json_decref(journal_json(j, &more, &n));
+    assert_int_equal(n, 5);
+    journal_filter none = {"/x", NULL, NULL, 3};
+    expect(j, &none, "");
+    json_decref(journal_json(j, &none, &n));
+    assert_int_equal(n, 0);
     journal_free(j);
 }
 
@@ -191,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_entry_json),
         cmocka_unit_test(test_clear_one_key_keeps_order_across_the_wrap),
         cmocka_unit_test(test_filters),
+        cmocka_unit_test(test_last_n_of_the_matching),
         cmocka_unit_test(test_zero_cap_records_nothing),
         cmocka_unit_test(test_listed_by_arrival_not_completion),
     };
