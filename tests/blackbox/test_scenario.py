@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 
 import openpyxl
+import pytest
 
 from harness import UCMOCK_BIN, V1
 from helpers import run_ok
@@ -288,12 +289,22 @@ OWN = [('grey', 'masked legitimate'), ('black', 'black'), ('black', 'no website'
        ('grey', 'grey'), ('black', 'invalid'), ('white', 'unknown')]
 
 
-def test_outcomes_in_csv_results(server):
+@pytest.mark.parametrize('split', [False, True])
+def test_outcomes_in_csv_results(make_server, split):
+    """Through the one-thread pass, and through the split path (every idle
+    worker on byte ranges of one file, --split-min 0), which shares the
+    task's outcomes between its threads."""
+    server = make_server(['--split-min', '0'] if split else [])
     assert put(server, SCENARIO).status_code == 200
     for key, want in (('acct-2', GLOBAL), ('acct-1', OWN)):
         rows, st = batch(server, key, ADDRESSES)
         assert rows == [(a,) + w for a, w in zip(ADDRESSES, want)], key
         assert (st['invalid'], st['charged']) == (1, 5)  # an outcome is charged as valid
+        # many rows, so that the split path has ranges for several threads
+        many = ADDRESSES * 2000
+        rows, st = batch(server, key, many)
+        assert rows == [(a,) + w for a, w in zip(many, want * 2000)], key
+        assert (st['invalid'], st['charged']) == (2000, 10000)
 
 
 def xlsx(addresses):
