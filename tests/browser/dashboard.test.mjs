@@ -402,7 +402,7 @@ async function shootAndCheck() {
   assert.equal(height, docHeight);
 
   const panels = ['projects-panel', 'clock-panel', 'accounts-panel', 'upload-panel',
-                  'faults-panel', 'journal-panel'];
+                  'faults-panel', 'journal-panel', 'scenario-panel'];
   const boxes = {};
   for (const id of panels) {
     const loc = page.locator('#' + id);
@@ -428,11 +428,10 @@ async function shootAndCheck() {
   // The projects table fits the page at this width: nothing to scroll sideways.
   assert.ok(await page.locator('#projects-panel .table-wrap').evaluate(
     (n) => n.scrollWidth <= n.clientWidth), 'projects table wider than its panel');
-  // The projects come first, the journal last (the scenario panel, reserved, is hidden).
+  // The projects come first, then the rest, the journal and the scenario last.
   assert.ok(boxes['projects-panel'].y < boxes['clock-panel'].y);
   assert.ok(boxes['faults-panel'].y < boxes['journal-panel'].y);
-  assert.equal(await page.locator('#scenario-panel').count(), 1);
-  assert.equal(await page.locator('#scenario-panel').isVisible(), false);
+  assert.ok(boxes['journal-panel'].y < boxes['scenario-panel'].y);
 
   // What each panel holds is drawn, not just present in the DOM.
   // Measured in one go in the page: the rows are redrawn while tasks run.
@@ -503,6 +502,63 @@ test('an upload from the page becomes the newest project', async () => {
   assert.equal((await rowIds())[0], mine[0].task_id);
   assert.equal(await r.locator('td.key').textContent(), 'page-key');
   assert.equal(await r.locator('td.rows').textContent(), '4');
+
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(pageErrors, []);
+});
+
+// ---- the scenario panel (README "Scenarios") ----
+
+const SCENARIO = {
+  accounts: {'scen-key': {credits: 9, outcomes: [
+    {email: 'vip@corp.example', category: 'white', domain_type: 'white'}]}},
+  outcomes: [{domain: 'corp.example', category: 'grey', domain_type: 'masked legitimate'}],
+};
+const outcomeTexts = () => page.$$eval('#outcome-rows tr',
+  (rs) => rs.map((r) => [...r.cells].map((c) => c.textContent)));
+
+test('the scenario panel shows the outcomes and exports the state', async () => {
+  assert.equal(await page.locator('#outcomes-empty').isVisible(), true);
+  await apiJson('PUT', '/__mock/scenario', {json: SCENARIO});
+  await refreshed();
+  assert.deepEqual(await outcomeTexts(), [
+    ['scen-key', 'vip@corp.example', 'white', 'white'],
+    ['every account', 'corp.example and subdomains', 'grey', 'masked legitimate'],
+  ]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', {name: 'Export scenario'}).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'ucmock-scenario.json');
+  const exported = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.deepEqual(exported, await apiJson('GET', '/__mock/scenario'));
+  assert.equal(exported.accounts['scen-key'].credits, 9);
+  assert.equal(await page.locator('#scenario-message').textContent(),
+               'Exported ucmock-scenario.json.');
+});
+
+test('load scenario: a bad file changes nothing and says why; a good one applies', async () => {
+  const before = await apiJson('GET', '/__mock/scenario');
+  const input = page.getByLabel('Load scenario (JSON file)');
+  await input.setInputFiles({name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(
+    JSON.stringify({outcomes: [{domain: 'x.example', category: 'grey', domain_type: 'shady'}]}))});
+  await page.locator('#scenario-message.error').waitFor();
+  const said = await page.locator('#scenario-message').textContent();
+  assert.match(said, /^bad\.json was not loaded, nothing changed:\nbody\.outcomes\.0\.domain_type: Input should be 'unknown'/);
+  assert.deepEqual(await apiJson('GET', '/__mock/scenario'), before);
+
+  await input.setInputFiles({name: 'good.json', mimeType: 'application/json', buffer: Buffer.from(
+    JSON.stringify({outcomes: [{email: 'x@y.example', category: 'black',
+                                domain_type: 'disposable'}]}))});
+  await page.locator('#scenario-message.ok').waitFor();
+  assert.match(await page.locator('#scenario-message').textContent(),
+               /^Loaded good\.json: now \d+ accounts, 2 outcomes, \d+ faults\.$/);
+  await page.waitForFunction(() => [...document.querySelectorAll('#outcome-rows td')]
+    .some((c) => c.textContent === 'x@y.example'));
+  assert.deepEqual((await outcomeTexts()).slice(-1),
+                   [['every account', 'x@y.example', 'black', 'disposable']]);
+  const r = await apiJson('POST', V1 + 'check-email?email=x@y.example', {key: 'scen-key'});
+  assert.deepEqual([r.category, r.type], ['black', 'disposable']);
 
   assert.deepEqual(foreign, []);
   assert.deepEqual(pageErrors, []);
