@@ -178,20 +178,32 @@ static size_t part_of(const split *sp, uint64_t h)
     return (size_t)(((h >> 32) * sp->nparts) >> 32);
 }
 
+/* The next records of range g from *off on into buf (SPLIT_BUF bytes):
+ * *n of them, 0 at the end; UC_EIO on a short or failed read. */
+static uc_err next_records(const srange *g, uint64_t *off, srec *buf, size_t *n)
+{
+    uint64_t total = (uint64_t)g->nrows * sizeof(srec);
+    *n = 0;
+    if (*off >= total)
+        return UC_OK;
+    size_t want = total - *off < SPLIT_BUF ? (size_t)(total - *off) : SPLIT_BUF;
+    ssize_t got = pread(g->fd, buf, want, (off_t)*off);
+    if (got <= 0 || (size_t)got % sizeof(srec))
+        return UC_EIO;
+    *off += (uint64_t)got;
+    *n = (size_t)got / sizeof(srec);
+    return UC_OK;
+}
+
 static uc_err dedup_part(split *sp, size_t p, dedup *t, srec *buf)
 {
     pass *r = sp->r;
     uint32_t row = 0;
     for (size_t k = 0; k < sp->nranges; k++) {
-        srange *g = &sp->rg[k];
-        uint64_t off = 0, total = (uint64_t)g->nrows * sizeof(srec);
-        while (off < total) {
-            size_t want = total - off < SPLIT_BUF ? (size_t)(total - off) : SPLIT_BUF;
-            ssize_t got = pread(g->fd, buf, want, (off_t)off);
-            if (got <= 0 || (size_t)got % sizeof(srec))
-                return UC_EIO;
-            off += (uint64_t)got;
-            size_t n = (size_t)got / sizeof(srec);
+        uint64_t off = 0;
+        size_t n;
+        uc_err e;
+        while (!(e = next_records(&sp->rg[k], &off, buf, &n)) && n) {
             for (size_t i = 0; i < n; i++, row++) {
                 /* a few rows ahead: their slots into the cache */
                 if (i + 8 < n && buf[i + 8].has_key && part_of(sp, buf[i + 8].h) == p)
@@ -210,6 +222,8 @@ static uc_err dedup_part(split *sp, size_t p, dedup *t, srec *buf)
             if (pass_cancelled(r))
                 return UC_ECANCELED;
         }
+        if (e)
+            return e;
     }
     return UC_OK;
 }
@@ -261,23 +275,19 @@ static uc_err write_range(split *sp, srange *g, delim_reader *rd, segw *w, srec 
     char pad[256];
     memset(pad, sp->od, sizeof pad);
     uint32_t row = g->first_row;
-    uint64_t off = 0, total = (uint64_t)g->nrows * sizeof(srec);
-    while (off < total) {
-        size_t want = total - off < SPLIT_BUF ? (size_t)(total - off) : SPLIT_BUF;
-        ssize_t got = pread(g->fd, buf, want, (off_t)off);
-        if (got <= 0 || (size_t)got % sizeof(srec))
-            return UC_EIO;
-        off += (uint64_t)got;
-        size_t n = (size_t)got / sizeof(srec);
+    uint64_t off = 0;
+    size_t n;
+    uc_err e;
+    while (!(e = next_records(g, &off, buf, &n)) && n) {
         for (size_t i = 0; i < n; i++, row++) {
             const srec *s = &buf[i];
             uint8_t v = V_BLACK_INVALID;
             if (s->has_key) {
                 uint32_t id = sp->ent[row];
                 dedup *t = sp->part[id % sp->nparts];
-                uint32_t e = (uint32_t)(id / sp->nparts);
-                v = *dedup_tag(t, e);
-                if (dedup_on && dedup_last(t, e) != row) {
+                uint32_t en = (uint32_t)(id / sp->nparts);
+                v = *dedup_tag(t, en);
+                if (dedup_on && dedup_last(t, en) != row) {
                     g->dups++;
                     continue;
                 }
@@ -302,6 +312,8 @@ static uc_err write_range(split *sp, srange *g, delim_reader *rd, segw *w, srec 
             return UC_ECANCELED;
         pass_progress_max(r, 80 + (int)((uint64_t)row * 19 / (sp->nrows ? sp->nrows : 1)));
     }
+    if (e)
+        return e;
     if (w->n && !w->e)
         w->e = io_write_all(w->fd, w->buf, w->n);
     return w->e;
