@@ -12,9 +12,12 @@ typedef struct outfile outfile;
 
 uc_err outfile_open(const char *path, outfile **out);   /* creates, 0600 */
 uc_err outfile_write(outfile *f, const void *buf, size_t len);
-/* Append the first len bytes of the file open at fd (borrowed): how
- * segments written elsewhere join the output, copied in the kernel. */
-uc_err outfile_append_fd(outfile *f, int fd, int64_t len);
+/* The next len bytes of the file, for other threads to fill with
+ * pwrite(2) on *fd (borrowed until outfile_close) from offset *at on:
+ * how parts of a result written in parallel land in place, with no copy.
+ * Whatever is written after goes after them; all of them must be filled
+ * before the close. */
+uc_err outfile_region(outfile *f, int64_t len, int *fd, int64_t *at);
 /* Flush and close; *size gets the file's length. Frees f. */
 uc_err outfile_close(outfile *f, int64_t *size);
 /* Close and unlink the partial file. Accepts NULL. */

@@ -2,10 +2,12 @@
  * pass.h). Three phases, each a set of pieces that the threads claim in
  * turn: read (a byte range each: parse, check, classify, hash; records
  * spilled to the range's own file), dedup (a share of the hash space
- * each, every record read in file order) and write (a range each, into
- * its own segment, appended in order at the end). */
+ * each, every record read in file order), keep (a range each: which rows
+ * stay, and their bytes) and write (a range each, straight to its place
+ * in the result). */
 #include "jobs/pass.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -42,8 +44,8 @@ typedef struct srange {
     uc_err e;
     int unclean;           /* ended inside a row: the bound was wrong */
     char err[TASK_ERROR_MAX + 1];
-    int seg;               /* output segment (anonymous file) */
-    int64_t seg_bytes;
+    uint64_t out_bytes;    /* its kept rows' bytes in the result */
+    int64_t out_at;        /* where they go */
     uint32_t dups, invalid, charged;
 } srange;
 
@@ -55,6 +57,8 @@ typedef struct split {
     dedup *part[SPLIT_THREADS_MAX];
     uc_err part_e[SPLIT_THREADS_MAX];
     uint32_t *ent;         /* per row: entry id * nparts + part */
+    uint8_t *kv;           /* per row: 0 dropped, else 1 + its verdict */
+    int out_fd;            /* the result (outfile_region) */
     uint32_t nrows;
     pass_tails tails;
     char od;
@@ -242,38 +246,12 @@ static void dedup_piece(split *sp, size_t p)
     sp->part_e[p] = e;
 }
 
-/* ---- write phase: one range's kept rows into its segment ---- */
+/* ---- keep phase: which rows of a range stay, and their bytes ---- */
 
-typedef struct segw {
-    int fd;
-    char *buf;
-    size_t n;
-    int64_t total;
-    uc_err e;
-} segw;
-
-static void seg_put(segw *w, const void *p, size_t len)
-{
-    w->total += (int64_t)len;
-    while (len && !w->e) {
-        if (w->n == SPLIT_BUF) {
-            w->e = io_write_all(w->fd, w->buf, w->n);
-            w->n = 0;
-        }
-        size_t k = SPLIT_BUF - w->n < len ? SPLIT_BUF - w->n : len;
-        memcpy(w->buf + w->n, p, k);
-        w->n += k;
-        p = (const char *)p + k;
-        len -= k;
-    }
-}
-
-static uc_err write_range(split *sp, srange *g, delim_reader *rd, segw *w, srec *buf)
+static uc_err keep_range(split *sp, srange *g, srec *buf)
 {
     pass *r = sp->r;
     int dedup_on = r->j->t.deduplicate;
-    char pad[256];
-    memset(pad, sp->od, sizeof pad);
     uint32_t row = g->first_row;
     uint64_t off = 0;
     size_t n;
@@ -282,6 +260,7 @@ static uc_err write_range(split *sp, srange *g, delim_reader *rd, segw *w, srec 
         for (size_t i = 0; i < n; i++, row++) {
             const srec *s = &buf[i];
             uint8_t v = V_BLACK_INVALID;
+            sp->kv[row] = 0;
             if (s->has_key) {
                 uint32_t id = sp->ent[row];
                 dedup *t = sp->part[id % sp->nparts];
@@ -296,26 +275,94 @@ static uc_err write_range(split *sp, srange *g, delim_reader *rd, segw *w, srec 
                 g->invalid++;
             else
                 g->charged++;
+            sp->kv[row] = (uint8_t)(1 + v);
+            g->out_bytes += (uint64_t)s->len + s->pad + sp->tails.len[v] + s->term;
+        }
+        if (pass_cancelled(r))
+            return UC_ECANCELED;
+    }
+    return e;
+}
+
+static void keep_piece(split *sp, size_t k)
+{
+    srange *g = &sp->rg[k];
+    srec *buf = malloc(SPLIT_BUF);
+    g->e = buf ? keep_range(sp, g, buf) : UC_ENOMEM;
+    free(buf);
+}
+
+/* ---- write phase: one range's kept rows at its place in the output ---- */
+
+typedef struct regw {
+    int fd;
+    int64_t at;            /* where the buffer's bytes go */
+    char *buf;
+    size_t n;
+    uc_err e;
+} regw;
+
+static void reg_flush(regw *w)
+{
+    for (size_t done = 0; done < w->n && !w->e;) {
+        ssize_t k = pwrite(w->fd, w->buf + done, w->n - done, (off_t)(w->at + (int64_t)done));
+        if (k > 0)
+            done += (size_t)k;
+        else if (!(k < 0 && errno == EINTR))
+            w->e = UC_EIO;
+    }
+    w->at += (int64_t)w->n;
+    w->n = 0;
+}
+
+static void reg_put(regw *w, const void *p, size_t len)
+{
+    while (len && !w->e) {
+        if (w->n == SPLIT_BUF)
+            reg_flush(w);
+        size_t k = SPLIT_BUF - w->n < len ? SPLIT_BUF - w->n : len;
+        memcpy(w->buf + w->n, p, k);
+        w->n += k;
+        p = (const char *)p + k;
+        len -= k;
+    }
+}
+
+static uc_err write_range(split *sp, srange *g, delim_reader *rd, regw *w, srec *buf)
+{
+    pass *r = sp->r;
+    char pad[256];
+    memset(pad, sp->od, sizeof pad);
+    uint32_t row = g->first_row;
+    uint64_t off = 0;
+    size_t n;
+    uc_err e;
+    while (!(e = next_records(g, &off, buf, &n)) && n) {
+        for (size_t i = 0; i < n; i++, row++) {
+            const srec *s = &buf[i];
+            if (!sp->kv[row])
+                continue;
+            uint8_t v = (uint8_t)(sp->kv[row] - 1);
             const char *bytes = delim_bytes_at(rd, s->start);
-            seg_put(w, bytes, s->len);
+            reg_put(w, bytes, s->len);
             for (size_t p = s->pad; p > 0;) {
                 size_t k = p < sizeof pad ? p : sizeof pad;
-                seg_put(w, pad, k);
+                reg_put(w, pad, k);
                 p -= k;
             }
-            seg_put(w, sp->tails.s[v], sp->tails.len[v]);
-            seg_put(w, bytes + s->len, s->term);
+            reg_put(w, sp->tails.s[v], sp->tails.len[v]);
+            reg_put(w, bytes + s->len, s->term);
         }
         if (w->e)
             return w->e;
         if (pass_cancelled(r) || atomic_load(&sp->stop))
             return UC_ECANCELED;
-        pass_progress_max(r, 80 + (int)((uint64_t)row * 19 / (sp->nrows ? sp->nrows : 1)));
+        pass_progress_max(r, 85 + (int)((uint64_t)row * 14 / (sp->nrows ? sp->nrows : 1)));
     }
     if (e)
         return e;
-    if (w->n && !w->e)
-        w->e = io_write_all(w->fd, w->buf, w->n);
+    if (w->n)
+        reg_flush(w);
     return w->e;
 }
 
@@ -324,17 +371,13 @@ static void write_piece(split *sp, size_t k)
     srange *g = &sp->rg[k];
     delim_reader *rd = NULL;
     srec *buf = malloc(SPLIT_BUF);
-    segw w = {.fd = -1, .buf = malloc(SPLIT_BUF)};
+    regw w = {.fd = sp->out_fd, .at = g->out_at, .buf = malloc(SPLIT_BUF)};
     g->e = UC_ENOMEM;
     if (!buf || !w.buf)
-        goto done;
-    g->e = UC_EIO;
-    if ((g->seg = w.fd = temp_fd(sp, ".seg")) < 0)
         goto done;
     if ((g->e = delim_open(sp->sj->in, NULL, &rd, g->err, sizeof g->err)))
         goto done;
     g->e = write_range(sp, g, rd, &w, buf);
-    g->seg_bytes = w.total;
 done:
     if (g->e)
         atomic_store(&sp->stop, 1);
@@ -421,7 +464,7 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
     delim_close(sp->rd);
     sp->rd = NULL;
     for (size_t k = 0; k < sp->nranges; k++)
-        sp->rg[k] = (srange){.a = bounds[k], .b = bounds[k + 1], .fd = -1, .seg = -1};
+        sp->rg[k] = (srange){.a = bounds[k], .b = bounds[k + 1], .fd = -1};
 
     atomic_store(&sp->first_bad, SIZE_MAX);
     run_phase(sp, read_piece, sp->nranges, threads);
@@ -441,6 +484,37 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
             return sp->part_e[p];
     pass_progress_max(r, 80);
 
+    sp->kv = malloc(sp->nrows ? sp->nrows : 1);
+    if (!sp->kv)
+        return UC_ENOMEM;
+    run_phase(sp, keep_piece, sp->nranges, threads);
+    if (pass_cancelled(r))
+        return UC_ECANCELED;
+    uint64_t total = 0;
+    for (size_t k = 0; k < sp->nranges; k++) {
+        if (sp->rg[k].e)
+            return sp->rg[k].e;
+        total += sp->rg[k].out_bytes;
+        r->res.duplicates_removed += sp->rg[k].dups;
+        r->res.invalid += sp->rg[k].invalid;
+        r->res.charged += sp->rg[k].charged;
+    }
+    /* what is left needs only kv: the tables go before the output grows */
+    for (size_t p = 0; p < sp->nparts; p++) {
+        dedup_free(sp->part[p]);
+        sp->part[p] = NULL;
+    }
+    free(sp->ent);
+    sp->ent = NULL;
+    int64_t at;
+    if ((e = outfile_region(of, (int64_t)total, &sp->out_fd, &at)))
+        return e;
+    for (size_t k = 0; k < sp->nranges; k++) {
+        sp->rg[k].out_at = at;
+        at += (int64_t)sp->rg[k].out_bytes;
+    }
+    pass_progress_max(r, 85);
+
     run_phase(sp, write_piece, sp->nranges, threads);
     if (pass_cancelled(r))
         return UC_ECANCELED;
@@ -449,16 +523,6 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
          * the failure itself */
         if (sp->rg[k].e && sp->rg[k].e != UC_ECANCELED)
             return sp->rg[k].e;
-    }
-    for (size_t k = 0; k < sp->nranges; k++) {
-        srange *g = &sp->rg[k];
-        if (g->e)
-            return UC_EIO;
-        if ((e = outfile_append_fd(of, g->seg, g->seg_bytes)))
-            return e;
-        r->res.duplicates_removed += g->dups;
-        r->res.invalid += g->invalid;
-        r->res.charged += g->charged;
     }
     r->nrows = sp->nrows;
     return UC_OK;
@@ -478,12 +542,11 @@ uc_err pass_split(pass *r, const split_job *sj, outfile *of, int *retry)
     for (size_t k = 0; k < sp->nranges; k++) {
         if (sp->rg[k].fd >= 0)
             close(sp->rg[k].fd);
-        if (sp->rg[k].seg >= 0)
-            close(sp->rg[k].seg);
     }
     for (size_t p = 0; p < sp->nparts; p++)
         dedup_free(sp->part[p]);
     free(sp->ent);
+    free(sp->kv);
     free(sp);
     return e;
 }
