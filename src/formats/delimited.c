@@ -352,7 +352,9 @@ static void release_before(delim_reader *r, uint64_t off)
 {
     /* Mapped pages count as the process's memory until released; the
      * file stays in the page cache, so a later read is a minor fault. */
-    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    static _Atomic uint64_t page; /* sysconf per row showed in profiles */
+    if (!page)
+        page = (uint64_t)sysconf(_SC_PAGESIZE);
     off -= off % page;
     if (off > r->dropped + RELEASE_STEP) {
         madvise((char *)r->data + r->dropped, off - r->dropped, MADV_DONTNEED);
