@@ -208,6 +208,17 @@ test('/?key=K shows one key\'s projects, account and requests; the filter box mo
   await waitRows(1);
   assert.deepEqual(await rowIds(), [ids.b1]);
 
+  // A key never used: nothing to show, and looking does not make it an account.
+  await page.goto(base + '/?key=never-used');
+  await page.locator('#projects-count', {hasText: '0 projects of key never-used'}).waitFor();
+  assert.ok(await page.locator('#empty').isVisible());
+  await page.locator('#accounts-empty').waitFor();
+  assert.equal(await page.locator('#account-rows tr').count(), 0);
+  assert.ok(!(await apiJson('GET', '/__mock/accounts')).accounts.some(
+    (a) => a.api_key === 'never-used'));
+  await page.goto(base + '/?key=' + KB);
+  await waitRows(1);
+
   // A key's link leads to its page; "All accounts" back to everything.
   await page.locator('#project-rows td.key a').click();
   await page.waitForURL(base + '/?key=' + KB);
