@@ -120,7 +120,10 @@ uc_err job_execute(const job_env *env, job *j)
     task_result res = {0};
 
     int64_t t0 = clock_mono_ms(); /* the run's wall time, for the events */
-    j->started_at = clock_now_ms();
+    /* The delay runs from the submission, not from when a worker got to
+     * the job: a clock moved right after the submit answer counts, however
+     * late this thread is scheduled. */
+    j->started_at = t->created_at;
     j->delay_ms = env->processing_delay_ms;
     if (t->fault_delay_ms > j->delay_ms)
         j->delay_ms = t->fault_delay_ms;

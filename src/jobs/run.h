@@ -35,7 +35,8 @@ typedef struct job {
     task t;                      /* the row as it was when the job started */
     atomic_int progress;         /* work done, 0..100 */
     atomic_int cancel;           /* set by another thread: stop soon */
-    int64_t started_at;          /* clock_now_ms() (virtual) at start */
+    int64_t started_at;          /* where the delay starts: the task's
+                                    created_at (virtual clock) */
     int64_t delay_ms;            /* how long it must stay processing, on
                                     the virtual clock */
     atomic_int *spare;           /* set by the pool: its idle workers, which
