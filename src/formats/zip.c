@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,6 +19,11 @@
 #include <zlib.h>
 
 #define CHUNK (64 * 1024)
+/* Entries this large are inflated on a thread of their own, AHEAD_SLOTS
+ * slots of AHEAD_SLOT bytes ahead of the sink (see inflate_ahead). */
+#define AHEAD_MIN (1u << 20)
+#define AHEAD_SLOTS 4
+#define AHEAD_SLOT (256 * 1024)
 #define SIG_LOCAL 0x04034b50u
 #define SIG_CENTRAL 0x02014b50u
 #define SIG_EOCD 0x06054b50u
@@ -580,6 +586,139 @@ int zipr_find(const zipr *z, const char *name)
     return -1;
 }
 
+/* The read-ahead of a large entry: a thread inflates (and checks the
+ * CRC-32) into a ring of slots while the caller's thread hands the filled
+ * ones to the sink, so inflating and parsing use two cores. The sink still
+ * runs on the caller's thread, in order. */
+typedef struct ahead {
+    zipr *z;
+    const zentry *ze;
+    uint64_t off;
+    zrun run;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned char *slot[AHEAD_SLOTS];
+    size_t len[AHEAD_SLOTS];
+    unsigned head, full;  /* oldest filled slot, filled slots */
+    size_t fill;          /* bytes in the slot being filled (head + full) */
+    bool done;            /* the inflater has finished (e holds how) */
+    bool stop;            /* the sink failed: the inflater gives up */
+    uc_err e;
+    char err[256];        /* the inflater's reason, copied out after join */
+} ahead;
+
+/* Publish the slot being filled. Called with mu held. */
+static void publish(ahead *a)
+{
+    a->len[(a->head + a->full) % AHEAD_SLOTS] = a->fill;
+    a->full++;
+    a->fill = 0;
+    pthread_cond_broadcast(&a->cv);
+}
+
+/* pump's sink on the inflater thread: copy into the slot being filled,
+ * publishing it when full; wait while every slot is taken. */
+static uc_err ahead_put(void *ud, const void *p, size_t n)
+{
+    ahead *a = ud;
+    const unsigned char *b = p;
+    pthread_mutex_lock(&a->mu);
+    while (n && !a->stop) {
+        if (a->full == AHEAD_SLOTS) {
+            pthread_cond_wait(&a->cv, &a->mu);
+            continue;
+        }
+        unsigned char *dst = a->slot[(a->head + a->full) % AHEAD_SLOTS];
+        size_t m = AHEAD_SLOT - a->fill < n ? AHEAD_SLOT - a->fill : n;
+        pthread_mutex_unlock(&a->mu);
+        memcpy(dst + a->fill, b, m); /* the slot is not published: ours */
+        pthread_mutex_lock(&a->mu);
+        a->fill += m;
+        b += m;
+        n -= m;
+        if (a->fill == AHEAD_SLOT)
+            publish(a);
+    }
+    uc_err e = a->stop ? UC_ECANCELED : UC_OK;
+    pthread_mutex_unlock(&a->mu);
+    return e;
+}
+
+static void *ahead_main(void *arg)
+{
+    ahead *a = arg;
+    uc_err e = pump(a->z, a->ze, a->off, true, ahead_put, a, &a->run, a->err, sizeof a->err);
+    pthread_mutex_lock(&a->mu);
+    if (!e && a->fill) /* a partly filled slot is a free one: publish it */
+        publish(a);
+    a->e = e;
+    a->done = true;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+/* pump(ze at off) to sink through the read-ahead. *started is false when
+ * no thread could be made (the caller then pumps itself). */
+static uc_err inflate_ahead(zipr *z, const zentry *ze, uint64_t off, zipr_sink sink,
+                            void *ud, zrun *run, char *err, size_t errcap, bool *started)
+{
+    ahead *a = calloc(1, sizeof *a);
+    uc_err e = UC_OK;
+    *started = false;
+    if (!a)
+        return fail(err, errcap, UC_ENOMEM, "out of memory");
+    a->z = z;
+    a->ze = ze;
+    a->off = off;
+    for (int i = 0; i < AHEAD_SLOTS; i++)
+        if (!(a->slot[i] = malloc(AHEAD_SLOT))) {
+            e = fail(err, errcap, UC_ENOMEM, "out of memory");
+            goto done;
+        }
+    pthread_t t;
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    if (pthread_create(&t, NULL, ahead_main, a) != 0)
+        goto destroy;
+    *started = true;
+    pthread_mutex_lock(&a->mu);
+    for (;;) {
+        while (!a->full && !a->done)
+            pthread_cond_wait(&a->cv, &a->mu);
+        if (!a->full)
+            break; /* done, and every slot handed out */
+        unsigned char *p = a->slot[a->head];
+        size_t n = a->len[a->head];
+        pthread_mutex_unlock(&a->mu);
+        e = sink(ud, p, n);
+        pthread_mutex_lock(&a->mu);
+        a->head = (a->head + 1) % AHEAD_SLOTS;
+        a->full--;
+        if (e) {
+            a->stop = true;
+            pthread_cond_broadcast(&a->cv);
+            break;
+        }
+        pthread_cond_broadcast(&a->cv);
+    }
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(t, NULL);
+    if (!e && a->e) { /* the inflater's own failure, with its reason */
+        e = a->e;
+        snprintf(err, errcap, "%s", a->err);
+    }
+    *run = a->run;
+destroy:
+    pthread_cond_destroy(&a->cv);
+    pthread_mutex_destroy(&a->mu);
+done:
+    for (int i = 0; i < AHEAD_SLOTS; i++)
+        free(a->slot[i]);
+    free(a);
+    return e;
+}
+
 uc_err zipr_read(zipr *z, int idx, zipr_sink sink, void *ud, char *err,
                  size_t errcap)
 {
@@ -610,7 +749,11 @@ uc_err zipr_read(zipr *z, int idx, zipr_sink sink, void *ud, char *err,
         return fail(err, errcap, UC_EFORMAT, "size mismatch in stored entry %s",
                     ze->name);
     zrun run;
-    e = pump(z, ze, data, true, sink, ud, &run, err, errcap);
+    bool started = false;
+    if (ze->usize >= AHEAD_MIN && sink)
+        e = inflate_ahead(z, ze, data, sink, ud, &run, err, errcap, &started);
+    if (!started && !e)
+        e = pump(z, ze, data, true, sink, ud, &run, err, errcap);
     if (e)
         return e;
     if (run.out != ze->usize)

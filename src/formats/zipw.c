@@ -1,12 +1,15 @@
 /* zipw.c: the zip archive of a result workbook, written front to back:
  * local header, data (stored, or deflated as it comes with a data
- * descriptor after it), then the central directory. */
+ * descriptor after it), then the central directory. A large streamed
+ * entry is deflated on a thread of its own (the deflater below) while the
+ * caller makes the next bytes. */
 #include "formats/zipw.h"
 
 #include "core/io.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +22,26 @@
 #define DOS_DATE 0x0021        /* 1980-01-01: a fixed time makes output reproducible */
 #define DOS_TIME 0x0000
 #define MAX_NAME 64
+/* A streamed entry goes to the deflater thread once this much of it has
+ * come (a small workbook's parts never make a thread); the caller's bytes
+ * are copied into DEFL_SLOTS slots of DEFL_SLOT bytes. */
+#define DEFL_MIN (1u << 20)
+#define DEFL_SLOTS 4
+#define DEFL_SLOT (256 * 1024)
+
+/* The deflater: slots filled by zipw_write, deflated in order by the
+ * thread, which alone touches the z_stream, the CRC, the sizes and the
+ * file while it runs. */
+typedef struct defl {
+    pthread_t t;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned char *slot[DEFL_SLOTS];
+    size_t len[DEFL_SLOTS];
+    unsigned head, full;   /* oldest filled slot, filled slots */
+    bool end;              /* no more slots will come */
+    uc_err e;              /* the thread's first failure */
+} defl;
 
 typedef struct entry {
     char name[MAX_NAME];
@@ -38,6 +61,7 @@ struct zipw {
     uint64_t usize;
     unsigned char *zout;
     int err_no;
+    defl *d;               /* the deflater of this entry, if started */
 };
 
 static uc_err out(zipw *z, const void *p, size_t n)
@@ -173,10 +197,114 @@ static uc_err deflate_some(zipw *z, const void *p, size_t n, int flush)
     return UC_OK;
 }
 
+static void *defl_main(void *arg)
+{
+    zipw *z = arg;
+    defl *d = z->d;
+    pthread_mutex_lock(&d->mu);
+    for (;;) {
+        while (!d->full && !d->end)
+            pthread_cond_wait(&d->cv, &d->mu);
+        if (!d->full)
+            break;
+        unsigned char *p = d->slot[d->head];
+        size_t n = d->len[d->head];
+        bool failed = d->e != UC_OK;
+        pthread_mutex_unlock(&d->mu);
+        uc_err e = failed ? UC_OK : deflate_some(z, p, n, Z_NO_FLUSH);
+        pthread_mutex_lock(&d->mu);
+        if (e && !d->e)
+            d->e = e;
+        d->head = (d->head + 1) % DEFL_SLOTS;
+        d->full--;
+        pthread_cond_broadcast(&d->cv);
+    }
+    pthread_mutex_unlock(&d->mu);
+    return NULL;
+}
+
+/* Start the deflater; false (nothing started) when it cannot be made:
+ * the caller deflates itself. */
+static bool defl_start(zipw *z)
+{
+    defl *d = calloc(1, sizeof *d);
+    if (!d)
+        return false;
+    for (int i = 0; i < DEFL_SLOTS; i++)
+        if (!(d->slot[i] = malloc(DEFL_SLOT)))
+            goto fail;
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+    z->d = d;
+    if (pthread_create(&d->t, NULL, defl_main, z) == 0)
+        return true;
+    z->d = NULL;
+    pthread_cond_destroy(&d->cv);
+    pthread_mutex_destroy(&d->mu);
+fail:
+    for (int i = 0; i < DEFL_SLOTS; i++)
+        free(d->slot[i]);
+    free(d);
+    return false;
+}
+
+/* Stop the deflater after the slots it holds (or, discard, without
+ * deflating them): its failure, if any. */
+static uc_err defl_stop(zipw *z, bool discard)
+{
+    defl *d = z->d;
+    if (!d)
+        return UC_OK;
+    pthread_mutex_lock(&d->mu);
+    if (discard && !d->e)
+        d->e = UC_ECANCELED;
+    d->end = true;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    pthread_join(d->t, NULL);
+    uc_err e = d->e;
+    pthread_cond_destroy(&d->cv);
+    pthread_mutex_destroy(&d->mu);
+    for (int i = 0; i < DEFL_SLOTS; i++)
+        free(d->slot[i]);
+    free(d);
+    z->d = NULL;
+    return e;
+}
+
+/* Hand n bytes to the deflater, a slot at a time. */
+static uc_err defl_put(defl *d, const unsigned char *p, size_t n)
+{
+    while (n) {
+        pthread_mutex_lock(&d->mu);
+        while (d->full == DEFL_SLOTS && !d->e)
+            pthread_cond_wait(&d->cv, &d->mu);
+        uc_err e = d->e;
+        unsigned i = (d->head + d->full) % DEFL_SLOTS;
+        pthread_mutex_unlock(&d->mu);
+        if (e)
+            return e;
+        size_t m = n < DEFL_SLOT ? n : DEFL_SLOT;
+        memcpy(d->slot[i], p, m); /* not handed over yet: ours */
+        pthread_mutex_lock(&d->mu);
+        d->len[i] = m;
+        d->full++;
+        pthread_cond_broadcast(&d->cv);
+        pthread_mutex_unlock(&d->mu);
+        p += m;
+        n -= m;
+    }
+    return UC_OK;
+}
+
 uc_err zipw_write(zipw *z, const void *p, size_t n)
 {
     if (!z->streaming)
         return UC_EINVAL;
+    if (!z->d && z->usize + n >= DEFL_MIN)
+        defl_start(z);
+    if (z->d)
+        return defl_put(z->d, p, n);
     /* zlib counts in uInt: feed very large buffers in pieces */
     while (n > (1u << 30)) {
         uc_err e = deflate_some(z, p, 1u << 30, Z_NO_FLUSH);
@@ -192,7 +320,12 @@ uc_err zipw_end(zipw *z)
 {
     if (!z->streaming)
         return UC_EINVAL;
-    uc_err e = deflate_some(z, "", 0, Z_FINISH);
+    uc_err e = defl_stop(z, false);
+    if (e) {
+        z->streaming = false;
+        return e;
+    }
+    e = deflate_some(z, "", 0, Z_FINISH);
     z->streaming = false;
     if (e)
         return e;
@@ -265,6 +398,7 @@ void zipw_abort(zipw *z)
 {
     if (!z)
         return;
+    defl_stop(z, true);
     if (z->z_live)
         deflateEnd(&z->z);
     if (z->fd >= 0)

@@ -631,6 +631,61 @@ static void test_round_trip_look(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A sheet past a MiB: the writer deflates it on its own thread and the
+ * reader inflates it on another; every row comes back, in order. An
+ * abandoned large workbook stops its thread cleanly. */
+static void test_round_trip_large(void **state)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/large.xlsx", tmpdir);
+    enum { ROWS = 40000 };
+    size_t cap = (size_t)ROWS * 64 + 1, len = 0;
+    char *want = malloc(cap);
+    assert_non_null(want);
+    for (int pass = 0; pass < 2; pass++) {
+        xlsxw *w;
+        assert_int_equal(xlsxw_create(path, NULL, &w), UC_OK);
+        len = 0;
+        for (int i = 0; i < ROWS; i++) {
+            char a[48], n[16];
+            int al = snprintf(a, sizeof a, "user%d.someone@example.com", i);
+            int nl = snprintf(n, sizeof n, "%d", i * 7);
+            const cell r[] = { { CELL_STRING, a, (size_t)al, 0 },
+                               { CELL_NUMBER, n, (size_t)nl, 0 } };
+            assert_int_equal(xlsxw_row(w, r, 2), UC_OK);
+            len += (size_t)snprintf(want + len, cap - len, "%d:|s=%s|n=%s\n", i, a, n);
+        }
+        if (pass == 0) {
+            xlsxw_abort(w);  /* the deflater is running: it must stop */
+            continue;
+        }
+        assert_int_equal(xlsxw_close(w), UC_OK);
+    }
+    char err[512], *got;
+    assert_int_equal(read_table(path, NULL, &got, err, sizeof err), UC_OK);
+    assert_int_equal(strlen(got), len);
+    assert_string_equal(got, want);
+    free(got);
+    /* the reader stopped by its callback half way (its thread too) */
+    table t = { .stop_after = ROWS / 2 };
+    tput(&t, "", 0);
+    assert_int_equal(xlsx_read(path, NULL, on_row, &t, err, sizeof err), UC_ECANCELED);
+    assert_int_equal(t.rows, ROWS / 2);
+    free(t.p);
+    free(want);
+    if (!have_openpyxl())
+        return;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c '"
+             "import openpyxl,sys\n"
+             "rows=list(openpyxl.load_workbook(sys.argv[1],read_only=True).active.values)\n"
+             "assert len(rows)==%d,len(rows)\n"
+             "assert rows[-1]==(\"user%d.someone@example.com\",%d),rows[-1]\n"
+             "' '%s'", ROWS, ROWS - 1, (ROWS - 1) * 7, path);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_writer_limits(void **state)
 {
     char path[128];
@@ -678,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_round_trip_look),
         cmocka_unit_test(test_writer_limits),
+        cmocka_unit_test(test_round_trip_large),
     };
     return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }

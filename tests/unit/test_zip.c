@@ -109,8 +109,44 @@ static void test_large_entry_streams_in_chunks(void **state)
     assert_int_equal(read_entry(FX "zip_bomb_honest.xlsx", &lim, SHEET, &got, err,
                                 sizeof err), UC_OK);
     assert_true(got.len > 64u << 20);
-    assert_true(got.chunks >= 1024);  /* 64 KiB at a time */
+    assert_true(got.chunks >= 256);  /* 256 KiB at a time, from the read-ahead */
     free(got.p);
+}
+
+/* Past a MiB an entry is inflated on a thread of its own: a sink that
+ * fails stops it at once, and the inflater's own failure (a cap reached
+ * inside the stream) comes back with its reason. */
+static uc_err fail_after_3(void *ud, const void *buf, size_t len)
+{
+    sinkbuf *s = ud;
+    (void)buf;
+    s->len += len;
+    return ++s->chunks == 3 ? UC_ECANCELED : UC_OK;
+}
+
+static void test_read_ahead_stops(void **state)
+{
+    zipr_limits lim;
+    zipr *z;
+    char err[256] = "untouched";
+    sinkbuf s = { 0 };
+    zipr_limits_default(&lim);
+    assert_int_equal(zipr_open(FX "zip_bomb_honest.xlsx", &lim, &z, err, sizeof err), UC_OK);
+    assert_int_equal(zipr_read(z, zipr_find(z, SHEET), fail_after_3, &s, err, sizeof err),
+                     UC_ECANCELED);
+    assert_string_equal(err, "untouched");
+    assert_int_equal(s.chunks, 3);
+    zipr_close(z);
+
+    lim.max_total_bytes = 2u << 20;  /* met inside the stream, on the thread */
+    assert_int_equal(zipr_open(FX "zip_bomb_honest.xlsx", &lim, &z, err, sizeof err), UC_OK);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(zipr_read(z, zipr_find(z, SHEET), collect, &s, err, sizeof err),
+                     UC_ELIMIT);
+    assert_string_equal(err, "Zip rejected: the archive inflates past the 2 MiB total cap");
+    assert_true(s.len <= 2u << 20);
+    free(s.p);
+    zipr_close(z);
 }
 
 static void test_caps(void **state)
@@ -207,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_layouts_agree),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_large_entry_streams_in_chunks),
+        cmocka_unit_test(test_read_ahead_stops),
         cmocka_unit_test(test_caps),
         cmocka_unit_test(test_bad_archives),
         cmocka_unit_test(test_sink_error_passes_through),
