@@ -14,7 +14,6 @@ Needs Debian's python3-pandas (and python3-openpyxl for .xlsx). Prints one
 JSON line: {"rows", "seconds"}, seconds from the read to the written file
 (the interpreter's start and pandas' import are not counted: a service
 has them loaded)."""
-import importlib.util
 import json
 import os
 import re
@@ -29,20 +28,6 @@ SYNTAX = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 DISPOSABLE = {"mailinator.com", "guerrillamail.com", "10minutemail.com", "yopmail.com"}
 
 
-def find_oracle():
-    env = os.environ.get("UCMOCK_ORACLE", "")
-    if env == "none":
-        return None
-    repo = os.path.dirname(HERE)
-    cands = [env, os.path.join(os.path.dirname(repo), "shared", "oracle"),
-             os.path.join(os.path.dirname(os.path.dirname(repo)), "shared", "oracle")]
-    for d in cands:
-        p = os.path.join(d, "pydantic_email.py")
-        if d and os.path.isfile(p):
-            return p
-    return None
-
-
 def validator(kind):
     """A function address -> normalised address or None (invalid)."""
     if kind == "regex":
@@ -50,16 +35,16 @@ def validator(kind):
             s = s.strip()
             return s.lower() if SYNTAX.fullmatch(s) else None
         return check
-    path = find_oracle()
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "verify"))
+    import oracle  # the differential test's: finds and loads the same oracle
+    path = oracle.find_oracle()
     if not path:
         print("peer.py: the oracle (../shared/oracle) is not here", file=sys.stderr)
         sys.exit(3)
-    spec = importlib.util.spec_from_file_location("pydantic_email", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    verdict = oracle.load_oracle(path)
 
     def check(s):
-        v = mod.verdict(s)
+        v = verdict(s)
         return v["normalized"] if v["valid"] else None
     return check
 

@@ -4,6 +4,7 @@
 #include "formats/zip.h"
 #include "core/buf.h"
 #include "core/io.h"
+#include "core/slots.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -587,74 +588,52 @@ int zipr_find(const zipr *z, const char *name)
 }
 
 /* The read-ahead of a large entry: a thread inflates (and checks the
- * CRC-32) into a ring of slots while the caller's thread hands the filled
- * ones to the sink, so inflating and parsing use two cores. The sink still
- * runs on the caller's thread, in order. */
+ * CRC-32) into a ring of slots (core/slots.h) while the caller's thread
+ * hands the filled ones to the sink, so inflating and parsing use two
+ * cores. The sink still runs on the caller's thread, in order. */
 typedef struct ahead {
     zipr *z;
     const zentry *ze;
     uint64_t off;
     zrun run;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    unsigned char *slot[AHEAD_SLOTS];
-    size_t len[AHEAD_SLOTS];
-    unsigned head, full;  /* oldest filled slot, filled slots */
-    size_t fill;          /* bytes in the slot being filled (head + full) */
-    bool done;            /* the inflater has finished (e holds how) */
-    bool stop;            /* the sink failed: the inflater gives up */
-    uc_err e;
-    char err[256];        /* the inflater's reason, copied out after join */
+    slots *ring;
+    unsigned char *cur;   /* the slot being filled, if any */
+    size_t fill;          /* bytes in it */
+    uc_err e;             /* the inflater's result, read after the join */
+    char err[256];        /* and its reason */
 } ahead;
 
-/* Publish the slot being filled. Called with mu held. */
-static void publish(ahead *a)
-{
-    a->len[(a->head + a->full) % AHEAD_SLOTS] = a->fill;
-    a->full++;
-    a->fill = 0;
-    pthread_cond_broadcast(&a->cv);
-}
-
 /* pump's sink on the inflater thread: copy into the slot being filled,
- * publishing it when full; wait while every slot is taken. */
+ * handing it over when full. UC_ECANCELED once the reader stopped. */
 static uc_err ahead_put(void *ud, const void *p, size_t n)
 {
     ahead *a = ud;
     const unsigned char *b = p;
-    pthread_mutex_lock(&a->mu);
-    while (n && !a->stop) {
-        if (a->full == AHEAD_SLOTS) {
-            pthread_cond_wait(&a->cv, &a->mu);
-            continue;
-        }
-        unsigned char *dst = a->slot[(a->head + a->full) % AHEAD_SLOTS];
-        size_t m = AHEAD_SLOT - a->fill < n ? AHEAD_SLOT - a->fill : n;
-        pthread_mutex_unlock(&a->mu);
-        memcpy(dst + a->fill, b, m); /* the slot is not published: ours */
-        pthread_mutex_lock(&a->mu);
+    size_t size = slots_size(a->ring);
+    while (n) {
+        if (!a->cur && !(a->cur = slots_claim(a->ring)))
+            return UC_ECANCELED;
+        size_t m = size - a->fill < n ? size - a->fill : n;
+        memcpy(a->cur + a->fill, b, m);
         a->fill += m;
         b += m;
         n -= m;
-        if (a->fill == AHEAD_SLOT)
-            publish(a);
+        if (a->fill == size) {
+            slots_publish(a->ring, a->fill);
+            a->cur = NULL;
+            a->fill = 0;
+        }
     }
-    uc_err e = a->stop ? UC_ECANCELED : UC_OK;
-    pthread_mutex_unlock(&a->mu);
-    return e;
+    return UC_OK;
 }
 
 static void *ahead_main(void *arg)
 {
     ahead *a = arg;
-    uc_err e = pump(a->z, a->ze, a->off, true, ahead_put, a, &a->run, a->err, sizeof a->err);
-    pthread_mutex_lock(&a->mu);
-    if (!e && a->fill) /* a partly filled slot is a free one: publish it */
-        publish(a);
-    a->e = e;
-    a->done = true;
-    pthread_cond_broadcast(&a->cv);
-    pthread_mutex_unlock(&a->mu);
+    a->e = pump(a->z, a->ze, a->off, true, ahead_put, a, &a->run, a->err, sizeof a->err);
+    if (!a->e && a->cur)
+        slots_publish(a->ring, a->fill);
+    slots_finish(a->ring);
     return NULL;
 }
 
@@ -663,59 +642,32 @@ static void *ahead_main(void *arg)
 static uc_err inflate_ahead(zipr *z, const zentry *ze, uint64_t off, zipr_sink sink,
                             void *ud, zrun *run, char *err, size_t errcap, bool *started)
 {
-    ahead *a = calloc(1, sizeof *a);
+    ahead a = {.z = z, .ze = ze, .off = off};
+    pthread_t t;
     uc_err e = UC_OK;
     *started = false;
-    if (!a)
+    if (!(a.ring = slots_new(AHEAD_SLOTS, AHEAD_SLOT)))
         return fail(err, errcap, UC_ENOMEM, "out of memory");
-    a->z = z;
-    a->ze = ze;
-    a->off = off;
-    for (int i = 0; i < AHEAD_SLOTS; i++)
-        if (!(a->slot[i] = malloc(AHEAD_SLOT))) {
-            e = fail(err, errcap, UC_ENOMEM, "out of memory");
-            goto done;
-        }
-    pthread_t t;
-    pthread_mutex_init(&a->mu, NULL);
-    pthread_cond_init(&a->cv, NULL);
-    if (pthread_create(&t, NULL, ahead_main, a) != 0)
-        goto destroy;
+    if (pthread_create(&t, NULL, ahead_main, &a) != 0) {
+        slots_free(a.ring);
+        return UC_OK;
+    }
     *started = true;
-    pthread_mutex_lock(&a->mu);
-    for (;;) {
-        while (!a->full && !a->done)
-            pthread_cond_wait(&a->cv, &a->mu);
-        if (!a->full)
-            break; /* done, and every slot handed out */
-        unsigned char *p = a->slot[a->head];
-        size_t n = a->len[a->head];
-        pthread_mutex_unlock(&a->mu);
+    const unsigned char *p;
+    size_t n;
+    while (!e && (p = slots_take(a.ring, &n))) {
         e = sink(ud, p, n);
-        pthread_mutex_lock(&a->mu);
-        a->head = (a->head + 1) % AHEAD_SLOTS;
-        a->full--;
-        if (e) {
-            a->stop = true;
-            pthread_cond_broadcast(&a->cv);
-            break;
-        }
-        pthread_cond_broadcast(&a->cv);
+        slots_release(a.ring);
     }
-    pthread_mutex_unlock(&a->mu);
+    if (e)
+        slots_stop(a.ring);
     pthread_join(t, NULL);
-    if (!e && a->e) { /* the inflater's own failure, with its reason */
-        e = a->e;
-        snprintf(err, errcap, "%s", a->err);
+    if (!e && a.e) { /* the inflater's own failure, with its reason */
+        e = a.e;
+        snprintf(err, errcap, "%s", a.err);
     }
-    *run = a->run;
-destroy:
-    pthread_cond_destroy(&a->cv);
-    pthread_mutex_destroy(&a->mu);
-done:
-    for (int i = 0; i < AHEAD_SLOTS; i++)
-        free(a->slot[i]);
-    free(a);
+    *run = a.run;
+    slots_free(a.ring);
     return e;
 }
 

@@ -6,6 +6,7 @@
 #include "formats/zipw.h"
 
 #include "core/io.h"
+#include "core/slots.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,18 +30,13 @@
 #define DEFL_SLOTS 4
 #define DEFL_SLOT (256 * 1024)
 
-/* The deflater: slots filled by zipw_write, deflated in order by the
- * thread, which alone touches the z_stream, the CRC, the sizes and the
- * file while it runs. */
+/* The deflater: slots (core/slots.h) filled by zipw_write and deflated in
+ * order by its thread, which alone touches the z_stream, the CRC, the
+ * sizes and the file while it runs. */
 typedef struct defl {
     pthread_t t;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    unsigned char *slot[DEFL_SLOTS];
-    size_t len[DEFL_SLOTS];
-    unsigned head, full;   /* oldest filled slot, filled slots */
-    bool end;              /* no more slots will come */
-    uc_err e;              /* the thread's first failure */
+    slots *ring;
+    uc_err e;              /* the thread's failure: it then stops the ring */
 } defl;
 
 typedef struct entry {
@@ -201,25 +197,17 @@ static void *defl_main(void *arg)
 {
     zipw *z = arg;
     defl *d = z->d;
-    pthread_mutex_lock(&d->mu);
-    for (;;) {
-        while (!d->full && !d->end)
-            pthread_cond_wait(&d->cv, &d->mu);
-        if (!d->full)
+    const unsigned char *p;
+    size_t n;
+    while ((p = slots_take(d->ring, &n))) {
+        uc_err e = deflate_some(z, p, n, Z_NO_FLUSH);
+        slots_release(d->ring);
+        if (e) {
+            d->e = e;  /* seen by the writer after slots_claim fails */
+            slots_stop(d->ring);
             break;
-        unsigned char *p = d->slot[d->head];
-        size_t n = d->len[d->head];
-        bool failed = d->e != UC_OK;
-        pthread_mutex_unlock(&d->mu);
-        uc_err e = failed ? UC_OK : deflate_some(z, p, n, Z_NO_FLUSH);
-        pthread_mutex_lock(&d->mu);
-        if (e && !d->e)
-            d->e = e;
-        d->head = (d->head + 1) % DEFL_SLOTS;
-        d->full--;
-        pthread_cond_broadcast(&d->cv);
+        }
     }
-    pthread_mutex_unlock(&d->mu);
     return NULL;
 }
 
@@ -228,22 +216,15 @@ static void *defl_main(void *arg)
 static bool defl_start(zipw *z)
 {
     defl *d = calloc(1, sizeof *d);
-    if (!d)
+    if (!d || !(d->ring = slots_new(DEFL_SLOTS, DEFL_SLOT))) {
+        free(d);
         return false;
-    for (int i = 0; i < DEFL_SLOTS; i++)
-        if (!(d->slot[i] = malloc(DEFL_SLOT)))
-            goto fail;
-    pthread_mutex_init(&d->mu, NULL);
-    pthread_cond_init(&d->cv, NULL);
+    }
     z->d = d;
     if (pthread_create(&d->t, NULL, defl_main, z) == 0)
         return true;
     z->d = NULL;
-    pthread_cond_destroy(&d->cv);
-    pthread_mutex_destroy(&d->mu);
-fail:
-    for (int i = 0; i < DEFL_SLOTS; i++)
-        free(d->slot[i]);
+    slots_free(d->ring);
     free(d);
     return false;
 }
@@ -255,18 +236,13 @@ static uc_err defl_stop(zipw *z, bool discard)
     defl *d = z->d;
     if (!d)
         return UC_OK;
-    pthread_mutex_lock(&d->mu);
-    if (discard && !d->e)
-        d->e = UC_ECANCELED;
-    d->end = true;
-    pthread_cond_broadcast(&d->cv);
-    pthread_mutex_unlock(&d->mu);
+    if (discard)
+        slots_stop(d->ring);
+    else
+        slots_finish(d->ring);
     pthread_join(d->t, NULL);
     uc_err e = d->e;
-    pthread_cond_destroy(&d->cv);
-    pthread_mutex_destroy(&d->mu);
-    for (int i = 0; i < DEFL_SLOTS; i++)
-        free(d->slot[i]);
+    slots_free(d->ring);
     free(d);
     z->d = NULL;
     return e;
@@ -276,21 +252,12 @@ static uc_err defl_stop(zipw *z, bool discard)
 static uc_err defl_put(defl *d, const unsigned char *p, size_t n)
 {
     while (n) {
-        pthread_mutex_lock(&d->mu);
-        while (d->full == DEFL_SLOTS && !d->e)
-            pthread_cond_wait(&d->cv, &d->mu);
-        uc_err e = d->e;
-        unsigned i = (d->head + d->full) % DEFL_SLOTS;
-        pthread_mutex_unlock(&d->mu);
-        if (e)
-            return e;
+        unsigned char *slot = slots_claim(d->ring);
+        if (!slot)
+            return d->e ? d->e : UC_EIO;
         size_t m = n < DEFL_SLOT ? n : DEFL_SLOT;
-        memcpy(d->slot[i], p, m); /* not handed over yet: ours */
-        pthread_mutex_lock(&d->mu);
-        d->len[i] = m;
-        d->full++;
-        pthread_cond_broadcast(&d->cv);
-        pthread_mutex_unlock(&d->mu);
+        memcpy(slot, p, m);
+        slots_publish(d->ring, m);
         p += m;
         n -= m;
     }
