@@ -161,3 +161,37 @@ def test_upload_commit_fsyncs(n, stored):
             s.close()
     finally:
         harness.UCMOCK_BIN = old
+
+
+def large_workbook(rows=15000):
+    """A workbook whose sheet XML, and its result's, pass 1 MiB: the sheet
+    is inflated on the read-ahead thread and the result deflated on the
+    writer's (src/core/slots.c), so faults land on both."""
+    import io
+    from openpyxl import Workbook
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet()
+    ws.append(['email', 'name'])
+    for i in range(rows):
+        ws.append(['user%d@example.com' % (i % (rows - 100)), 'Name %d' % i])
+    b = io.BytesIO()
+    wb.save(b)
+    return b.getvalue()
+
+
+@pytest.mark.parametrize('kind,limit', [('alloc', 160), ('write', 60)])
+def test_torture_xlsx_threads(kind, limit):
+    """The same for a workbook large enough for the XLSX threads: every
+    fault, on either side of a thread, still ends cleanly (seen: the
+    read-ahead's slots failing fail the task "out of memory", a write
+    failing on the deflater's thread fails it "Cannot write XLSX: ...", the
+    deflater's own slots failing leave the writer deflating by itself and
+    the task completes, with the same result)."""
+    data = large_workbook()
+    s = Server()
+    try:
+        want = s.run('t', 'a.xlsx', data)[1]
+    finally:
+        s.close()
+    outcomes = sweep(kind, limit, 'a.xlsx', data, want)
+    assert any(o.startswith('failed: ') for o in outcomes.values()), outcomes
