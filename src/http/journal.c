@@ -11,9 +11,9 @@
 
 struct journal {
     pthread_mutex_t lock;
+    atomic_uint_fast64_t arrivals; /* journal_arrival's count */
     journal_entry *ring;
     size_t cap, head, n;   /* ring of cap; first arrived at head */
-    atomic_uint_fast64_t arrivals;
 };
 
 journal *journal_new(size_t cap)
@@ -22,12 +22,12 @@ journal *journal_new(size_t cap)
     if (!j)
         return NULL;
     j->cap = cap;
-    atomic_init(&j->arrivals, 0);
     if (cap && !(j->ring = calloc(cap, sizeof *j->ring))) {
         free(j);
         return NULL;
     }
     pthread_mutex_init(&j->lock, NULL);
+    atomic_init(&j->arrivals, 0);
     return j;
 }
 

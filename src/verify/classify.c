@@ -168,52 +168,6 @@ static void hset_clear_bits(hset *s, uint8_t bits)
             s->val[i] &= (uint8_t)~bits;
 }
 
-/* ---- verdict strings ----------------------------------------------------- */
-
-/* Each verdict's category and domain_type, as the result columns show them. */
-static const struct {
-    const char *category, *domain_type;
-} vnames[V_COUNT] = {
-    [V_WHITE_UNKNOWN] = {"white", "unknown"},
-    [V_BLACK_INVALID] = {"black", "invalid"},
-    [V_BLACK_DISPOSABLE] = {"black", "disposable"},
-    [V_GREY_MULTI_ALIAS] = {"grey", "multi-alias services"},
-    [V_GREY_MASKED] = {"grey", "masked legitimate"},
-    [V_BLACK_MASKED] = {"black", "masked legitimate"},
-    [V_GREY_SUSPICIOUS] = {"grey", "suspicious signs"},
-    [V_BLACK_SUSPICIOUS] = {"black", "suspicious signs"},
-    [V_BLACK_NO_WEBSITE] = {"black", "no website"},
-    [V_WHITE_LIST] = {"white", "white"},
-    [V_GREY_LIST] = {"grey", "grey"},
-    [V_BLACK_LIST] = {"black", "black"},
-};
-
-const char *verdict_category(verdict v)
-{
-    return (unsigned)v < V_COUNT ? vnames[v].category : "white";
-}
-
-const char *verdict_domain_type(verdict v)
-{
-    return (unsigned)v < V_COUNT ? vnames[v].domain_type : "unknown";
-}
-
-const char *const verdict_categories[] = {"white", "grey", "black", NULL};
-const char *const verdict_domain_types[] = {
-    "unknown", "disposable", "multi-alias services", "masked legitimate",
-    "suspicious signs", "no website", "white", "grey", "black", NULL,
-};
-
-int verdict_parse(const char *category, const char *domain_type, verdict *out)
-{
-    for (int v = 0; v < V_COUNT; v++)
-        if (!strcmp(vnames[v].category, category) && !strcmp(vnames[v].domain_type, domain_type)) {
-            *out = (verdict)v;
-            return 0;
-        }
-    return -1;
-}
-
 /* ---- list text ------------------------------------------------------------ */
 
 /* The entry of line [*l, *l + *n): the comment and outer blanks dropped. */
@@ -259,6 +213,38 @@ static int parse_line(const char *l, size_t n, char *out, bool *bang)
     return (int)n;
 }
 
+/* A cursor over the lines of a list text: each next_line gives one line
+ * (without its '\n'), its number and what parse_line makes of it. */
+typedef struct lines {
+    const char *p, *end;    /* what is left */
+    size_t lineno;          /* of the current line, from 1 */
+    const char *line;       /* the current line, n bytes */
+    size_t n;
+    char e[ENTRY_MAX];      /* its entry: m bytes, 0 none, -1 refused */
+    int m;
+    bool bang;
+} lines;
+
+static void lines_start(lines *ls, const char *text, size_t len)
+{
+    ls->p = text;
+    ls->end = text + len;
+    ls->lineno = 0;
+}
+
+static bool next_line(lines *ls)
+{
+    if (ls->p >= ls->end)
+        return false;
+    const char *nl = memchr(ls->p, '\n', (size_t)(ls->end - ls->p));
+    ls->line = ls->p;
+    ls->n = nl ? (size_t)(nl - ls->p) : (size_t)(ls->end - ls->p);
+    ls->p += ls->n + 1;
+    ls->lineno++;
+    ls->m = parse_line(ls->line, ls->n, ls->e, &ls->bang);
+    return true;
+}
+
 /* ASCII-lower-case copy of s[0, n) into buf. */
 static void fold(const char *s, size_t n, char *buf)
 {
@@ -297,25 +283,18 @@ static uc_err add_list_text(hset *s, uint8_t bit, const char *text,
                             size_t len, const char *what, char *err,
                             size_t errcap)
 {
-    size_t lineno = 0;
-    const char *p = text, *end = text + len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        char e[ENTRY_MAX];
-        bool bang;
-        lineno++;
-        int m = parse_line(p, n, e, &bang);
-        p += n + 1;
-        if (m == 0)
+    lines ls;
+    lines_start(&ls, text, len);
+    while (next_line(&ls)) {
+        if (ls.m == 0)
             continue;
-        if (m < 0 || memchr(e, '@', (size_t)m) ||
-            (bang && bit != DL_MASK_GREY)) {
-            snprintf(err, errcap, "%s:%zu: not a domain%s", what, lineno,
-                     bang ? " ('!' is for masking lists only)" : "");
+        if (ls.m < 0 || memchr(ls.e, '@', (size_t)ls.m) ||
+            (ls.bang && bit != DL_MASK_GREY)) {
+            snprintf(err, errcap, "%s:%zu: not a domain%s", what, ls.lineno,
+                     ls.bang ? " ('!' is for masking lists only)" : "");
             return UC_EFORMAT;
         }
-        uc_err rc = hset_or(s, e, (size_t)m, bang ? DL_MASK_BLACK : bit);
+        uc_err rc = hset_or(s, ls.e, (size_t)ls.m, ls.bang ? DL_MASK_BLACK : bit);
         if (rc) {
             snprintf(err, errcap, "%s: %s", what, uc_strerror(rc));
             return rc;
@@ -489,19 +468,14 @@ uc_err acct_lists_add(acct_lists *al, acct_list_kind kind, const char *text,
 {
     if (!al || (unsigned)kind > LIST_BLACK || (!text && len))
         return UC_EINVAL;
-    const char *p = text, *end = text + len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        char e[ENTRY_MAX];
-        bool bang;
-        int m = parse_line(p, n, e, &bang);
-        p += n + 1;
-        if (m == 0)
+    lines ls;
+    lines_start(&ls, text, len);
+    while (next_line(&ls)) {
+        if (ls.m == 0)
             continue;
-        if (m < 0 || bang)
+        if (ls.m < 0 || ls.bang)
             return UC_EINVAL;
-        uc_err rc = hset_or(&al->set, e, (size_t)m, (uint8_t)(1u << kind));
+        uc_err rc = hset_or(&al->set, ls.e, (size_t)ls.m, (uint8_t)(1u << kind));
         if (rc)
             return rc;
         al->lines++;
@@ -543,30 +517,25 @@ static bool inner_space(const char *l, size_t n)
 
 size_t acct_lists_check(const char *text, size_t len, acct_lists_bad_fn bad, void *ud)
 {
-    size_t nbad = 0, line = 0;
-    const char *p = text, *end = text + len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        char e[ENTRY_MAX], why[1200];
-        bool bang;
+    size_t nbad = 0;
+    lines ls;
+    lines_start(&ls, text, len);
+    while (next_line(&ls)) {
+        char why[1200];
         const char *problem = NULL;
-        int m = parse_line(p, n, e, &bang);
-        line++;
-        if (memchr(p, '\0', n))
+        if (memchr(ls.line, '\0', ls.n))
             problem = "holds a NUL byte";
-        else if (m < 0)
-            problem = inner_space(p, n) ? "white space inside the entry"
-                                        : "longer than " ENTRY_MAX_TEXT " bytes";
-        else if (m > 0 && bang)
+        else if (ls.m < 0)
+            problem = inner_space(ls.line, ls.n) ? "white space inside the entry"
+                                                 : "longer than " ENTRY_MAX_TEXT " bytes";
+        else if (ls.m > 0 && ls.bang)
             problem = "'!' entries are for the built-in masking list only";
-        else if (m > 0)
-            problem = entry_problem(e, (size_t)m, why, sizeof why);
+        else if (ls.m > 0)
+            problem = entry_problem(ls.e, (size_t)ls.m, why, sizeof why);
         if (problem) {
             nbad++;
-            bad(ud, line, p, n, problem);
+            bad(ud, ls.lineno, ls.line, ls.n, problem);
         }
-        p += n + 1;
     }
     return nbad;
 }
