@@ -323,6 +323,28 @@ def test_processing_delay_flag_runs_on_the_virtual_clock(make_server):
     assert s.wait(KEY, tid, timeout=60)['status'] == 'completed'
 
 
+def test_a_delay_counts_from_the_submission_not_from_a_free_worker(make_server):
+    """A task's processing time runs from its submission on the virtual
+    clock, so a task queued behind another ends as soon as its time has
+    passed, not a whole delay after a worker took it up. (It counted from
+    the worker's start: under load a worker could take a task after the
+    test had already moved the clock, and the flag's test above saw 0%
+    progress half way through.) One worker, held by the first task."""
+    s = make_server(['--workers', '1'])
+    for k in ('first', 'queued'):
+        assert s.post('/__mock/faults', json={'match': {'api_key': k}, 'times': 1,
+                                              'task': {'processing_ms': 3600000}}
+                      ).status_code == 201
+    a = s.submit('first', 'a.csv', CSV).json()['task_id']
+    b = s.submit('queued', 'b.csv', CSV).json()['task_id']
+    assert s.status('queued', b).json()['status'] == 'processing'
+    s.post('/__mock/clock', json={'advance_seconds': 3601})
+    # both were submitted an hour ago: the first ends, then the queued one
+    # as soon as the worker takes it
+    assert s.wait('first', a, timeout=60)['status'] == 'completed'
+    assert s.wait('queued', b, timeout=60)['status'] == 'completed'
+
+
 # ---- lists ----
 
 def test_list_entries_are_checked_line_by_line(server):
