@@ -13,14 +13,13 @@ enum MHD_Result control_scenario_get(req *rq)
 }
 
 typedef struct putting {
-    app *a;
     scenario *s;
 } putting;
 
 static void put_check(jcheck *jc, const jloc *body, json_t *j, void *ud)
 {
     putting *p = ud;
-    p->s = scenario_check(p->a, j, jc, body);
+    p->s = scenario_check(j, jc, body);
 }
 
 static enum MHD_Result put_act(req *rq, void *ud)
@@ -33,7 +32,7 @@ static enum MHD_Result put_act(req *rq, void *ud)
 
 enum MHD_Result control_scenario_put(req *rq)
 {
-    putting p = {rq->a, NULL};
+    putting p = {NULL};
     enum MHD_Result ret = control_json(rq, put_check, put_act, &p);
     scenario_free(p.s);
     return ret;

@@ -282,7 +282,7 @@ static void check_faults(scenario *s, jcheck *jc, const jloc *at, json_t *doc)
     }
 }
 
-scenario *scenario_check(app *a, json_t *doc, jcheck *jc, const jloc *at)
+scenario *scenario_check(json_t *doc, jcheck *jc, const jloc *at)
 {
     if (!jcheck_object(jc, at, doc, TOP_KEYS))
         return NULL;
@@ -318,7 +318,6 @@ scenario *scenario_check(app *a, json_t *doc, jcheck *jc, const jloc *at)
     s->has_outcomes = json_object_get(doc, "outcomes") != NULL;
     check_outcomes(s, jc, at, doc, NULL);
     check_faults(s, jc, at, doc);
-    (void)a;
     if (jcheck_failed(jc) || s->oom) {
         scenario_free(s);
         return NULL;
@@ -653,7 +652,7 @@ int scenario_load_file(app *a, const char *path, char *err, size_t errcap)
     jloc root = JLOC_ROOT("scenario");
     json_t *doc = jc ? jcheck_load(jc, &root, b.data ? b.data : "", b.len) : NULL;
     buf_free(&b);
-    scenario *s = doc ? scenario_check(a, doc, jc, &root) : NULL;
+    scenario *s = doc ? scenario_check(doc, jc, &root) : NULL;
     json_decref(doc);
     int ok = -1;
     if (jc && jcheck_failed(jc) && !jcheck_oom(jc))

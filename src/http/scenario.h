@@ -25,7 +25,7 @@ typedef struct scenario scenario;
  * problems recorded in jc at their path under `at`, and stage what it
  * sets. NULL when it has problems, or when memory ran out (jc then has
  * none, or jcheck_oom). */
-scenario *scenario_check(app *a, json_t *doc, jcheck *jc, const jloc *at);
+scenario *scenario_check(json_t *doc, jcheck *jc, const jloc *at);
 
 /* Apply a checked scenario: UC_OK, or the store's error with nothing
  * changed. source ("file", "put") is for the log line. */
