@@ -195,3 +195,42 @@ def test_torture_xlsx_threads(kind, limit):
         s.close()
     outcomes = sweep(kind, limit, 'a.xlsx', data, want)
     assert any(o.startswith('failed: ') for o in outcomes.values()), outcomes
+
+
+def test_torture_scenario_put():
+    """PUT /__mock/scenario with the Nth counted allocation failing, for
+    every N it reaches: the answer is the applied state (200) or a JSON
+    500, and the state is never half applied: GET shows it as before the
+    PUT or as the scenario says, whole (a 500 can also come after the
+    apply, from exporting the answer: putting it again is harmless). The
+    server stops with exit 0."""
+    import json
+    import harness
+    with open(os.path.join(FIXTURES, '..', 'examples', 'scenario.json')) as f:
+        doc = json.load(f)
+    doc['faults'][0]['match']['api_key'] = 'nobody'  # the GETs below stay unfaulted
+    old = harness.UCMOCK_BIN
+    harness.UCMOCK_BIN = BIN
+    seen = set()
+    try:
+        for n in range(1, 121):
+            s = Server(env={'UCMOCK_TORTURE': 'alloc:%d' % n})
+            try:
+                r = s.put('/__mock/scenario', json=doc)
+                assert r.status_code in (200, 500), r.text
+                if r.status_code == 500:
+                    assert r.json() == {'detail': 'Internal Server Error'}
+                state = s.get('/__mock/scenario')
+                if state.status_code == 500:  # the fault landed on the export
+                    state = s.get('/__mock/scenario')
+                got = state.json()
+                assert got in (doc, {'clock': {'offset_seconds': 0}, 'accounts': {},
+                                     'outcomes': [], 'faults': []}), (n, got)
+                if r.status_code == 200:
+                    assert r.json() == doc
+                seen.add((r.status_code, got == doc))
+            finally:
+                s.close()
+    finally:
+        harness.UCMOCK_BIN = old
+    assert (200, True) in seen and (500, False) in seen, seen
