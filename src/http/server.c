@@ -296,9 +296,12 @@ int server_start(app *a, char *err, size_t errcap)
 void server_stop(app *a)
 {
     if (a->daemon) {
-        /* Stop accepting; the listen socket is ours to close, but only
-         * after the daemon is gone (its epoll sets still hold it). */
-        MHD_socket s = MHD_quiesce_daemon(a->daemon);
+        /* No MHD_quiesce_daemon: in 0.9.75 it races a pool worker that
+         * takes the listen socket out of its own epoll set at the same
+         * moment, and the loser aborts the process ("Failed to remove
+         * listen FD from epoll set", seen on SIGTERM under load). New
+         * requests are served during the drain; the daemon closes its
+         * copy of the socket when it stops. */
         /* Requests waiting out a fault's delay are closed now, without an
          * answer, rather than keep the stop waiting (up to 600 s). */
         delayq_close(a->delays);
@@ -315,8 +318,6 @@ void server_stop(app *a)
         delayq_stop(a->delays);
         MHD_stop_daemon(a->daemon); /* joins the connection threads */
         a->daemon = NULL;
-        if (s != MHD_INVALID_SOCKET)
-            close(s);
     }
     listener_close(&a->listen);
     delayq_free(a->delays);
