@@ -21,7 +21,7 @@
  * cell with T one of - s n b e (empty, string, number, bool, error). */
 typedef struct table {
     char *p;
-    size_t len;
+    size_t len, cap;
     size_t rows;
     size_t stop_after;  /* cancel after this many rows when set */
     const xlsx_meta *meta;  /* set: each styled cell also shows its look */
@@ -29,8 +29,15 @@ typedef struct table {
 
 static void tput(table *t, const char *s, size_t n)
 {
-    t->p = realloc(t->p, t->len + n + 1);
-    assert_non_null(t->p);
+    if (t->len + n + 1 > t->cap) { /* doubling: the 40,000-row case was
+                                      * quadratic under ASan's copying realloc */
+        size_t cap = t->cap ? t->cap : 256;
+        while (cap < t->len + n + 1)
+            cap *= 2;
+        t->p = realloc(t->p, cap);
+        assert_non_null(t->p);
+        t->cap = cap;
+    }
     memcpy(t->p + t->len, s, n);
     t->len += n;
     t->p[t->len] = '\0';
