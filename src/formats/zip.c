@@ -2,13 +2,12 @@
  * never maps the archive; trusts no size or offset the file declares; the
  * central directory is the index, a scan of local headers the fallback. */
 #include "formats/zip.h"
+#include "formats/zip_ahead.h"
 #include "core/buf.h"
 #include "core/io.h"
-#include "core/slots.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,11 +19,6 @@
 #include <zlib.h>
 
 #define CHUNK (64 * 1024)
-/* Entries this large are inflated on a thread of their own, AHEAD_SLOTS
- * slots of AHEAD_SLOT bytes ahead of the sink (see inflate_ahead). */
-#define AHEAD_MIN (1u << 20)
-#define AHEAD_SLOTS 4
-#define AHEAD_SLOT (256 * 1024)
 #define SIG_LOCAL 0x04034b50u
 #define SIG_CENTRAL 0x02014b50u
 #define SIG_EOCD 0x06054b50u
@@ -36,16 +30,6 @@
 #define EOCD64_LEN 56
 #define CEN_LEN 46
 #define LOC_LEN 30
-
-typedef struct zentry {
-    char *name;        /* normalised: '/' separators, no leading '/' */
-    uint64_t lho;      /* offset of the local header */
-    uint64_t csize;
-    uint64_t usize;
-    uint32_t crc;
-    uint16_t method;
-    uint16_t flags;
-} zentry;
 
 struct zipr {
     int fd;
@@ -310,17 +294,6 @@ bad:
     return e ? e : UC_EFORMAT;
 }
 
-/* Inflate or copy an entry's data starting at off. With csize_known false
- * the data length is unknown (local-header scan of a data-descriptor entry)
- * and only a deflate stream's own end tells where it stops. Reports the
- * compressed bytes consumed, inflated bytes and CRC. sink may be NULL; its
- * errors pass through untouched (it writes its own reason). */
-typedef struct zrun {
-    uint64_t consumed;
-    uint64_t out;
-    uint32_t crc;
-} zrun;
-
 /* Count n more inflated bytes against the entry and archive caps. */
 static uc_err account(zipr *z, const zentry *ze, zrun *run, uint64_t n,
                       bool size_known, char *err, size_t errcap)
@@ -340,8 +313,8 @@ static uc_err account(zipr *z, const zentry *ze, zrun *run, uint64_t n,
     return UC_OK;
 }
 
-static uc_err pump(zipr *z, const zentry *ze, uint64_t off, bool csize_known,
-                   zipr_sink sink, void *ud, zrun *run, char *err, size_t errcap)
+uc_err zip_pump(zipr *z, const zentry *ze, uint64_t off, bool csize_known,
+                zipr_sink sink, void *ud, zrun *run, char *err, size_t errcap)
 {
     unsigned char *in = malloc(CHUNK), *out = malloc(CHUNK);
     z_stream zs;
@@ -463,7 +436,7 @@ static uc_err scan_local(zipr *z, char *err, size_t errcap)
             zrun run;
             uint64_t total = z->total_out;
             bool bad = ze.method != 8 || (ze.flags & 1) ||
-                       pump(z, &ze, data, false, NULL, NULL, &run, NULL, 0);
+                       zip_pump(z, &ze, data, false, NULL, NULL, &run, NULL, 0);
             z->total_out = total;
             if (bad) {
                 free(ze.name);
@@ -587,90 +560,6 @@ int zipr_find(const zipr *z, const char *name)
     return -1;
 }
 
-/* The read-ahead of a large entry: a thread inflates (and checks the
- * CRC-32) into a ring of slots (core/slots.h) while the caller's thread
- * hands the filled ones to the sink, so inflating and parsing use two
- * cores. The sink still runs on the caller's thread, in order. */
-typedef struct ahead {
-    zipr *z;
-    const zentry *ze;
-    uint64_t off;
-    zrun run;
-    slots *ring;
-    unsigned char *cur;   /* the slot being filled, if any */
-    size_t fill;          /* bytes in it */
-    uc_err e;             /* the inflater's result, read after the join */
-    char err[256];        /* and its reason */
-} ahead;
-
-/* pump's sink on the inflater thread: copy into the slot being filled,
- * handing it over when full. UC_ECANCELED once the reader stopped. */
-static uc_err ahead_put(void *ud, const void *p, size_t n)
-{
-    ahead *a = ud;
-    const unsigned char *b = p;
-    size_t size = slots_size(a->ring);
-    while (n) {
-        if (!a->cur && !(a->cur = slots_claim(a->ring)))
-            return UC_ECANCELED;
-        size_t m = size - a->fill < n ? size - a->fill : n;
-        memcpy(a->cur + a->fill, b, m);
-        a->fill += m;
-        b += m;
-        n -= m;
-        if (a->fill == size) {
-            slots_publish(a->ring, a->fill);
-            a->cur = NULL;
-            a->fill = 0;
-        }
-    }
-    return UC_OK;
-}
-
-static void *ahead_main(void *arg)
-{
-    ahead *a = arg;
-    a->e = pump(a->z, a->ze, a->off, true, ahead_put, a, &a->run, a->err, sizeof a->err);
-    if (!a->e && a->cur)
-        slots_publish(a->ring, a->fill);
-    slots_finish(a->ring);
-    return NULL;
-}
-
-/* pump(ze at off) to sink through the read-ahead. *started is false when
- * no thread could be made (the caller then pumps itself). */
-static uc_err inflate_ahead(zipr *z, const zentry *ze, uint64_t off, zipr_sink sink,
-                            void *ud, zrun *run, char *err, size_t errcap, bool *started)
-{
-    ahead a = {.z = z, .ze = ze, .off = off};
-    pthread_t t;
-    uc_err e = UC_OK;
-    *started = false;
-    if (!(a.ring = slots_new(AHEAD_SLOTS, AHEAD_SLOT)))
-        return fail(err, errcap, UC_ENOMEM, "out of memory");
-    if (pthread_create(&t, NULL, ahead_main, &a) != 0) {
-        slots_free(a.ring);
-        return UC_OK;
-    }
-    *started = true;
-    const unsigned char *p;
-    size_t n;
-    while (!e && (p = slots_take(a.ring, &n))) {
-        e = sink(ud, p, n);
-        slots_release(a.ring);
-    }
-    if (e)
-        slots_stop(a.ring);
-    pthread_join(t, NULL);
-    if (!e && a.e) { /* the inflater's own failure, with its reason */
-        e = a.e;
-        snprintf(err, errcap, "%s", a.err);
-    }
-    *run = a.run;
-    slots_free(a.ring);
-    return e;
-}
-
 uc_err zipr_read(zipr *z, int idx, zipr_sink sink, void *ud, char *err,
                  size_t errcap)
 {
@@ -702,10 +591,10 @@ uc_err zipr_read(zipr *z, int idx, zipr_sink sink, void *ud, char *err,
                     ze->name);
     zrun run;
     bool started = false;
-    if (ze->usize >= AHEAD_MIN && sink)
-        e = inflate_ahead(z, ze, data, sink, ud, &run, err, errcap, &started);
+    if (ze->usize >= ZIP_AHEAD_MIN && sink)
+        e = zip_ahead(z, ze, data, sink, ud, &run, err, errcap, &started);
     if (!started && !e)
-        e = pump(z, ze, data, true, sink, ud, &run, err, errcap);
+        e = zip_pump(z, ze, data, true, sink, ud, &run, err, errcap);
     if (e)
         return e;
     if (run.out != ze->usize)
