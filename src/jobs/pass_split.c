@@ -199,6 +199,41 @@ static uc_err next_records(const srange *g, uint64_t *off, srec *buf, size_t *n)
     return UC_OK;
 }
 
+/* Each record of one range with its row, a buffer at a time:
+ *     rwalk walk = rwalk_of(g, buf);
+ *     while (rwalk_fill(&walk))
+ *         while ((s = rwalk_next(&walk, &row))) ...
+ * and walk.e afterwards (UC_EIO on a short or failed read). */
+typedef struct rwalk {
+    const srange *g;
+    srec *buf;             /* borrowed: SPLIT_BUF bytes */
+    uint64_t off;          /* the next byte of g's records to read */
+    size_t i, n;           /* the next record in buf, records in buf */
+    uint32_t row;          /* the row of buf[i] */
+    uc_err e;
+} rwalk;
+
+static rwalk rwalk_of(const srange *g, srec *buf)
+{
+    return (rwalk){.g = g, .buf = buf, .row = g->first_row};
+}
+
+/* Read the next buffer: false at the end of the range or on an error. */
+static bool rwalk_fill(rwalk *w)
+{
+    w->i = 0;
+    return !(w->e = next_records(w->g, &w->off, w->buf, &w->n)) && w->n;
+}
+
+/* The next record of the buffer and its row, or NULL when it is used up. */
+static const srec *rwalk_next(rwalk *w, uint32_t *row)
+{
+    if (w->i == w->n)
+        return NULL;
+    *row = w->row++;
+    return &w->buf[w->i++];
+}
+
 static uc_err dedup_part(split *sp, size_t p, dedup *t, srec *buf)
 {
     pass *r = sp->r;
@@ -252,13 +287,11 @@ static uc_err keep_range(split *sp, srange *g, srec *buf)
 {
     pass *r = sp->r;
     int dedup_on = r->j->t.deduplicate;
-    uint32_t row = g->first_row;
-    uint64_t off = 0;
-    size_t n;
-    uc_err e;
-    while (!(e = next_records(g, &off, buf, &n)) && n) {
-        for (size_t i = 0; i < n; i++, row++) {
-            const srec *s = &buf[i];
+    rwalk walk = rwalk_of(g, buf);
+    while (rwalk_fill(&walk)) {
+        const srec *s;
+        uint32_t row;
+        while ((s = rwalk_next(&walk, &row))) {
             uint8_t v = V_BLACK_INVALID;
             sp->kv[row] = 0;
             if (s->has_key) {
@@ -281,7 +314,7 @@ static uc_err keep_range(split *sp, srange *g, srec *buf)
         if (pass_cancelled(r))
             return UC_ECANCELED;
     }
-    return e;
+    return walk.e;
 }
 
 static void keep_piece(split *sp, size_t k)
@@ -333,13 +366,11 @@ static uc_err write_range(split *sp, srange *g, delim_reader *rd, regw *w, srec 
     pass *r = sp->r;
     char pad[256];
     memset(pad, sp->od, sizeof pad);
-    uint32_t row = g->first_row;
-    uint64_t off = 0;
-    size_t n;
-    uc_err e;
-    while (!(e = next_records(g, &off, buf, &n)) && n) {
-        for (size_t i = 0; i < n; i++, row++) {
-            const srec *s = &buf[i];
+    rwalk walk = rwalk_of(g, buf);
+    while (rwalk_fill(&walk)) {
+        const srec *s;
+        uint32_t row;
+        while ((s = rwalk_next(&walk, &row))) {
             if (!sp->kv[row])
                 continue;
             uint8_t v = (uint8_t)(sp->kv[row] - 1);
@@ -357,10 +388,10 @@ static uc_err write_range(split *sp, srange *g, delim_reader *rd, regw *w, srec 
             return w->e;
         if (pass_cancelled(r) || atomic_load(&sp->stop))
             return UC_ECANCELED;
-        pass_progress_max(r, 85 + (int)((uint64_t)row * 14 / (sp->nrows ? sp->nrows : 1)));
+        pass_progress_max(r, 85 + (int)((uint64_t)walk.row * 14 / (sp->nrows ? sp->nrows : 1)));
     }
-    if (e)
-        return e;
+    if (walk.e)
+        return walk.e;
     if (w->n)
         reg_flush(w);
     return w->e;
