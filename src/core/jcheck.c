@@ -248,6 +248,23 @@ int jcheck_array(jcheck *jc, const jloc *at, json_t *obj, const char *key,
     return JC_OK;
 }
 
+int jcheck_items(jcheck *jc, const jloc *at, json_t *obj, const char *key,
+                 unsigned flags, size_t max_items, jcheck_iter *it)
+{
+    json_t *arr = NULL;
+    int rc = jcheck_array(jc, at, obj, key, flags, max_items, &arr);
+    *it = (jcheck_iter){.arr = rc == JC_OK ? arr : NULL, .list = jloc_key(at, key)};
+    return rc;
+}
+
+json_t *jcheck_item(jcheck_iter *it)
+{
+    if (!it->arr || it->next >= json_array_size(it->arr))
+        return NULL;
+    it->at = jloc_index(&it->list, it->next);
+    return json_array_get(it->arr, it->next++);
+}
+
 /* ---- scalars ---- */
 
 int jcheck_int(jcheck *jc, const jloc *at, json_t *obj, const char *key,

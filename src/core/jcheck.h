@@ -104,6 +104,24 @@ int jcheck_member_object(jcheck *jc, const jloc *at, json_t *obj, const char *ke
 /* Member key as an array of at most max_items items. */
 int jcheck_array(jcheck *jc, const jloc *at, json_t *obj, const char *key,
                  unsigned flags, size_t max_items, json_t **out);
+/* Each item of an array member with its loc:
+ *     jcheck_iter it;
+ *     if (jcheck_items(jc, at, obj, "faults", 0, 100, &it) == JC_OK)
+ *         for (json_t *item; (item = jcheck_item(&it));)
+ *             ... check item at &it.at ...
+ * jcheck_items checks the member as jcheck_array does and returns what it
+ * returns; unless JC_OK, jcheck_item hands out nothing. The iterator holds
+ * locs that point into itself and to at: keep it where it is. */
+typedef struct jcheck_iter {
+    json_t *arr;    /* borrowed: the array, NULL when there is none */
+    jloc list;      /* the array's loc */
+    jloc at;        /* the loc of the item jcheck_item handed out last */
+    size_t next;
+} jcheck_iter;
+int jcheck_items(jcheck *jc, const jloc *at, json_t *obj, const char *key,
+                 unsigned flags, size_t max_items, jcheck_iter *it);
+/* The next item (borrowed), its loc in it->at; NULL after the last. */
+json_t *jcheck_item(jcheck_iter *it);
 /* Member key as a JSON integer (not a float, string or boolean) in
  * min..max. */
 int jcheck_int(jcheck *jc, const jloc *at, json_t *obj, const char *key,

@@ -166,16 +166,10 @@ static void check_entry(scenario *s, jcheck *jc, const jloc *at, json_t *e, cons
 static void check_outcomes(scenario *s, jcheck *jc, const jloc *at, json_t *obj,
                            const char *key)
 {
-    json_t *arr = NULL;
-    if (jcheck_array(jc, at, obj, "outcomes", 0, ENTRIES_MAX, &arr) != JC_OK)
-        return;
-    jloc ol = jloc_key(at, "outcomes");
-    size_t i;
-    json_t *e;
-    json_array_foreach(arr, i, e) {
-        jloc el = jloc_index(&ol, i);
-        check_entry(s, jc, &el, e, key);
-    }
+    jcheck_iter it;
+    jcheck_items(jc, at, obj, "outcomes", 0, ENTRIES_MAX, &it);
+    for (json_t *e; (e = jcheck_item(&it));)
+        check_entry(s, jc, &it.at, e, key);
 }
 
 /* A bad list entry: a problem at its index. */
@@ -198,34 +192,29 @@ static void item_bad(void *ud, size_t line, const char *l, size_t n, const char 
 static void check_list(scenario *s, jcheck *jc, const jloc *at, json_t *lists,
                        const char *kind, char **text)
 {
-    json_t *arr = NULL;
     struct buf b;
     buf_init(&b, (size_t)64 << 20);
-    if (jcheck_array(jc, at, lists, kind, 0, ENTRIES_MAX, &arr) == JC_OK) {
-        jloc kl = jloc_key(at, kind);
-        size_t i;
-        json_t *item;
-        json_array_foreach(arr, i, item) {
-            jloc il = jloc_index(&kl, i);
-            const char *v = json_string_value(item);
-            size_t n = json_string_length(item);
-            if (!v || strlen(v) != n) {
-                jcheck_add(jc, &il, "string_type", "Input should be a valid string without "
-                           "NUL", item, NULL);
-                continue;
-            }
-            list_item li = {jc, &il, item};
-            if (n == 0 || n > ENTRY_CHARS_MAX || strpbrk(v, "\n\r#") ||
-                !v[strspn(v, " \t")]) {
-                jcheck_add(jc, &il, "value_error", "Value error, one address or domain an "
-                           "item: not blank, no line break or '#', at most 320 bytes", item,
-                           NULL);
-                continue;
-            }
-            acct_lists_check(v, n, item_bad, &li);
-            if (buf_add(&b, v, n) || buf_add(&b, "\n", 1))
-                s->oom = 1;
+    jcheck_iter it;
+    jcheck_items(jc, at, lists, kind, 0, ENTRIES_MAX, &it);
+    for (json_t *item; (item = jcheck_item(&it));) {
+        const char *v = json_string_value(item);
+        size_t n = json_string_length(item);
+        if (!v || strlen(v) != n) {
+            jcheck_add(jc, &it.at, "string_type", "Input should be a valid string without "
+                       "NUL", item, NULL);
+            continue;
         }
+        list_item li = {jc, &it.at, item};
+        if (n == 0 || n > ENTRY_CHARS_MAX || strpbrk(v, "\n\r#") ||
+            !v[strspn(v, " \t")]) {
+            jcheck_add(jc, &it.at, "value_error", "Value error, one address or domain an "
+                       "item: not blank, no line break or '#', at most 320 bytes", item,
+                       NULL);
+            continue;
+        }
+        acct_lists_check(v, n, item_bad, &li);
+        if (buf_add(&b, v, n) || buf_add(&b, "\n", 1))
+            s->oom = 1;
     }
     if (buf_add(&b, "", 1)) /* the NUL */
         s->oom = 1;
@@ -261,21 +250,17 @@ static void check_account(scenario *s, jcheck *jc, const jloc *at, const char *k
 
 static void check_faults(scenario *s, jcheck *jc, const jloc *at, json_t *doc)
 {
-    json_t *arr = NULL;
-    if (jcheck_array(jc, at, doc, "faults", 0, FAULTS_MAX, &arr) != JC_OK)
+    jcheck_iter it;
+    if (jcheck_items(jc, at, doc, "faults", 0, FAULTS_MAX, &it) != JC_OK)
         return;
     s->faults = faults_new();
     if (!s->faults) {
         s->oom = 1;
         return;
     }
-    jloc fl = jloc_key(at, "faults");
-    size_t i;
-    json_t *spec;
-    json_array_foreach(arr, i, spec) {
-        jloc el = jloc_index(&fl, i);
+    for (json_t *spec; (spec = jcheck_item(&it));) {
         size_t before = jcheck_count(jc);
-        json_t *armed = faults_arm(s->faults, spec, jc, &el);
+        json_t *armed = faults_arm(s->faults, spec, jc, &it.at);
         if (!armed && jcheck_count(jc) == before)
             s->oom = 1;
         json_decref(armed);

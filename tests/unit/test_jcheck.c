@@ -1,6 +1,7 @@
 /* test_jcheck.c: the strict JSON checker: unknown names, each getter's
  * types and bounds, required and nullable members, every problem
- * collected with its path, parse errors, the cap on the list. */
+ * collected with its path, the walk over an array's items, parse errors,
+ * the cap on the list. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -309,6 +310,41 @@ static void test_nested_locs_and_indexes(void **state)
     jcheck_free(jc);
 }
 
+/* jcheck_items walks an array member with each item's loc; an absent or
+ * refused member hands out no item. */
+static void test_items(void **state)
+{
+    (void)state;
+    jcheck *jc = jcheck_new();
+    jloc body = JLOC_ROOT("body");
+    json_t *j = parse("{\"steps\": [{\"n\": 1}, {\"n\": \"two\"}, {\"n\": 3}],"
+                      " \"bad\": {}}");
+    jcheck_iter it;
+    json_int_t n, sum = 0;
+    size_t seen = 0;
+    assert_int_equal(jcheck_items(jc, &body, j, "steps", 0, 3, &it), JC_OK);
+    for (json_t *item; (item = jcheck_item(&it)); seen++) {
+        assert_ptr_equal(item, json_array_get(json_object_get(j, "steps"), seen));
+        if (jcheck_int(jc, &it.at, item, "n", JC_REQUIRED, 0, 10, &n) == JC_OK)
+            sum += n;
+    }
+    assert_int_equal(seen, 3);
+    assert_int_equal(sum, 4);
+    assert_int_equal(jcheck_count(jc), 1);
+    assert_loc(jc, 0, "[\"body\",\"steps\",1,\"n\"]");
+    assert_null(jcheck_item(&it)); /* stays at the end */
+    assert_int_equal(jcheck_items(jc, &body, j, "none", 0, 3, &it), JC_ABSENT);
+    assert_null(jcheck_item(&it));
+    assert_int_equal(jcheck_items(jc, &body, j, "bad", 0, 3, &it), JC_BAD);
+    assert_null(jcheck_item(&it));
+    assert_loc(jc, 1, "[\"body\",\"bad\"]");
+    assert_int_equal(jcheck_items(jc, &body, j, "steps", 0, 2, &it), JC_BAD);
+    assert_null(jcheck_item(&it));
+    assert_string_equal(field(jc, 2, "type"), "too_long");
+    json_decref(j);
+    jcheck_free(jc);
+}
+
 static void test_collects_every_problem(void **state)
 {
     (void)state;
@@ -406,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_literal),
         cmocka_unit_test(test_bool_array_any),
         cmocka_unit_test(test_nested_locs_and_indexes),
+        cmocka_unit_test(test_items),
         cmocka_unit_test(test_collects_every_problem),
         cmocka_unit_test(test_load),
         cmocka_unit_test(test_cap),
