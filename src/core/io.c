@@ -2,6 +2,7 @@
 #include "core/io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -19,6 +20,11 @@ uc_err io_write_all(int fd, const void *p, size_t n)
         n -= (size_t)w;
     }
     return UC_OK;
+}
+
+void io_writeback(int fd, uint64_t off, uint64_t len)
+{
+    (void)sync_file_range(fd, (off_t)off, (off_t)len, SYNC_FILE_RANGE_WRITE);
 }
 
 const char *io_size_str(uint64_t n, char *buf, size_t cap)

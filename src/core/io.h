@@ -10,6 +10,10 @@
  * (errno says why). */
 uc_err io_write_all(int fd, const void *p, size_t n);
 
+/* Start writing bytes [off, off + len) of fd back to disk, without
+ * waiting: a later fsync then has less left to do. A hint; never fails. */
+void io_writeback(int fd, uint64_t off, uint64_t len);
+
 /* A size for a message: "16 MiB" for whole mebibytes, else "1500 bytes".
  * Returns buf. */
 const char *io_size_str(uint64_t n, char *buf, size_t cap);

@@ -72,6 +72,7 @@ void delim_limits_default(delim_limits *lim)
     lim->max_field = 4u << 20;
     lim->max_row = 16u << 20;
     lim->max_columns = 16384;
+    lim->libcsv_only = 0;
 }
 
 static void clear_row(delim_reader *r)
@@ -472,6 +473,58 @@ static uc_err next_line_only(delim_reader *r, delim_row *row, char *err, size_t 
     }
 }
 
+/* Fields a quote-free line may have for fast_line to split it. */
+#define FAST_FIELDS 64
+
+/* One line from start with no double quote in it, split here as libcsv
+ * splits it (fields between delimiters; spaces, and tabs unless the
+ * delimiter is a tab, trimmed off both ends of each; a line of those
+ * alone is no row), without libcsv's byte-by-byte state machine and its
+ * copy of every field: most rows of most files. Returns 1 when it took
+ * the line, with *eol at its CR or LF and its fields handed to on_field
+ * (*blank: no row, as libcsv skips it); 0 to leave the line to libcsv
+ * (a quote, no line end before the range's end or within the field and
+ * row caps, more than FAST_FIELDS fields), having handed over nothing. */
+static int fast_line(delim_reader *r, uint64_t start, uint64_t *eol, int *blank)
+{
+    const unsigned char *s = (const unsigned char *)r->data;
+    const unsigned char d = (unsigned char)r->delim;
+    size_t cap = r->lim.max_field < r->lim.max_row ? r->lim.max_field : r->lim.max_row;
+    uint64_t lim = r->end - start > cap ? start + cap + 1 : r->end;
+    uint64_t fa[FAST_FIELDS], fb[FAST_FIELDS];
+    size_t nf = 0;
+    uint64_t i = start, fs = start;
+    for (;; i++) {
+        if (i >= lim)
+            return 0;
+        unsigned char c = s[i];
+        if (c == d || c == '\n' || c == '\r') {
+            if (nf == FAST_FIELDS)
+                return 0;
+            fa[nf] = fs;
+            fb[nf++] = i;
+            fs = i + 1;
+            if (c != d)
+                break;
+        } else if (c == '"') {
+            return 0;
+        }
+    }
+    int tab_is_space = d != '\t';
+    for (size_t k = 0; k < nf; k++) {
+        while (fa[k] < fb[k] && (s[fa[k]] == ' ' || (s[fa[k]] == '\t' && tab_is_space)))
+            fa[k]++;
+        while (fb[k] > fa[k] && (s[fb[k] - 1] == ' ' || (s[fb[k] - 1] == '\t' && tab_is_space)))
+            fb[k]--;
+    }
+    *eol = i;
+    *blank = nf == 1 && fa[0] == fb[0];
+    if (!*blank)
+        for (size_t k = 0; k < nf; k++)
+            on_field((void *)(s + fa[k]), (size_t)(fb[k] - fa[k]), r);
+    return 1;
+}
+
 uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
                   char *err, size_t errcap)
 {
@@ -496,6 +549,23 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
     r->row_start = start;
     release_before(r, start);
     for (;;) {
+        uint64_t eol;
+        int blank;
+        if (at == start && !r->lim.libcsv_only && r->p.pstate == LIBCSV_ROW_NOT_BEGUN &&
+            fast_line(r, start, &eol, &blank)) {
+            uint64_t next = eol + 1;
+            if (blank) { /* as below, where libcsv skips a line of spaces */
+                start = at = next;
+                r->row_start = at;
+                continue;
+            }
+            uc_err e = flagged(r, err, errcap);
+            if (e)
+                return e;
+            if (s[eol] == '\r' && next < r->end && s[next] == '\n')
+                next++;
+            return finish_row(r, row, start, eol, next, err, errcap);
+        }
         if (at >= r->end && r->end < r->size) {
             /* A range's end: right only between rows (delim_clean). */
             if (r->p.pstate != LIBCSV_ROW_NOT_BEGUN || r->row_done)
@@ -516,7 +586,7 @@ uc_err delim_next(delim_reader *r, uint32_t want_col, delim_row *row,
             }
             return finish_row(r, row, start, r->end, r->end, err, errcap);
         }
-        uint64_t eol = next_eol(r, at);
+        eol = next_eol(r, at);
         uint64_t seg_end = eol < r->end ? eol + 1 : r->end;
         /* the row's bytes so far, without the line end at eol (row.len
          * counts the same way, and so does DELIM_LINES) */

@@ -15,6 +15,9 @@ typedef struct delim_limits {
     size_t max_field;       /* bytes of one field (default 4 MiB) */
     size_t max_row;         /* bytes of one row (default 16 MiB) */
     uint32_t max_columns;   /* fields per row (default 16384) */
+    int libcsv_only;        /* every row through libcsv, none through the
+                               reader's own split of quote-free lines (tests
+                               compare the two; default 0) */
 } delim_limits;
 
 void delim_limits_default(delim_limits *lim);

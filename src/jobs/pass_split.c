@@ -47,6 +47,7 @@ typedef struct srange {
     uint64_t out_bytes;    /* its kept rows' bytes in the result */
     int64_t out_at;        /* where they go */
     uint32_t dups, invalid, charged;
+    uint32_t keyed[SPLIT_THREADS_MAX]; /* rows with an address, per dedup part */
 } srange;
 
 typedef struct split {
@@ -86,11 +87,40 @@ static int temp_fd(split *sp, const char *suffix)
 
 /* ---- bounds: the quotes of one share of the file ---- */
 
+/* Read with pread into a buffer, not through a mapping: on this share's
+ * first touch a mapping costs a page fault per few pages, more than the
+ * copy (0.6 against 0.25 s of CPU for 535 MB on a virtual machine). */
 static void count_piece(split *sp, size_t k)
 {
     uint64_t a = delim_share_start(sp->rd, sp->sj->data_start, sp->nranges, k);
     uint64_t b = delim_share_start(sp->rd, sp->sj->data_start, sp->nranges, k + 1);
-    sp->quotes[k] = delim_count_quotes(sp->rd, a, b);
+    char *buf = malloc(SPLIT_BUF);
+    int fd = buf ? open(sp->sj->in, O_RDONLY | O_CLOEXEC) : -1;
+    uint64_t n = 0;
+    while (fd >= 0 && a < b) {
+        size_t want = b - a < SPLIT_BUF ? (size_t)(b - a) : SPLIT_BUF;
+        ssize_t got = pread(fd, buf, want, (off_t)a);
+        if (got <= 0)
+            break;
+        const char *p = buf, *end = buf + got;
+        while (p < end && (p = memchr(p, '"', (size_t)(end - p)))) {
+            n++;
+            p++;
+        }
+        a += (uint64_t)got;
+    }
+    if (a < b) /* no buffer, or the read failed: through the mapping */
+        n += delim_count_quotes(sp->rd, a, b);
+    sp->quotes[k] = n;
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+}
+
+/* The dedup part (the share of the hash space) of hash h. */
+static size_t part_of(const split *sp, uint64_t h)
+{
+    return (size_t)(((h >> 32) * sp->nparts) >> 32);
 }
 
 /* ---- read phase: one range ---- */
@@ -128,6 +158,7 @@ static uc_err read_range(split *sp, srange *g, delim_reader *rd, FILE *out)
             s.h = hh.h;
             s.check = hh.check;
             s.has_key = 1;
+            g->keyed[part_of(sp, hh.h)]++;
         }
         if (fwrite_unlocked(&s, sizeof s, 1, out) != 1)
             return UC_EIO;
@@ -176,11 +207,6 @@ done:
 }
 
 /* ---- dedup phase: one share of the hash space ---- */
-
-static size_t part_of(const split *sp, uint64_t h)
-{
-    return (size_t)(((h >> 32) * sp->nparts) >> 32);
-}
 
 /* The next records of range g from *off on into buf (SPLIT_BUF bytes):
  * *n of them, 0 at the end; UC_EIO on a short or failed read. */
@@ -273,7 +299,10 @@ static void dedup_piece(split *sp, size_t p)
     dedup *t = dedup_new();
     uc_err e = UC_ENOMEM;
     if (buf && t) {
-        dedup_reserve(t, sp->nrows / sp->nparts + 1);
+        size_t keyed = 0; /* at most this many distinct addresses */
+        for (size_t k = 0; k < sp->nranges; k++)
+            keyed += sp->rg[k].keyed[p];
+        dedup_reserve(t, keyed + 1);
         e = dedup_part(sp, p, t, buf);
     }
     free(buf);
@@ -344,6 +373,8 @@ static void reg_flush(regw *w)
         else if (!(k < 0 && errno == EINTR))
             w->e = UC_EIO;
     }
+    if (!w->e) /* the commit's fsync then has less left to wait for */
+        io_writeback(w->fd, (uint64_t)w->at, w->n);
     w->at += (int64_t)w->n;
     w->n = 0;
 }
@@ -498,6 +529,7 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
         sp->rg[k] = (srange){.a = bounds[k], .b = bounds[k + 1], .fd = -1};
 
     atomic_store(&sp->first_bad, SIZE_MAX);
+    sp->nparts = (size_t)threads; /* read counts the rows of each part */
     run_phase(sp, read_piece, sp->nranges, threads);
     if (pass_cancelled(r))
         return UC_ECANCELED;
@@ -508,7 +540,6 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
     sp->ent = malloc((size_t)sp->nrows * sizeof *sp->ent);
     if (!sp->ent)
         return UC_ENOMEM;
-    sp->nparts = (size_t)threads;
     run_phase(sp, dedup_piece, sp->nparts, threads);
     for (size_t p = 0; p < sp->nparts; p++)
         if (sp->part_e[p])

@@ -236,6 +236,31 @@ static void test_reserve(void **state)
     dedup_free(d);
 }
 
+/* A reserve of a few entries on a new table still grows past them (the
+ * entries once stayed at a capacity of 1: writes past the end). */
+static void test_reserve_few(void **state)
+{
+    (void)state;
+    for (size_t few = 1; few <= 5; few++) {
+        dedup *d = dedup_new();
+        int is_new;
+        char k[32];
+        dedup_reserve(d, few);
+        for (uint32_t i = 0; i < 5000; i++) {
+            int n = snprintf(k, sizeof k, "f%u", i);
+            assert_int_equal(dedup_put(d, k, (size_t)n, i, &is_new), i);
+            assert_int_equal(is_new, 1);
+        }
+        for (uint32_t i = 0; i < 5000; i++) {
+            int n = snprintf(k, sizeof k, "f%u", i);
+            assert_int_equal(dedup_put(d, k, (size_t)n, 9, &is_new), i);
+            assert_int_equal(is_new, 0);
+        }
+        assert_int_equal(dedup_count(d), 5000);
+        dedup_free(d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_tags),
         cmocka_unit_test(test_growth_million),
         cmocka_unit_test(test_reserve),
+        cmocka_unit_test(test_reserve_few),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

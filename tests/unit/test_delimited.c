@@ -886,6 +886,144 @@ static void test_unterminated_quote(void **state)
     fix_close(&f);
 }
 
+/* ---- the reader's own split of quote-free lines against libcsv ---- */
+
+struct buf_trace {
+    char *s;
+    size_t len, cap;
+};
+
+static void tput(struct buf_trace *t, const void *p, size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        t->cap = (t->len + n + 1) * 2;
+        t->s = realloc(t->s, t->cap);
+        assert_non_null(t->s);
+    }
+    memcpy(t->s + t->len, p, n);
+    t->len += n;
+    t->s[t->len] = 0;
+}
+
+static void tprintf(struct buf_trace *t, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    tput(t, tmp, (size_t)n);
+}
+
+static void tcell(struct buf_trace *t, const cell *c)
+{
+    tprintf(t, "[%d:%zu:", (int)c->type, c->len);
+    if (c->len)
+        tput(t, c->v, c->len);
+    tput(t, "]", 1);
+}
+
+/* Every row (span, width, captured field or cells) and the first error,
+ * in one string, as one reader reads the file. */
+static void trace_rows(const char *path, const delim_limits *lim, char d, uint32_t want,
+                       struct buf_trace *t)
+{
+    char err[256] = "";
+    delim_reader *r = NULL;
+    uc_err e = delim_open(path, lim, &r, err, sizeof err);
+    if (e) {
+        tprintf(t, "open %d %s\n", (int)e, err);
+        return;
+    }
+    delim_rewind(r, d);
+    for (;;) {
+        delim_row row;
+        e = delim_next(r, want, &row, err, sizeof err);
+        if (e) {
+            tprintf(t, "end %d %s pos %llu\n", (int)e, e == UC_ENOTFOUND ? "" : err,
+                    (unsigned long long)delim_pos(r));
+            break;
+        }
+        tprintf(t, "row %llu %u %u %u ", (unsigned long long)row.start, row.len,
+                (unsigned)row.term_len, row.nfields);
+        if (want == DELIM_ALL) {
+            size_t n;
+            const cell *c = delim_fields(r, &n);
+            for (size_t i = 0; i < n; i++)
+                tcell(t, &c[i]);
+        } else {
+            tcell(t, &row.field);
+        }
+        tput(t, "\n", 1);
+    }
+    delim_close(r);
+}
+
+static uint64_t rnd_state = 88172645463325252ull;
+static uint32_t rnd(uint32_t n)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return (uint32_t)(rnd_state % n);
+}
+
+/* Random files of the bytes that matter to a row split (the delimiters,
+ * spaces, tabs, line ends, a few quotes, UTF-8 and a NUL now and then),
+ * read with each delimiter, a column or every cell, default and small
+ * caps: the rows and the error are the same with and without the fast
+ * split. */
+static void test_fast_split_matches_libcsv(void **state)
+{
+    (void)state;
+    static const char *const alpha[] = {"a", "b", "x@y.z", " ", " ", "\t", ",", ",", ";",
+                                        "|", "\t", "\n", "\r\n", "\r", "\"", "\xc3\xa9",
+                                        "  ", "\n\n", "\xff", "\0"};
+    const size_t nalpha = sizeof alpha / sizeof alpha[0];
+    const char delims[] = {',', ';', '\t', '|', DELIM_LINES};
+    const uint32_t wants[] = {0, 1, 3, DELIM_ALL};
+    char buf[400];
+    for (int iter = 0; iter < 300; iter++) {
+        size_t len = 0, target = 1 + rnd(sizeof buf - 8);
+        int quotes = rnd(4) == 0, bad = rnd(8) == 0;
+        while (len < target) {
+            size_t k = rnd((uint32_t)nalpha);
+            if ((!quotes && k == 14) || (!bad && k >= 18))
+                continue;
+            size_t n = k == 19 ? 1 : strlen(alpha[k]);
+            if (len + n > sizeof buf)
+                break;
+            memcpy(buf + len, alpha[k], n);
+            len += n;
+        }
+        char *path = tmpfile_with(buf, len);
+        for (size_t di = 0; di < sizeof delims; di++) {
+            for (size_t wi = 0; wi < sizeof wants / sizeof wants[0]; wi++) {
+                for (int small = 0; small < 2; small++) {
+                    delim_limits lim;
+                    delim_limits_default(&lim);
+                    if (small) {
+                        lim.max_field = 6 + rnd(10);
+                        lim.max_row = 8 + rnd(30);
+                        lim.max_columns = 2 + rnd(6);
+                    }
+                    struct buf_trace fast = {0}, slow = {0};
+                    trace_rows(path, &lim, delims[di], wants[wi], &fast);
+                    lim.libcsv_only = 1;
+                    trace_rows(path, &lim, delims[di], wants[wi], &slow);
+                    if (strcmp(fast.s, slow.s) != 0)
+                        fail_msg("iter %d delim %d want %u small %d:\nfast:\n%s\nlibcsv:\n%s", iter,
+                                 delims[di], wants[wi], small, fast.s, slow.s);
+                    free(fast.s);
+                    free(slow.s);
+                }
+            }
+        }
+        unlink(path);
+        free(path);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -916,6 +1054,7 @@ int main(void)
         cmocka_unit_test(test_row_limit),
         cmocka_unit_test(test_column_limit),
         cmocka_unit_test(test_unterminated_quote),
+        cmocka_unit_test(test_fast_split_matches_libcsv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
