@@ -1,6 +1,7 @@
 /* run.c: one task's run from start to end (see run.h): choose the pass
  * for the upload's format (pass.h), hold the task for its delay, commit
- * the result file, charge the account, record the outcome. */
+ * the result file, then charge the account and record the outcome in one
+ * transaction. */
 #include "jobs/run.h"
 
 #include <stdio.h>
@@ -91,24 +92,24 @@ static uc_err work(const job_env *env, job *j, const char *tmp, task_result *res
     return e;
 }
 
-/* Put the result in place and charge for it: charged only once the
- * result is safely there, and taken back out if the charge fails. */
-static uc_err commit(const job_env *env, const task *t, const char *tmp, const char *final,
-                     const task_result *res, char *err, size_t errcap)
+/* Charge for the result and mark the task completed, in one transaction:
+ * both or neither. UC_EQUOTA (err says so) when the credits do not cover
+ * it, UC_ENOTFOUND when the task was deleted meanwhile (nothing charged). */
+static uc_err record(const job_env *env, const task *t, const task_result *res, char *err,
+                     size_t errcap)
 {
-    if (files_commit(tmp, final) != UC_OK) {
-        snprintf(err, errcap, MSG_ERROR_PROCESSING);
-        return UC_EIO;
-    }
-    if (res->charged == 0)
-        return UC_OK;
-    uc_err e = account_charge(env->d, t->api_key, res->charged);
+    uc_err e = db_begin(env->d);
+    if (!e && res->charged > 0)
+        e = account_charge(env->d, t->api_key, res->charged);
+    if (!e)
+        e = task_complete(env->d, t->id, res);
     if (e) {
-        unlink(final);
-        snprintf(err, errcap, "%s", e == UC_EQUOTA
-                 ? MSG_NO_CREDITS
-                 : MSG_ERROR_PROCESSING);
+        db_rollback(env->d);
+    } else {
+        e = db_commit(env->d);
     }
+    if (e && e != UC_ENOTFOUND)
+        snprintf(err, errcap, "%s", e == UC_EQUOTA ? MSG_NO_CREDITS : MSG_ERROR_PROCESSING);
     return e;
 }
 
@@ -137,8 +138,21 @@ uc_err job_execute(const job_env *env, job *j)
         unlink(tmp);
         return UC_ECANCELED;
     }
-    if (!e)
-        e = commit(env, t, tmp, final, &res, err, sizeof err);
+    /* The result in place (durable), then charged and completed: charged
+     * only once the result is safely there, and taken back out if the
+     * charge fails. */
+    if (!e && files_commit(tmp, final) != UC_OK) {
+        snprintf(err, sizeof err, MSG_ERROR_PROCESSING);
+        e = UC_EIO;
+    }
+    if (!e) {
+        atomic_store(&j->progress, 100);
+        e = record(env, t, &res, err, sizeof err);
+        if (e)
+            unlink(final);
+        if (e == UC_ENOTFOUND) /* deleted while we worked */
+            return UC_ECANCELED;
+    }
     if (e) {
         unlink(tmp);
         if (!err[0])
@@ -148,12 +162,6 @@ uc_err job_execute(const job_env *env, job *j)
         task_hook_emit(&env->hook, &(task_event){.kind = TASK_EV_FAILED, .t = t, .reason = err,
                                                  .ms = clock_mono_ms() - t0});
         return UC_OK;
-    }
-    atomic_store(&j->progress, 100);
-    if (task_complete(env->d, t->id, &res) == UC_ENOTFOUND) {
-        /* Deleted while we worked: the result is ours to remove. */
-        unlink(final);
-        return UC_ECANCELED;
     }
     task_hook_emit(&env->hook, &(task_event){.kind = TASK_EV_COMPLETED, .t = t, .res = &res,
                                              .ms = clock_mono_ms() - t0});

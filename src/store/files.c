@@ -13,7 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/dirsync.h"
 #include "store/tasks.h"
+
+_Static_assert(FILES_PATH_MAX <= DIRSYNC_PATH_MAX, "a directory path fits a ticket");
 
 static uc_err mkdir_0700(const char *p)
 {
@@ -176,16 +179,19 @@ int64_t files_size(const char *path)
     return stat(path, &st) == 0 ? (int64_t)st.st_size : -1;
 }
 
-uc_err files_sync_dir(const char *path_in_dir)
+/* The directory of path, into out (FILES_PATH_MAX bytes). */
+static void dir_of(const char *path, char *out)
 {
     char buf[FILES_PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", path_in_dir);
-    int fd = open(dirname(buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return UC_EIO;
-    int rc = fsync(fd);
-    close(fd);
-    return rc == 0 ? UC_OK : UC_EIO;
+    snprintf(buf, sizeof buf, "%s", path);
+    snprintf(out, FILES_PATH_MAX, "%s", dirname(buf));
+}
+
+uc_err files_sync_dir(const char *path_in_dir)
+{
+    char dir[FILES_PATH_MAX];
+    dir_of(path_in_dir, dir);
+    return dirsync(dir);
 }
 
 uc_err files_commit(const char *tmp, const char *final)
@@ -193,11 +199,23 @@ uc_err files_commit(const char *tmp, const char *final)
     int fd = open(tmp, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return UC_EIO;
+    /* Renamed first, then the file and its directory fsynced at the same
+     * time (the directory's on the dirsync thread, shared with other
+     * commits into it): nothing counts on final before this returns (no
+     * row names it yet), and a crash before then leaves a file without a
+     * row, which the start-up sweep removes. */
+    if (rename(tmp, final) != 0) {
+        close(fd);
+        return UC_EIO;
+    }
+    char dir[FILES_PATH_MAX];
+    dirsync_ticket t;
+    dir_of(final, dir);
+    dirsync_request(dir, &t);
     int rc = fsync(fd);
     close(fd);
-    if (rc != 0 || rename(tmp, final) != 0)
-        return UC_EIO;
-    if (files_sync_dir(final) != UC_OK) {
+    uc_err e = dirsync_wait(&t);
+    if (rc != 0 || e) {
         unlink(final); /* not durable: as if it never happened */
         return UC_EIO;
     }

@@ -51,11 +51,16 @@ uc_err files_sweep(const char *dir, db *d, int *n);
 /* Size of a file in bytes, or -1. */
 int64_t files_size(const char *path);
 
-/* Make tmp durable (fsync) and move it to final (rename, then fsync the
- * directory): a reader sees either nothing or the whole file. */
+/* Move tmp to final (rename) and make it durable there: the file and its
+ * directory fsynced at the same time, the directory's fsync shared with
+ * other threads committing into it (dirsync.h). Returns once both are on
+ * disk; on failure final is removed (UC_EIO). A reader sees either nothing
+ * or the whole file; after a crash before the return, final may exist
+ * without the row that would name it (the start-up sweep removes it). */
 uc_err files_commit(const char *tmp, const char *final);
 
-/* fsync a file's directory so a rename into it is durable. */
+/* fsync a file's directory so a rename into it is durable (shared with
+ * other threads syncing the same directory at the same time). */
 uc_err files_sync_dir(const char *path_in_dir);
 
 #endif

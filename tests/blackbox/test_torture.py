@@ -135,12 +135,15 @@ def test_torture_xlsx(kind, limit):
     assert any(o.startswith('failed: ') for o in outcomes.values()), outcomes
 
 
-@pytest.mark.parametrize('n,stored', [(1, False), (2, False), (3, True)])
+@pytest.mark.parametrize('n,stored', [(1, False), (2, False), (3, True), (4, True)])
 def test_upload_commit_fsyncs(n, stored):
-    """The upload is made durable by two fsyncs (the file, then its
-    directory after the rename); either failing answers a JSON 500 and
-    leaves no task and no file (a failed directory fsync used to be
-    ignored). The third fsync is the result's: the submission stands."""
+    """The upload is made durable by two fsyncs (the file, and its
+    directory after the rename, at the same time: the directory's on the
+    shared dirsync thread, src/store/dirsync.c); either failing answers a
+    JSON 500 and leaves no task and no file (a failed directory fsync used
+    to be ignored): the answer never comes before both succeeded. The
+    third and fourth fsyncs are the result's and results/'s: the
+    submission stands and the task fails."""
     import harness
     old = harness.UCMOCK_BIN
     harness.UCMOCK_BIN = BIN

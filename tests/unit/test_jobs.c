@@ -511,10 +511,14 @@ static void test_deleted_while_running(void **state)
     assert_int_equal(task_delete(f->d, t.id, NULL), UC_OK);
     job *j = calloc(1, sizeof *j);
     j->t = t;
-    /* the run completes, finds its row gone and removes its result */
+    /* the run completes, finds its row gone and removes its result; the
+     * charge and the completion are one transaction: nothing charged */
     assert_int_equal(job_execute(&f->env, j), UC_ECANCELED);
     assert_int_equal(count_files(f, "results"), 0);
     assert_int_equal(count_files(f, "tmp"), 0);
+    account a;
+    assert_int_equal(account_get(f->d, "k", -1, &a), UC_OK);
+    assert_int_equal(a.charged, 0);
     free(j);
 }
 

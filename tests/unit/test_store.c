@@ -1,13 +1,16 @@
 /* test_store.c: the store on a real SQLite file: task rows (insert, load,
  * finish, walk, delete), the status/format tables, quota sums, account rows
- * and lists, transactions (a failing step rolls the whole change back) and
- * migrations from an old schema (rows survive). */
+ * and lists, transactions (a failing step rolls the whole change back),
+ * migrations from an old schema (rows survive), and the shared directory
+ * fsyncs behind a file's commit (dirsync). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -17,6 +20,8 @@
 #include "core/embed.h"
 #include "store/accounts.h"
 #include "store/db.h"
+#include "store/dirsync.h"
+#include "store/files.h"
 #include "store/tasks.h"
 
 /* ---- fixture: a fresh directory with a database in it ---- */
@@ -597,6 +602,106 @@ static void test_id(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* ---- dirsync: directory fsyncs shared between threads ---- */
+
+#define SYNCERS 8
+
+typedef struct syncer_arg {
+    const char *dir;
+    int i;
+    uc_err e;
+} syncer_arg;
+
+/* Commit a file of its own into dir/final (from dir/tmp-i). */
+static void *commit_one(void *arg)
+{
+    syncer_arg *a = arg;
+    char tmp[FILES_PATH_MAX], final[FILES_PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s/tmp-%d", a->dir, a->i);
+    snprintf(final, sizeof final, "%s/final/f-%d", a->dir, a->i);
+    FILE *o = fopen(tmp, "w");
+    if (!o || fprintf(o, "file %d\n", a->i) < 0 || fclose(o) != 0) {
+        a->e = UC_EIO;
+        return NULL;
+    }
+    a->e = files_commit(tmp, final);
+    return NULL;
+}
+
+static void *sync_one(void *arg)
+{
+    syncer_arg *a = arg;
+    a->e = dirsync(a->dir);
+    return NULL;
+}
+
+/* Run fn on SYNCERS threads at once, each with its own arg. */
+static void run_threads(void *(*fn)(void *), syncer_arg *args)
+{
+    pthread_t th[SYNCERS];
+    for (int i = 0; i < SYNCERS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, fn, &args[i]), 0);
+    for (int i = 0; i < SYNCERS; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+}
+
+static void test_dirsync_commits(void **state)
+{
+    fx *f = *state;
+    char final_dir[128];
+    snprintf(final_dir, sizeof final_dir, "%s/final", f->dir);
+    assert_int_equal(mkdir(final_dir, 0700), 0);
+    syncer_arg args[SYNCERS];
+    for (int i = 0; i < SYNCERS; i++)
+        args[i] = (syncer_arg){f->dir, i, UC_EINVAL};
+    run_threads(commit_one, args);
+    for (int i = 0; i < SYNCERS; i++) {
+        char p[FILES_PATH_MAX], want[32], got[32] = "";
+        assert_int_equal(args[i].e, UC_OK);
+        snprintf(p, sizeof p, "%s/final/f-%d", f->dir, i);
+        snprintf(want, sizeof want, "file %d\n", i);
+        FILE *in = fopen(p, "r");
+        assert_non_null(in);
+        assert_non_null(fgets(got, sizeof got, in));
+        fclose(in);
+        assert_string_equal(got, want);
+        snprintf(p, sizeof p, "%s/tmp-%d", f->dir, i);
+        assert_int_equal(access(p, F_OK), -1); /* moved */
+    }
+    /* a commit whose rename fails leaves its file where it was */
+    char tmp[FILES_PATH_MAX], bad[FILES_PATH_MAX];
+    snprintf(tmp, sizeof tmp, "%s/tmp-x", f->dir);
+    snprintf(bad, sizeof bad, "%s/missing/f", f->dir);
+    FILE *o = fopen(tmp, "w");
+    assert_non_null(o);
+    fclose(o);
+    assert_int_equal(files_commit(tmp, bad), UC_EIO);
+    assert_int_equal(access(tmp, F_OK), 0);
+}
+
+static void test_dirsync_failure_reaches_every_waiter(void **state)
+{
+    fx *f = *state;
+    char missing[128];
+    snprintf(missing, sizeof missing, "%s/missing", f->dir);
+    syncer_arg args[SYNCERS];
+    /* every request of a batch whose fsync fails (here: its directory
+     * cannot be opened) is told so, never UC_OK */
+    for (int i = 0; i < SYNCERS; i++)
+        args[i] = (syncer_arg){missing, i, UC_OK};
+    run_threads(sync_one, args);
+    for (int i = 0; i < SYNCERS; i++)
+        assert_int_equal(args[i].e, UC_EIO);
+    /* and the thread still serves: the same directory, once it exists */
+    assert_int_equal(mkdir(missing, 0700), 0);
+    for (int i = 0; i < SYNCERS; i++)
+        args[i] = (syncer_arg){missing, i, UC_EIO};
+    run_threads(sync_one, args);
+    for (int i = 0; i < SYNCERS; i++)
+        assert_int_equal(args[i].e, UC_OK);
+    assert_int_equal(files_sync_dir(missing), UC_OK); /* the path's directory */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -615,6 +720,8 @@ int main(void)
         T(test_account_delete_all_atomic),
         T(test_migrate_old_schema),
         T(test_migrate_fresh_and_newer),
+        T(test_dirsync_commits),
+        T(test_dirsync_failure_reaches_every_waiter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
