@@ -2,7 +2,8 @@
  * with small caps; every delivered cell and the look (sheet name, number
  * formats, widths) are touched so a bad pointer shows, and the rows are
  * written back through xlsxw with that look (to /dev/null), as the job
- * does. */
+ * does. The read is in small chunks on worker threads (xlsx_chunks.c),
+ * then again on one thread: the two must agree (result, reason, rows). */
 #include <stdint.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ static volatile unsigned sinkv;
 
 typedef struct run {
     size_t rows;
+    uint64_t hash;    /* of every row delivered */
     xlsx_meta meta;
     xlsxw *w;         /* created at the first row: the look is complete then */
 } run;
@@ -54,6 +56,13 @@ static int on_row(void *ud, uint32_t row, const cell *cells, size_t n)
     }
     if (n > 256)
         __builtin_trap(); /* over max_columns */
+    r->hash = (r->hash ^ row) * 1099511628211ull;
+    for (size_t i = 0; i < n; i++) {
+        r->hash = (r->hash ^ (cells[i].type * 31u + cells[i].style)) * 1099511628211ull;
+        for (size_t k = 0; k < cells[i].len; k++)
+            r->hash = (r->hash ^ (unsigned char)cells[i].v[k]) * 1099511628211ull;
+        r->hash = (r->hash ^ 0x100) * 1099511628211ull;
+    }
     if (r->w)
         (void)xlsxw_row(r->w, cells, n);
     return ++r->rows > 2000; /* stop now and then: exercises the cancel path */
@@ -72,14 +81,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lim.max_rows = 4096;
     lim.max_shared_bytes = 256 << 10;
     lim.max_cell_bytes = 4096;
-    char err[256];
-    run r = { 0 };
+    lim.chunk_bytes = 1 + size % 97;
+    char err[256], err1[256];
+    run r = { 0 }, r1 = { 0 };
     uc_err e = xlsx_read_meta(f.path, &lim, on_row, &r, &r.meta, err, sizeof err);
     if (e && !memchr(err, '\0', sizeof err))
         __builtin_trap();
     if (r.w)
         (void)xlsxw_close(r.w);
+    lim.chunk_bytes = 0;
+    uc_err e1 = xlsx_read_meta(f.path, &lim, on_row, &r1, &r1.meta, err1, sizeof err1);
+    if (e1 != e || (e && strcmp(err, err1)) || (!e && (r.hash != r1.hash || r.rows != r1.rows)))
+        __builtin_trap(); /* the chunked read is not the serial one */
+    if (r1.w)
+        (void)xlsxw_close(r1.w);
     xlsx_meta_free(&r.meta);
+    xlsx_meta_free(&r1.meta);
     fuzz_file_close(&f);
     return 0;
 }

@@ -5,41 +5,12 @@
  * column widths, and the read that puts the parts together. */
 #include "formats/xlsx_read.h"
 #include "formats/xlsx_book.h"
+#include "formats/xlsx_sheet.h"
 #include "formats/xlsx_styles.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct rcell {  /* a cell of the row being parsed */
-    cell_type type;
-    uint32_t style;
-    const char *ext;    /* text outside the row buffer (shared string) */
-    size_t off, len;    /* else text at rowbuf.data + off */
-} rcell;
-
-typedef struct xctx {
-    xpart xp;           /* first: handlers get an xctx */
-    xlsx_limits lim;
-    row_fn fn;
-    void *ud;
-    const xlsx_sst *sst;
-    xlsx_meta *meta;    /* NULL: the look is not wanted */
-    uint32_t nxfs;      /* cell styles at or past this read as 0 */
-
-    struct buf rowbuf;     /* the row's text */
-    struct buf rc;         /* rcell records, one per column touched so far */
-    struct buf out;        /* cell records handed to fn */
-    size_t rccap;          /* columns rc and out hold */
-    size_t rowlen;         /* columns touched in this row */
-    bool in_data, in_row, in_c, in_is, in_rph, collect;
-    uint32_t row;          /* 1-based row being parsed, 0 before the first */
-    int64_t col;           /* 0-based column of the last cell */
-    cell_type ctype;
-    uint32_t cstyle;
-    bool cshared, cinline;
-    size_t coff;           /* start of this cell's text in rowbuf */
-} xctx;
 
 void xlsx_limits_default(xlsx_limits *lim)
 {
@@ -48,6 +19,7 @@ void xlsx_limits_default(xlsx_limits *lim)
     lim->max_rows = 1048576;
     lim->max_shared_bytes = 512ull << 20;
     lim->max_cell_bytes = 1u << 20;
+    lim->chunk_bytes = 1u << 20;
 }
 
 static void col_name(uint64_t col, char *out)  /* 0-based -> "AB" */
@@ -64,7 +36,7 @@ static void col_name(uint64_t col, char *out)  /* 0-based -> "AB" */
     out[n] = '\0';
 }
 
-static void XMLCALL sheet_chars(void *ud, const XML_Char *s, int len)
+void XMLCALL xlsx_sheet_chars(void *ud, const XML_Char *s, int len)
 {
     xctx *x = ud;
     if (!x->collect)
@@ -99,6 +71,10 @@ static void row_start(xctx *x, const char **atts)
 {
     const char *r = xml_attr(atts, "r");
     uint64_t n = x->row + 1;
+    if (!r && x->chunk) { /* its number hangs on the row before the chunk */
+        xpart_stop(&x->xp, UC_EFORMAT, "row without a number");
+        return;
+    }
     if (r) {
         n = 0;
         for (const char *p = r; *p; p++) {
@@ -296,7 +272,7 @@ static void row_end(xctx *x)
         xpart_stop(&x->xp, UC_ECANCELED, "Cancelled");
 }
 
-static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char **atts)
+void XMLCALL xlsx_sheet_start(void *ud, const XML_Char *name, const XML_Char **atts)
 {
     xctx *x = ud;
     const char *l;
@@ -324,7 +300,7 @@ static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char *
     }
 }
 
-static void XMLCALL sheet_end(void *ud, const XML_Char *name)
+void XMLCALL xlsx_sheet_end(void *ud, const XML_Char *name)
 {
     xctx *x = ud;
     const char *l;
@@ -344,6 +320,8 @@ static void XMLCALL sheet_end(void *ud, const XML_Char *name)
             row_end(x);
     } else if (!strcmp(l, "sheetData")) {
         x->in_data = false;
+        if (x->chunk) /* what follows (say a <col>) would change the look */
+            xpart_stop(&x->xp, UC_EFORMAT, "sheetData ended");
     }
 }
 
@@ -369,7 +347,7 @@ static uc_err read_parts(xctx *x, xlsx_book *book, xlsx_sst *sst)
     if (idx < 0)
         return xpart_fail(&x->xp, UC_EFORMAT, "Corrupt XLSX: part %s is missing",
                           book->sheet);
-    return xpart_parse(&x->xp, x, idx, book->sheet, sheet_start, sheet_end, sheet_chars);
+    return xlsx_chunks_parse(x, idx, book->sheet);
 }
 
 uc_err xlsx_read_meta(const char *path, const xlsx_limits *lim, row_fn fn, void *ud,

@@ -17,6 +17,11 @@ typedef struct xlsx_limits {
     uint32_t max_rows;           /* default 1048576 */
     uint64_t max_shared_bytes;   /* shared-string arena cap, default 512 MiB */
     size_t max_cell_bytes;       /* one cell's text, default 1 MiB */
+    size_t chunk_bytes;          /* the sheet's rows are parsed on worker
+                                  * threads in chunks of about this much XML
+                                  * (xlsx_chunks.c), default 1 MiB; 0: on
+                                  * the caller's thread. Rows and errors are
+                                  * the same either way. */
 } xlsx_limits;
 
 void xlsx_limits_default(xlsx_limits *lim);
@@ -40,5 +45,9 @@ uc_err xlsx_read(const char *path, const xlsx_limits *lim, row_fn fn,
  * of range or there is no styles part). */
 uc_err xlsx_read_meta(const char *path, const xlsx_limits *lim, row_fn fn,
                       void *ud, xlsx_meta *meta, char *err, size_t errcap);
+
+/* Chunks of rows parsed on worker threads and delivered, since the start
+ * (for tests: the chunked read did happen). */
+extern _Atomic unsigned long xlsx_chunks_delivered;
 
 #endif

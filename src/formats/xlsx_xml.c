@@ -209,30 +209,34 @@ static int XMLCALL on_extent(XML_Parser p, const XML_Char *ctx, const XML_Char *
     return XML_STATUS_ERROR;  /* never fetch external entities */
 }
 
-static uc_err bad_xml(xpart *x)
+uc_err xpart_bad_xml(xpart *x)
 {
     return xpart_fail(x, UC_EFORMAT, "Corrupt XLSX: bad XML in %s at line %lu: %s",
-                      x->name, XML_LINE(x->p),
+                      x->name, XML_LINE(x->p) + (unsigned long)x->line_skip,
                       XML_ErrorString(XML_GetErrorCode(x->p)));
+}
+
+uc_err xpart_feed(xpart *x, const void *data, size_t len, bool final)
+{
+    if (XML_Parse(x->p, data, (int)len, final) == XML_STATUS_OK)
+        return UC_OK;
+    return x->fail ? x->fail : xpart_bad_xml(x);
 }
 
 static uc_err xml_sink(void *ud, const void *data, size_t len)
 {
-    xpart *x = ud;
-    if (XML_Parse(x->p, data, (int)len, 0) == XML_STATUS_OK)
-        return UC_OK;
-    return x->fail ? x->fail : bad_xml(x);
+    return xpart_feed(ud, data, len, false);
 }
 
-uc_err xpart_parse(xpart *x, void *ctx, int idx, const char *name,
-                   XML_StartElementHandler start, XML_EndElementHandler end,
-                   XML_CharacterDataHandler chars)
+uc_err xpart_parser(xpart *x, void *ctx, const char *name, XML_StartElementHandler start,
+                    XML_EndElementHandler end, XML_CharacterDataHandler chars)
 {
     x->p = XML_ParserCreateNS(NULL, NS_SEP);
     if (!x->p)
         return xpart_fail(x, UC_ENOMEM, "Out of memory reading XLSX");
     x->name = name;
     x->fail = UC_OK;
+    x->line_skip = 0;
     XML_SetUserData(x->p, ctx);
     XML_SetElementHandler(x->p, start, end);
     if (chars)
@@ -241,14 +245,29 @@ uc_err xpart_parse(xpart *x, void *ctx, int idx, const char *name,
     XML_SetEntityDeclHandler(x->p, on_entity);
     XML_SetExternalEntityRefHandler(x->p, on_extent);
     XML_SetParamEntityParsing(x->p, XML_PARAM_ENTITY_PARSING_NEVER);
+    return UC_OK;
+}
 
-    uc_err e = zipr_read(x->z, idx, xml_sink, x, x->err, x->errcap);
+void xpart_parser_free(xpart *x)
+{
+    if (x->p)
+        XML_ParserFree(x->p);
+    x->p = NULL;
+}
+
+uc_err xpart_parse(xpart *x, void *ctx, int idx, const char *name,
+                   XML_StartElementHandler start, XML_EndElementHandler end,
+                   XML_CharacterDataHandler chars)
+{
+    uc_err e = xpart_parser(x, ctx, name, start, end, chars);
+    if (e)
+        return e;
+    e = zipr_read(x->z, idx, xml_sink, x, x->err, x->errcap);
     if (e && !x->fail)
         xpart_zip_reason(x);
-    if (!e && XML_Parse(x->p, NULL, 0, 1) != XML_STATUS_OK)
-        e = x->fail ? x->fail : bad_xml(x);
-    XML_ParserFree(x->p);
-    x->p = NULL;
+    if (!e)
+        e = xpart_feed(x, NULL, 0, true);
+    xpart_parser_free(x);
     return e;
 }
 

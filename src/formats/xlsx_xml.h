@@ -9,6 +9,7 @@
 #include <expat.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -29,7 +30,20 @@ typedef struct xpart {
     XML_Parser p;       /* live during xpart_parse only */
     const char *name;   /* part being parsed, for reasons */
     uc_err fail;        /* set by a handler that stopped the parser */
+    uint64_t line_skip; /* lines of the part p was not given (xlsx_chunks.c),
+                         * added to the line a reason names */
 } xpart;
+
+/* Make x->p for the part name: namespace-aware, with the guards, ctx as
+ * the handlers' user data (it starts with x). Then give it the bytes with
+ * xpart_feed (UC_OK, or the failure with its reason in x->err) and free
+ * it with xpart_parser_free (accepts a parser never made). */
+uc_err xpart_parser(xpart *x, void *ctx, const char *name, XML_StartElementHandler start,
+                    XML_EndElementHandler end, XML_CharacterDataHandler chars);
+uc_err xpart_feed(xpart *x, const void *data, size_t len, bool final);
+void xpart_parser_free(xpart *x);
+/* The reason for the parser's own failure ("bad XML in ... at line N"). */
+uc_err xpart_bad_xml(xpart *x);
 
 /* Parse entry idx (named name, for reasons) with the given handlers; ctx
  * is what the handlers get and must start with x itself. Returns UC_OK or
