@@ -6,19 +6,14 @@
 
 #include "core/clock.h"
 
-uc_err account_get(db *d, const char *key, int64_t start_credits, account *out)
+/* key's row into out: UC_ENOTFOUND if there is none. */
+static uc_err account_read(db *d, const char *key, account *out)
 {
-    uc_err e = db_exec(d, "INSERT INTO accounts (api_key, created_at, credits) "
-                          "VALUES (?1, ?2, nullif(?3, -1)) ON CONFLICT DO NOTHING", NULL,
-                       DB_ARGS(DB_TEXT(key), DB_I64(clock_now_ms()),
-                               DB_I64(start_credits < 0 ? -1 : start_credits)));
-    if (e)
-        return e;
     db_query q;
-    e = db_start(&q, d, "SELECT coalesce(credits, -1), charged, created_at FROM accounts "
-                        "WHERE api_key = ?1", DB_ARGS(DB_TEXT(key)));
+    uc_err e = db_start(&q, d, "SELECT coalesce(credits, -1), charged, created_at FROM accounts "
+                               "WHERE api_key = ?1", DB_ARGS(DB_TEXT(key)));
     if (!e)
-        e = db_next(&q) == UC_OK ? UC_OK : UC_EDB; /* inserted just before */
+        e = db_next(&q);
     if (!e) {
         out->credits = sqlite3_column_int64(q.st, 0);
         out->charged = sqlite3_column_int64(q.st, 1);
@@ -26,6 +21,22 @@ uc_err account_get(db *d, const char *key, int64_t start_credits, account *out)
     }
     db_done(&q);
     return e;
+}
+
+uc_err account_get(db *d, const char *key, int64_t start_credits, account *out)
+{
+    /* Read first: an account is made once and read at every submission,
+     * and a read takes no write lock (the workers' commits wait on it). */
+    uc_err e = account_read(d, key, out);
+    if (e != UC_ENOTFOUND)
+        return e;
+    e = db_exec(d, "INSERT INTO accounts (api_key, created_at, credits) "
+                   "VALUES (?1, ?2, nullif(?3, -1)) ON CONFLICT DO NOTHING", NULL,
+                DB_ARGS(DB_TEXT(key), DB_I64(clock_now_ms()),
+                        DB_I64(start_credits < 0 ? -1 : start_credits)));
+    if (!e)
+        e = account_read(d, key, out);
+    return e == UC_ENOTFOUND ? UC_EDB : e; /* inserted just before */
 }
 
 uc_err account_set_credits(db *d, const char *key, int64_t credits)
