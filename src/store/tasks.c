@@ -194,10 +194,11 @@ uc_err task_each(db *d, const char *api_key, int status,
 uc_err task_storage_used(db *d, const char *api_key, int64_t *out)
 {
     db_query q;
-    uc_err e = db_start(&q, d, "SELECT coalesce(sum(upload_bytes + result_bytes), 0) "
-                               "FROM tasks WHERE api_key = ?1", DB_ARGS(DB_TEXT(api_key)));
+    /* The storage table is the sum, kept by triggers (schema/002). */
+    uc_err e = db_start(&q, d, "SELECT coalesce((SELECT bytes FROM storage "
+                               "WHERE api_key = ?1), 0)", DB_ARGS(DB_TEXT(api_key)));
     if (!e)
-        e = db_next(&q) == UC_OK ? UC_OK : UC_EDB; /* an aggregate has its row */
+        e = db_next(&q) == UC_OK ? UC_OK : UC_EDB; /* a scalar query has its row */
     if (!e)
         *out = sqlite3_column_int64(q.st, 0);
     db_done(&q);

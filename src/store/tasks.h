@@ -85,7 +85,8 @@ typedef int (*task_fn)(void *ud, const task *t);
 uc_err task_each(db *d, const char *api_key, int status,
                  int64_t created_before, task_fn fn, void *ud);
 
-/* Bytes of storage an account uses (uploads + results of its tasks). */
+/* Bytes of storage an account uses (uploads + results of its tasks): one
+ * row read, the sum being kept by triggers on tasks (schema/002). */
 uc_err task_storage_used(db *d, const char *api_key, int64_t *out);
 
 /* Delete every task row (api_key NULL) or one account's. */

@@ -286,6 +286,19 @@ static void test_storage_used(void **state)
     assert_int_equal(used, 250);
     assert_int_equal(task_storage_used(f->d, "k2", &used), UC_OK);
     assert_int_equal(used, 1 << 20);
+
+    /* the sum is kept by triggers (schema/002): a rolled-back change
+     * leaves it as it was; deleting every task of a key brings it to 0 */
+    assert_int_equal(db_begin(f->d), UC_OK);
+    assert_int_equal(task_delete(f->d, b.id, NULL), UC_OK);
+    db_rollback(f->d);
+    assert_int_equal(task_storage_used(f->d, "k1", &used), UC_OK);
+    assert_int_equal(used, 250);
+    assert_int_equal(task_delete_all(f->d, "k2"), UC_OK);
+    assert_int_equal(task_storage_used(f->d, "k2", &used), UC_OK);
+    assert_int_equal(used, 0);
+    assert_int_equal(task_storage_used(f->d, "k1", &used), UC_OK);
+    assert_int_equal(used, 250);
 }
 
 /* ---- accounts ---- */
