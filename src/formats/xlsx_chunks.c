@@ -66,6 +66,8 @@ typedef struct chunks {
     uint64_t fed;       /* bytes given to the main parser */
     struct buf ns;      /* namespace bindings in scope: "prefix\0uri\0" each */
     struct buf wrap;    /* the chunks' wrapper start tag */
+    struct buf bind;    /* ns as it was at the first cut, for the workers */
+    bool fast;          /* chunks may be read without expat (xlsx_fast.c) */
     cjob jobs[CH_JOBS];
     unsigned head, nused;   /* oldest job in use; jobs in use (the filling one last) */
     bool filling;
@@ -233,20 +235,27 @@ static uint64_t line_breaks(const char *s, size_t n)
     return k;
 }
 
+/* A chunk's rows into its records: without expat when the chunk is in the
+ * plain shape (xlsx_fast.c), else with a parser of its own. */
 static void parse_job(chunks *c, xctx *w, cjob *j)
 {
     static const sstate rest = {0, true, false, false, false, false, false};
     state_set(w, &rest);
     w->ud = j;
+    w->xp.fail = UC_OK;
     buf_reset(&j->out);
-    j->ok = false;
-    if (xpart_parser(&w->xp, w, w->xp.name, xlsx_sheet_start, xlsx_sheet_end,
-                     xlsx_sheet_chars))
-        return;
-    j->ok = !xpart_feed(&w->xp, c->wrap.data, c->wrap.len, false) &&
-            !xpart_feed(&w->xp, j->in.data, j->in.len, false) &&
-            !xpart_feed(&w->xp, "</_>", 4, true);
-    xpart_parser_free(&w->xp);
+    j->ok = c->fast && xlsx_fast_rows(w, j->in.data, j->in.len, c->bind.data, c->bind.len);
+    if (!j->ok) {
+        state_set(w, &rest);
+        buf_reset(&j->out);
+        if (xpart_parser(&w->xp, w, w->xp.name, xlsx_sheet_start, xlsx_sheet_end,
+                         xlsx_sheet_chars))
+            return;
+        j->ok = !xpart_feed(&w->xp, c->wrap.data, c->wrap.len, false) &&
+                !xpart_feed(&w->xp, j->in.data, j->in.len, false) &&
+                !xpart_feed(&w->xp, "</_>", 4, true);
+        xpart_parser_free(&w->xp);
+    }
     j->end = state_of(w);
     if (j->ok)
         j->lines = line_breaks(j->in.data, j->in.len);
@@ -490,7 +499,7 @@ static uc_err sink(void *ud, const void *data, size_t len)
         p = q;
         if (!can_cut(c))
             continue;
-        if (make_wrap(c)) {
+        if (make_wrap(c) || buf_add(&c->bind, c->ns.data, c->ns.len)) {
             c->can_par = false;
             continue;
         }
@@ -524,7 +533,8 @@ static uc_err finish(chunks *c)
 
 uc_err xlsx_chunks_parse(xctx *x, int idx, const char *name)
 {
-    chunks c = {.x = x, .can_par = x->lim.chunk_bytes > 0, .target = x->lim.chunk_bytes};
+    chunks c = {.x = x, .can_par = x->lim.chunk_bytes > 0, .target = x->lim.chunk_bytes,
+                .fast = !x->lim.chunks_expat_only};
     uc_err e = xpart_parser(&x->xp, x, name, xlsx_sheet_start, xlsx_sheet_end,
                             xlsx_sheet_chars);
     if (e)
@@ -534,6 +544,7 @@ uc_err xlsx_chunks_parse(xctx *x, int idx, const char *name)
     pthread_cond_init(&c.done, NULL);
     buf_init(&c.ns, 1u << 20);
     buf_init(&c.wrap, 1u << 20);
+    buf_init(&c.bind, 1u << 20);
     for (int i = 0; i < CH_JOBS; i++) {
         buf_init(&c.jobs[i].in, CH_IN_MAX);
         buf_init(&c.jobs[i].out, CH_OUT_MAX);
@@ -571,6 +582,7 @@ uc_err xlsx_chunks_parse(xctx *x, int idx, const char *name)
     }
     buf_free(&c.ns);
     buf_free(&c.wrap);
+    buf_free(&c.bind);
     pthread_cond_destroy(&c.work);
     pthread_cond_destroy(&c.done);
     pthread_mutex_destroy(&c.mu);

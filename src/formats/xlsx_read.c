@@ -20,6 +20,7 @@ void xlsx_limits_default(xlsx_limits *lim)
     lim->max_shared_bytes = 512ull << 20;
     lim->max_cell_bytes = 1u << 20;
     lim->chunk_bytes = 1u << 20;
+    lim->chunks_expat_only = false;
 }
 
 static void col_name(uint64_t col, char *out)  /* 0-based -> "AB" */

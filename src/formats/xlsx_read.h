@@ -22,6 +22,8 @@ typedef struct xlsx_limits {
                                   * (xlsx_chunks.c), default 1 MiB; 0: on
                                   * the caller's thread. Rows and errors are
                                   * the same either way. */
+    bool chunks_expat_only;      /* tests: every chunk through expat, none
+                                  * through the plain-shape reader */
 } xlsx_limits;
 
 void xlsx_limits_default(xlsx_limits *lim);

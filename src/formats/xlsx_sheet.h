@@ -58,4 +58,12 @@ void XMLCALL xlsx_sheet_chars(void *ud, const XML_Char *s, int len);
  * x->fn in order, exactly as a serial parse would give them. */
 uc_err xlsx_chunks_parse(xctx *x, int idx, const char *name);
 
+/* xlsx_fast.c: a chunk of whole rows s (n bytes, as xlsx_chunks.c cuts
+ * them; ns the bindings in scope, "prefix\0uri\0" each) through x's
+ * handlers without expat, when it is in the plain shape writers give:
+ * true when all of it was read so. false, with x in any state and rows
+ * perhaps delivered, for anything else: the caller then parses the chunk
+ * with expat from the start. */
+bool xlsx_fast_rows(xctx *x, const char *s, size_t n, const char *ns, size_t nslen);
+
 #endif

@@ -45,7 +45,8 @@ void xpart_stop(xpart *x, uc_err code, const char *fmt, ...)
         vsnprintf(x->err, x->errcap, fmt, ap);
         va_end(ap);
     }
-    XML_StopParser(x->p, XML_FALSE);
+    if (x->p) /* none while xlsx_fast.c reads */
+        XML_StopParser(x->p, XML_FALSE);
 }
 
 void xpart_zip_reason(xpart *x)
