@@ -42,21 +42,33 @@ uc_err cellspill_open(const char *data_dir, cellspill **out)
 
 uc_err cellspill_put(cellspill *s, const cell *cells, size_t n)
 {
+    /* the row's bytes gathered first: one write a row, not three a cell */
+    size_t size = sizeof(uint32_t);
+    for (size_t i = 0; i < n; i++)
+        size += 5 + (cells[i].style ? 4 : 0) + cells[i].len;
+    buf_reset(&s->text);
+    uc_err e = buf_reserve(&s->text, size);
+    if (e)
+        return e;
+    unsigned char *p = (unsigned char *)s->text.data;
     uint32_t nn = (uint32_t)n;
-    if (fwrite_unlocked(&nn, sizeof nn, 1, s->f) != 1)
-        return UC_EIO;
+    memcpy(p, &nn, sizeof nn);
+    p += sizeof nn;
     for (size_t i = 0; i < n; i++) {
-        unsigned char h[5];
         uint32_t len = (uint32_t)cells[i].len, style = cells[i].style;
-        h[0] = (unsigned char)cells[i].type | (style ? STYLED : 0);
-        memcpy(h + 1, &len, 4);
-        /* constant sizes: glibc writes them inline */
-        if (fwrite_unlocked(h, sizeof h, 1, s->f) != 1 ||
-            (style && fwrite_unlocked(&style, sizeof style, 1, s->f) != 1) ||
-            (len && fwrite_unlocked(cells[i].v, 1, len, s->f) != len))
-            return UC_EIO;
+        *p = (unsigned char)cells[i].type | (style ? STYLED : 0);
+        memcpy(p + 1, &len, 4);
+        p += 5;
+        if (style) {
+            memcpy(p, &style, 4);
+            p += 4;
+        }
+        if (len) {
+            memcpy(p, cells[i].v, len);
+            p += len;
+        }
     }
-    return UC_OK;
+    return fwrite_unlocked(s->text.data, 1, size, s->f) == size ? UC_OK : UC_EIO;
 }
 
 uc_err cellspill_rewind(cellspill *s)

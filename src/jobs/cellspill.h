@@ -18,7 +18,8 @@ typedef struct cellspill cellspill;
 /* Create the spill as a temp file under data_dir/tmp, unlinked at once
  * (nothing to clean up whatever happens). UC_EIO or UC_ENOMEM. */
 uc_err cellspill_open(const char *data_dir, cellspill **out);
-/* Append one row (cells borrowed for the call). UC_EIO on a failed write. */
+/* Append one row (cells borrowed for the call). UC_EIO on a failed write,
+ * UC_ENOMEM when the row cannot be gathered. */
 uc_err cellspill_put(cellspill *s, const cell *cells, size_t n);
 /* Go back to the first row for reading (after the last put). */
 uc_err cellspill_rewind(cellspill *s);

@@ -203,6 +203,10 @@ static uc_err read_sheet(xpass *x, const char *in)
     pass *r = x->r;
     xlsx_limits lim;
     xlsx_limits_default(&lim);
+    /* a modest guess at the rows (about 30 compressed bytes a row), so the
+     * dedup table is not rehashed as it fills; at most Excel's grid */
+    uint64_t guess = r->j->t.upload_bytes / 32;
+    dedup_reserve(r->dd, (size_t)(guess < lim.max_rows ? guess : lim.max_rows));
     lim.zip.max_total_bytes = r->env->xlsx_max_inflated;
     if (lim.zip.max_entry_bytes > lim.zip.max_total_bytes)
         lim.zip.max_entry_bytes = lim.zip.max_total_bytes;
