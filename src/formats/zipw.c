@@ -31,8 +31,9 @@
 #define DEFL_SLOT (256 * 1024)
 
 /* The deflater: slots (core/slots.h) filled by zipw_write and deflated in
- * order by its thread, which alone touches the z_stream, the CRC, the
- * sizes and the file while it runs. */
+ * order by its thread, which alone touches the z_stream and the file while
+ * it runs; the writer counts the CRC and the size as it fills the slots
+ * (the deflater is the slower side). */
 typedef struct defl {
     pthread_t t;
     slots *ring;
@@ -172,10 +173,14 @@ uc_err zipw_begin(zipw *z, const char *name)
     return local_header(z, e);
 }
 
-static uc_err deflate_some(zipw *z, const void *p, size_t n, int flush)
+/* Deflate n bytes at p into the file; count them (CRC, size) unless the
+ * writer already did (the deflater thread). */
+static uc_err deflate_some(zipw *z, const void *p, size_t n, int flush, bool count)
 {
-    z->crc = (uint32_t)crc32(z->crc, (const Bytef *)p, (uInt)n);
-    z->usize += n;
+    if (count) {
+        z->crc = (uint32_t)crc32(z->crc, (const Bytef *)p, (uInt)n);
+        z->usize += n;
+    }
     z->z.next_in = (Bytef *)p;
     z->z.avail_in = (uInt)n;
     do {
@@ -200,7 +205,7 @@ static void *defl_main(void *arg)
     const unsigned char *p;
     size_t n;
     while ((p = slots_take(d->ring, &n))) {
-        uc_err e = deflate_some(z, p, n, Z_NO_FLUSH);
+        uc_err e = deflate_some(z, p, n, Z_NO_FLUSH, false);
         slots_release(d->ring);
         if (e) {
             d->e = e;  /* seen by the writer after slots_claim fails */
@@ -248,14 +253,17 @@ static uc_err defl_stop(zipw *z, bool discard)
     return e;
 }
 
-/* Hand n bytes to the deflater, a slot at a time. */
-static uc_err defl_put(defl *d, const unsigned char *p, size_t n)
+/* Hand n bytes to the deflater, a slot at a time, counting them. */
+static uc_err defl_put(zipw *z, const unsigned char *p, size_t n)
 {
+    defl *d = z->d;
     while (n) {
         unsigned char *slot = slots_claim(d->ring);
         if (!slot)
             return d->e ? d->e : UC_EIO;
         size_t m = n < DEFL_SLOT ? n : DEFL_SLOT;
+        z->crc = (uint32_t)crc32(z->crc, p, (uInt)m);
+        z->usize += m;
         memcpy(slot, p, m);
         slots_publish(d->ring, m);
         p += m;
@@ -271,16 +279,16 @@ uc_err zipw_write(zipw *z, const void *p, size_t n)
     if (!z->d && z->usize + n >= DEFL_MIN)
         defl_start(z);
     if (z->d)
-        return defl_put(z->d, p, n);
+        return defl_put(z, p, n);
     /* zlib counts in uInt: feed very large buffers in pieces */
     while (n > (1u << 30)) {
-        uc_err e = deflate_some(z, p, 1u << 30, Z_NO_FLUSH);
+        uc_err e = deflate_some(z, p, 1u << 30, Z_NO_FLUSH, true);
         if (e)
             return e;
         p = (const char *)p + (1u << 30);
         n -= 1u << 30;
     }
-    return deflate_some(z, p, n, Z_NO_FLUSH);
+    return deflate_some(z, p, n, Z_NO_FLUSH, true);
 }
 
 uc_err zipw_end(zipw *z)
@@ -292,7 +300,7 @@ uc_err zipw_end(zipw *z)
         z->streaming = false;
         return e;
     }
-    e = deflate_some(z, "", 0, Z_FINISH);
+    e = deflate_some(z, "", 0, Z_FINISH, true);
     z->streaming = false;
     if (e)
         return e;
