@@ -146,6 +146,7 @@ static void discard_file(upload *up)
         close(up->fd);
         up->fd = -1;
         unlink(up->tmp);
+        up->tmp[0] = '\0';
     }
 }
 
@@ -289,6 +290,11 @@ uc_err upload_file(req *rq, const char **path)
     return UC_OK;
 }
 
+void upload_file_moved(req *rq)
+{
+    rq->up->tmp[0] = '\0';
+}
+
 void upload_free(upload *up)
 {
     if (!up)
@@ -298,7 +304,7 @@ void upload_free(upload *up)
     if (up->fd >= 0)
         close(up->fd);
     if (up->tmp[0])
-        unlink(up->tmp); /* gone already when submit moved it */
+        unlink(up->tmp); /* a refused or failed upload keeps nothing */
     for (int i = 0; i < N_FIELDS; i++) {
         buf_free(&up->field[i]);
         free(up->clean[i]);

@@ -43,6 +43,10 @@ enum MHD_Result upload_refuse(req *rq);
  * file or it could not be closed. */
 uc_err upload_file(req *rq, const char **path);
 
+/* The file at upload_file's path was moved away (submit took it): there
+ * is nothing left to remove when the upload is freed. */
+void upload_file_moved(req *rq);
+
 /* Free, removing the temp file if it is still there. Accepts NULL. */
 void upload_free(upload *up);
 

@@ -157,6 +157,7 @@ enum MHD_Result v1_batch_submit(req *rq)
     if (upload_file(rq, &tmp) != UC_OK ||
         submit(a->d, a->pool, a->cfg->data_dir, tmp, &t, &a->env.hook) != UC_OK)
         return resp_detail(rq, 500, MSG_ERROR_PROCESSING);
+    upload_file_moved(rq);
     snprintf(rq->task_id, sizeof rq->task_id, "%s", t.id);
     return resp_queue_json(rq, 200, json_pack("{s:s,s:s,s:s}", "task_id", t.id,
                                               "status", task_status_name(TASK_PROCESSING), "message",
