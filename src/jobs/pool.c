@@ -123,7 +123,7 @@ uc_err pool_submit(pool *p, const task *t)
     node *n = calloc(1, sizeof *n);
     if (!n)
         return UC_ENOMEM;
-    n->j.t = *t;
+    job_init(&n->j, p->env, t);
     if (p->nthreads == 0) {
         job_execute(p->env, &n->j);
         free(n);

@@ -30,6 +30,18 @@ int job_progress(const job *j)
     return p > 100 ? 100 : p;
 }
 
+void job_init(job *j, const job_env *env, const task *t)
+{
+    j->t = *t;
+    /* The delay runs from the submission, not from when a worker got to
+     * the job: a clock moved right after the submit answer counts, however
+     * late a worker is scheduled. */
+    j->started_at = t->created_at;
+    j->delay_ms = env->processing_delay_ms;
+    if (t->fault_delay_ms > j->delay_ms)
+        j->delay_ms = t->fault_delay_ms;
+}
+
 int job_borrow(job *j, int want)
 {
     if (!j->spare || want <= 0)
@@ -121,13 +133,6 @@ uc_err job_execute(const job_env *env, job *j)
     task_result res = {0};
 
     int64_t t0 = clock_mono_ms(); /* the run's wall time, for the events */
-    /* The delay runs from the submission, not from when a worker got to
-     * the job: a clock moved right after the submit answer counts, however
-     * late this thread is scheduled. */
-    j->started_at = t->created_at;
-    j->delay_ms = env->processing_delay_ms;
-    if (t->fault_delay_ms > j->delay_ms)
-        j->delay_ms = t->fault_delay_ms;
     files_result_path(env->data_dir, t->id, t->format, final);
     files_tmp_path(env->data_dir, t->format == TASK_XLSX ? ".xlsx" : ".out", tmp);
 

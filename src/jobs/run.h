@@ -36,9 +36,10 @@ typedef struct job {
     atomic_int progress;         /* work done, 0..100 */
     atomic_int cancel;           /* set by another thread: stop soon */
     int64_t started_at;          /* where the delay starts: the task's
-                                    created_at (virtual clock) */
+                                    created_at (virtual clock); set by
+                                    job_init, read-only after */
     int64_t delay_ms;            /* how long it must stay processing, on
-                                    the virtual clock */
+                                    the virtual clock; likewise */
     atomic_int *spare;           /* set by the pool: its idle workers, which
                                     a job may borrow (job_borrow); NULL: none */
 } job;
@@ -50,9 +51,15 @@ typedef struct job {
 int job_borrow(job *j, int want);
 void job_unborrow(job *j, int n);
 
-/* Run j to its end and record the outcome in the database. Returns UC_OK
- * when the task row now says completed or failed, UC_ECANCELED when the
- * job was cancelled (its files are removed; the row is the canceller's). */
+/* Make j (zeroed) the job of task t (copied), with its delay, before any
+ * other thread can see it: job_progress reads the delay from any thread
+ * while the job runs, so it never changes once the job is queued. */
+void job_init(job *j, const job_env *env, const task *t);
+
+/* Run j (made by job_init) to its end and record the outcome in the
+ * database. Returns UC_OK when the task row now says completed or failed,
+ * UC_ECANCELED when the job was cancelled (its files are removed; the row
+ * is the canceller's). */
 uc_err job_execute(const job_env *env, job *j);
 
 /* Progress as a client should see it: the work done, held back so that
