@@ -6,7 +6,8 @@
 // newest first (task id, key, status, counts, error, times), /?key=K,
 // download and delete, arming and deleting faults, the request journal, the
 // accounts, a task finishing while the page refreshes by itself, the clock
-// panel moving the server's clock, an upload from the page. A screenshot is
+// panel moving the server's clock, an upload from the page, "Disarm all" and
+// "Empty journal" (each asks first). A screenshot is
 // left at /tmp/ucmock-dashboard.png (or $SCREENSHOT) and checked against the
 // page's layout (every panel in it, visible, none overlapping another).
 //
@@ -570,6 +571,64 @@ test('load scenario: a bad file changes nothing and says why; a good one applies
                    [['every account', 'x@y.example', 'black', 'disposable']]);
   const r = await apiJson('POST', V1 + 'check-email?email=x@y.example', {key: 'scen-key'});
   assert.deepEqual([r.category, r.type], ['black', 'disposable']);
+
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(pageErrors, []);
+});
+
+// ---- the two buttons that clear a whole panel: they ask first ----
+
+test('"Disarm all" asks, then disarms every fault', async () => {
+  await armFault({match: {api_key: 'nobody-1'}, respond: {status: 500}});
+  await armFault({match: {api_key: 'nobody-2'}, respond: {status: 502}, times: 3});
+  const armed = (await apiJson('GET', '/__mock/faults')).faults;
+  assert.ok(armed.length >= 2, JSON.stringify(armed));
+  await page.waitForFunction((n) => document.querySelectorAll('#fault-list li').length === n,
+                             armed.length);
+
+  // Dismissed: nothing changes.
+  let asked = '';
+  page.once('dialog', async (d) => { asked = d.message(); await d.dismiss(); });
+  await page.getByRole('button', {name: 'Disarm all'}).click();
+  await refreshed();
+  assert.equal(asked, 'Disarm every fault?');
+  assert.deepEqual((await apiJson('GET', '/__mock/faults')).faults, armed);
+  assert.equal(await page.locator('#fault-list li').count(), armed.length);
+
+  // Accepted: the server has none left, and the page says so.
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', {name: 'Disarm all'}).click();
+  await page.locator('#fault-message', {hasText: /^Every fault disarmed\.$/}).waitFor();
+  assert.deepEqual((await apiJson('GET', '/__mock/faults')).faults, []);
+  await page.locator('#faults-empty').waitFor();
+  assert.equal(await page.locator('#fault-list li').count(), 0);
+  // and none fires
+  const r = await api('GET', V1 + 'batch-check-status/' + ids.a1, {key: 'nobody-1'});
+  assert.equal(r.status, 404);
+});
+
+test('"Empty journal" asks, then empties the request journal of every account', async () => {
+  for (const key of [KA, KC])
+    await api('GET', V1 + 'batch-check-status/' + ids.a1, {key});
+  await journalShows({});
+  const kept = (await apiJson('GET', '/__mock/requests')).requests;
+  assert.ok(kept.length >= 2, JSON.stringify(kept));
+
+  // Dismissed: nothing changes.
+  let asked = '';
+  page.once('dialog', async (d) => { asked = d.message(); await d.dismiss(); });
+  await page.getByRole('button', {name: 'Empty journal'}).click();
+  await refreshed();
+  assert.equal(asked, 'Empty the request journal of every account?');
+  assert.deepEqual((await apiJson('GET', '/__mock/requests')).requests, kept);
+
+  // Accepted: the server keeps no request of any key, and the panel is empty.
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', {name: 'Empty journal'}).click();
+  await page.locator('#journal-status', {hasText: /^No requests match\.$/}).waitFor();
+  const left = await apiJson('GET', '/__mock/requests');
+  assert.deepEqual([left.requests, left.matched], [[], 0]);
+  assert.equal(await page.locator('#journal-rows tr').count(), 0);
 
   assert.deepEqual(foreign, []);
   assert.deepEqual(pageErrors, []);
