@@ -33,6 +33,7 @@ import multiprocessing
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -379,13 +380,18 @@ def small_tasks(single=300, total=1000, clients=16):
                  for i in range(clients)]
         for p in procs:
             p.start()
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         barrier.wait()
         t0, cpu0 = time.perf_counter(), srv.cpu_s()
         ok = sum(q.get() for _ in procs)
         secs, cpu = time.perf_counter() - t0, srv.cpu_s() - cpu0
         for p in procs:
             p.join()
-        return med, p99, secs, ok, total, cpu
+        # the clients share the cores with the server: their CPU (user +
+        # system, from their start) says how much of the time is theirs
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        ccpu = ru.ru_utime + ru.ru_stime - ru0.ru_utime - ru0.ru_stime
+        return med, p99, secs, ok, total, cpu, ccpu
     finally:
         srv.close()
 
@@ -481,11 +487,12 @@ def main():
         rows += peers(dataset('csv', small), dataset('xlsx', 100000), a.runs, a.ev_rows, out)
 
     if want('small'):
-        med, p99, secs, ok, total, cpu = small_tasks()
+        med, p99, secs, ok, total, cpu, ccpu = small_tasks()
         rows.append(('10-row task, one client, end to end (upload, poll, download)',
                      'median %.2f ms, p99 %.2f ms' % (med * 1000, p99 * 1000), 'median <= 5 ms'))
         rows.append(('1,000 10-row tasks from 16 concurrent clients',
-                     '%d/%d correct, all done in %.2f s (server CPU %.2f s)' % (ok, total, secs, cpu),
+                     '%d/%d correct, all done in %.2f s (server CPU %.2f s, the clients\' %.2f s)'
+                     % (ok, total, secs, cpu, ccpu),
                      '<= 2 s'))
         print(rows[-2:], flush=True)
 
