@@ -26,7 +26,10 @@
 
 #define CH_JOBS 6                /* chunks in flight */
 #define CH_WORKERS 2
-#define CH_IN_MAX (64u << 20)    /* a chunk this long without a cut: go serial */
+#define CH_IN_ROOM 64            /* a chunk this many times its target long
+                                  * without a cut (at least CH_IN_MIN): the
+                                  * main parser reads on */
+#define CH_IN_MIN 4096
 #define CH_OUT_MAX (64u << 20)   /* a chunk's records (shared strings are copied) */
 #define ROW_TAG "<row "
 
@@ -435,8 +438,10 @@ static uc_err par_add(chunks *c, const char *p, size_t n)
     cjob *j = c->filling ? job_at(c, c->nused - 1) : claim(c, &e);
     if (!j)
         return e || c->mode != M_SERIAL ? e : feed(c, p, n);
-    if (buf_add(&j->in, p, n))
-        return go_serial(c);
+    if (buf_add(&j->in, p, n)) { /* the bytes are not in j: after it */
+        e = go_serial(c);
+        return e ? e : feed(c, p, n);
+    }
     while (j->in.len >= j->scan + sizeof ROW_TAG - 1) {
         const char *q = memmem(j->in.data + j->scan, j->in.len - j->scan, ROW_TAG,
                                sizeof ROW_TAG - 1);
@@ -535,6 +540,9 @@ uc_err xlsx_chunks_parse(xctx *x, int idx, const char *name)
 {
     chunks c = {.x = x, .can_par = x->lim.chunk_bytes > 0, .target = x->lim.chunk_bytes,
                 .fast = !x->lim.chunks_expat_only};
+    size_t in_max = c.target > SIZE_MAX / CH_IN_ROOM ? SIZE_MAX : c.target * CH_IN_ROOM;
+    if (in_max < CH_IN_MIN)
+        in_max = CH_IN_MIN;
     uc_err e = xpart_parser(&x->xp, x, name, xlsx_sheet_start, xlsx_sheet_end,
                             xlsx_sheet_chars);
     if (e)
@@ -546,7 +554,7 @@ uc_err xlsx_chunks_parse(xctx *x, int idx, const char *name)
     buf_init(&c.wrap, 1u << 20);
     buf_init(&c.bind, 1u << 20);
     for (int i = 0; i < CH_JOBS; i++) {
-        buf_init(&c.jobs[i].in, CH_IN_MAX);
+        buf_init(&c.jobs[i].in, in_max);
         buf_init(&c.jobs[i].out, CH_OUT_MAX);
     }
     x->ch = &c;

@@ -269,6 +269,16 @@ static const char *odd_parts[] = {
 
 static void test_odd_rows(void **state)
 {
+    /* a row longer than a chunk may grow without a cut (64 times a small
+     * target, at least 4 KiB): the main parser reads on from there */
+    static char longrow[9000];
+    size_t n = (size_t)snprintf(longrow, sizeof longrow,
+                                "<row r=\"9\"><c r=\"A9\" t=\"str\"><v>");
+    memset(longrow + n, 'x', 8000);
+    snprintf(longrow + n + 8000, sizeof longrow - n - 8000, "</v></c></row>");
+    for (unsigned k = 1; k <= 40; k += 13)
+        check_sheet(HEAD, longrow, k, 40, "\n", TAIL, NULL);
+
     const char *brks[] = {"", "\n", "\r\n", "\r", " \n\t"};
     for (size_t i = 0; i < sizeof odd_parts / sizeof *odd_parts; i++)
         for (size_t b = 0; b < sizeof brks / sizeof *brks; b++)
