@@ -467,13 +467,15 @@ static uc_err par_add(chunks *c, const char *p, size_t n)
 }
 
 /* Could the rows be chunked from here on (the main parser stands at a
- * "<row " it has been given everything before)? */
+ * "<row " it has been given everything before)? can_par is asked again:
+ * what the parser has just read may have turned it off (an encoding, a
+ * binding it could not keep). */
 static bool can_cut(chunks *c)
 {
     xctx *x = c->x;
     sstate s = state_of(x);
-    return XML_GetCurrentByteIndex(x->xp.p) == (XML_Index)c->fed && !c->in_cdata &&
-           at_rest(&s) && !x->xp.fail;
+    return c->can_par && XML_GetCurrentByteIndex(x->xp.p) == (XML_Index)c->fed &&
+           !c->in_cdata && at_rest(&s) && !x->xp.fail;
 }
 
 static uc_err sink(void *ud, const void *data, size_t len)

@@ -312,6 +312,9 @@ static void test_heads(void **state)
     for (size_t i = 0; i < sizeof h / sizeof *h; i++) {
         check_sheet(h[i].head, "", 0, 30, "\n", h[i].tail, NULL);
         check_sheet(h[i].head, odd_parts[13], 20, 30, "\n", h[i].tail, NULL);
+        /* Latin-1 bytes that also read as UTF-8 ("\xc3\xa9": "Ã©" or "é") */
+        check_sheet(h[i].head, "<row r=\"9\"><c r=\"A9\" t=\"str\"><v>caf\xc3\xa9</v></c></row>",
+                    1, 30, "\n", h[i].tail, NULL);
     }
 }
 
