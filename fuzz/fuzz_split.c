@@ -5,7 +5,12 @@
  * ends. Whenever every range before the last one read ended clean
  * (delim_clean), the ranges' rows and first error must be exactly the
  * whole reading's: that is what src/jobs/pass_split.c relies on to fall
- * back only when a range says it ended inside a row. */
+ * back only when a range says it ended inside a row.
+ *
+ * Then as the pre-pass reads an upload that is still arriving
+ * (src/jobs/prepass.c): prefixes of the file that grow, each read from
+ * where the last step stopped to delim_next_bound, and the rest cut by
+ * delim_split_after from the last clean step on. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +99,58 @@ static void check(delim_reader *r, char d, uint32_t want, const uint64_t *bounds
     free(t.rows);
 }
 
+/* The pre-pass: steps of step bytes over prefixes growing by grow bytes,
+ * then the rest in n ranges. */
+static void check_tail(delim_reader *whole_r, const delim_limits *lim, char d, uint32_t want,
+                       const uint8_t *s, uint64_t fsize, uint64_t step, uint64_t grow, size_t n,
+                       const trace *whole)
+{
+    trace t = {0};
+    uint64_t a = delim_bom_len(whole_r); /* a file headerless from the start */
+    for (uint64_t m = grow; m < fsize && !t.e; m += grow) {
+        fuzz_file pf;
+        fuzz_file_open(&pf, s, (size_t)m);
+        char err[256];
+        delim_reader *pr = NULL;
+        if (delim_open(pf.path, lim, &pr, err, sizeof err)) {
+            fuzz_file_close(&pf);
+            continue;
+        }
+        uint64_t b;
+        while (!t.e && (b = delim_next_bound(pr, d, a, step, step / 2 + 1))) {
+            if (b <= a || b >= m)
+                __builtin_trap();
+            int clean = read_into(pr, d, want, a, b, &t);
+            if (t.e)
+                break;
+            if (!clean) { /* the pre-pass gives up: nothing to compare */
+                delim_close(pr);
+                fuzz_file_close(&pf);
+                free(t.rows);
+                return;
+            }
+            a = b;
+        }
+        delim_close(pr);
+        fuzz_file_close(&pf);
+    }
+    if (!t.e) {
+        uint64_t bounds[10];
+        delim_split_after(whole_r, d, a, 0, n, NULL, bounds);
+        for (size_t k = 0; k < n && !t.e; k++) {
+            if (bounds[k] > bounds[k + 1] || bounds[k + 1] > fsize)
+                __builtin_trap();
+            int clean = read_into(whole_r, d, want, bounds[k], bounds[k + 1], &t);
+            if (!t.e && !clean && k + 1 < n) {
+                free(t.rows);
+                return; /* the split would read the file again as one */
+            }
+        }
+    }
+    same(&t, whole);
+    free(t.rows);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
@@ -136,6 +193,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 bounds[k++] = i + 1;
         bounds[k] = fsize;
         check(r, dm, want, bounds, k, &whole, fsize);
+        /* the pre-pass, steps and growth from the input's first byte */
+        uint64_t step = 1 + (data[0] & 0x3f), grow = 1 + fsize / (1 + (data[0] & 7));
+        check_tail(r, &lim, dm, want, s, fsize, step, grow, n, &whole);
         free(whole.rows);
     }
     delim_close(r);

@@ -78,6 +78,7 @@ static void log_task_event(void *ud, const task_event *ev)
         log_int(&l, "invalid", ev->res->invalid);
         log_int(&l, "charged", ev->res->charged);
         log_int(&l, "threads", ev->res->threads);
+        log_int(&l, "prepass_bytes", ev->res->prepass_bytes);
         log_int(&l, "ms", ev->ms);
         break;
     case TASK_EV_FAILED:

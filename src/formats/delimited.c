@@ -260,6 +260,19 @@ uint64_t delim_boundary(const delim_reader *r, char delim, uint64_t from, int od
     return r->size;
 }
 
+uint64_t delim_next_bound(const delim_reader *r, char delim, uint64_t a, uint64_t step,
+                          uint64_t tail)
+{
+    uint64_t m = r->size;
+    if (a >= m)
+        return 0;
+    uint64_t t = m - a > step ? a + step : m;
+    uint64_t x = t - a > tail ? t - tail : a;
+    uint64_t q = delim == DELIM_LINES ? 0 : delim_count_quotes(r, a, x);
+    uint64_t b = delim_boundary(r, delim, x, (int)(q & 1));
+    return b < m ? b : 0;
+}
+
 uint64_t delim_share_start(const delim_reader *r, uint64_t start, size_t n, size_t k)
 {
     if (start > r->size)
@@ -270,9 +283,16 @@ uint64_t delim_share_start(const delim_reader *r, uint64_t start, size_t n, size
 void delim_split_counted(const delim_reader *r, char delim, uint64_t start, size_t n,
                          const uint64_t *quotes, uint64_t *bounds)
 {
-    uint64_t size = r->size, prev = start;
     /* quotes before the first share: the header's */
-    uint64_t q = delim == DELIM_LINES ? 0 : delim_count_quotes(r, r->bom, start);
+    uint64_t before = delim == DELIM_LINES ? 0 : delim_count_quotes(r, r->bom, start);
+    delim_split_after(r, delim, start, before, n, quotes, bounds);
+}
+
+void delim_split_after(const delim_reader *r, char delim, uint64_t start, uint64_t before,
+                       size_t n, const uint64_t *quotes, uint64_t *bounds)
+{
+    uint64_t size = r->size, prev = start;
+    uint64_t q = delim == DELIM_LINES ? 0 : before;
     bounds[0] = start;
     for (size_t k = 1; k < n; k++) {
         uint64_t s = delim_share_start(r, start, n, k);

@@ -77,6 +77,20 @@ int delim_clean(const delim_reader *r);
 void delim_split(const delim_reader *r, char delim, uint64_t start, size_t n, uint64_t *bounds);
 void delim_split_counted(const delim_reader *r, char delim, uint64_t start, size_t n,
                          const uint64_t *quotes, uint64_t *bounds);
+/* The same, given the quotes before start (before), not counting them:
+ * e.g. 0 from a record boundary that one reader has reached. */
+void delim_split_after(const delim_reader *r, char delim, uint64_t start, uint64_t before,
+                       size_t n, const uint64_t *quotes, uint64_t *bounds);
+/* For one reader tailing a file that still grows (r maps the bytes there
+ * so far), standing at a record boundary a: the next place to stop, a
+ * record boundary about step bytes on (the first line end outside quotes,
+ * quotes counted from a, in the last tail bytes of the step, or after
+ * them), or 0 when the bytes mapped show none whole yet (a line end at
+ * the very end may be a CR whose LF is still to come). As with
+ * delim_split, a quote inside an unquoted field misleads it; delim_clean
+ * after reading [a, b) tells. */
+uint64_t delim_next_bound(const delim_reader *r, char delim, uint64_t a, uint64_t step,
+                          uint64_t tail);
 /* The first byte of share k of n of [start, size). */
 uint64_t delim_share_start(const delim_reader *r, uint64_t start, size_t n, size_t k);
 /* Double quotes in bytes [a, b). */

@@ -14,6 +14,7 @@
 #include "core/utf8.h"
 #include "http/auth.h"
 #include "http/resp.h"
+#include "jobs/prepass.h"
 #include "jobs/submit.h"
 #include "store/files.h"
 
@@ -35,6 +36,8 @@ struct upload {
     int64_t room;            /* bytes the account may still store */
     int has_file, file_is_text, parse_error, over_quota, over_max, io_error;
     char filename[TASK_FILENAME_MAX + 1];
+    const char *key;         /* the caller's (borrowed from the request) */
+    prepass *pre;            /* the file part's first pass, NULL: none */
     struct buf field[N_FIELDS];  /* as received; data NULL while absent */
     char *clean[N_FIELDS];       /* as decoded by upload_form_get */
 };
@@ -52,6 +55,27 @@ static int field_add(struct buf *f, uint64_t off, const char *data, size_t n)
     if (n > f->max - f->len)
         n = f->max - f->len;
     return buf_add(f, data, n) == UC_OK ? 0 : -1;
+}
+
+/* The file part has grown: start its first pass once it is as large as
+ * a split task's (a few at a time: at most one per worker), or tell the
+ * running one. The format is guessed from the file name here; the run
+ * checks the task's own. */
+static void track(upload *up)
+{
+    if (up->pre) {
+        prepass_grow(up->pre, up->bytes);
+        return;
+    }
+    const config *cfg = up->a->cfg;
+    const char *dot = strrchr(up->filename, '.');
+    enum task_format fmt;
+    if (up->bytes < cfg->split_min || up->bytes < PREPASS_MIN || !dot ||
+        !task_format_parse(dot + 1, &fmt))
+        return;
+    up->pre = prepass_start(&up->a->env, up->tmp, fmt, up->key, cfg->workers);
+    if (up->pre)
+        prepass_grow(up->pre, up->bytes);
 }
 
 static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -78,6 +102,8 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
                 up->io_error = 1;
                 return MHD_NO;
             }
+            prepass_free(up->pre); /* a new file part: start over */
+            up->pre = NULL;
             up->bytes = 0;
             up->synced = 0;
             up->has_file = 1;
@@ -97,6 +123,7 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
             up->io_error = 1;
             return MHD_NO;
         }
+        track(up);
         if (up->bytes - up->synced >= WRITEBACK_STEP) {
             /* the commit's fsync then finds most of a large file on disk
              * (535 MB: 0.5 s less between the last byte and processing) */
@@ -142,6 +169,8 @@ static enum MHD_Result refuse(req *rq)
 /* Close and remove the partial upload (a refused one keeps nothing). */
 static void discard_file(upload *up)
 {
+    prepass_free(up->pre);
+    up->pre = NULL;
     if (up->fd >= 0) {
         close(up->fd);
         up->fd = -1;
@@ -177,6 +206,7 @@ int upload_begin(req *rq, enum MHD_Result *ret)
     }
     up->fd = -1;
     up->a = rq->a;
+    up->key = rq->api_key;
     for (int i = 0; i < N_FIELDS; i++)
         buf_init(&up->field[i], FIELD_MAX);
     rq->up = up;
@@ -295,10 +325,20 @@ void upload_file_moved(req *rq)
     rq->up->tmp[0] = '\0';
 }
 
+struct prepass *upload_prepass_take(req *rq)
+{
+    upload *up = rq->up;
+    prepass *pp = up->pre;
+    up->pre = NULL;
+    prepass_stop(pp);
+    return pp;
+}
+
 void upload_free(upload *up)
 {
     if (!up)
         return;
+    prepass_free(up->pre);
     if (up->pp)
         MHD_destroy_post_processor(up->pp);
     if (up->fd >= 0)

@@ -47,6 +47,10 @@ uc_err upload_file(req *rq, const char **path);
  * is nothing left to remove when the upload is freed. */
 void upload_file_moved(req *rq);
 
+/* The file part's first pass (jobs/prepass.h), stopped, now the caller's
+ * (to put in the task it submits); NULL when none ran. */
+struct prepass *upload_prepass_take(req *rq);
+
 /* Free, removing the temp file if it is still there. Accepts NULL. */
 void upload_free(upload *up);
 

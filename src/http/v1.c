@@ -16,6 +16,7 @@
 #include "http/upload.h"
 #include "http/v1.h"
 #include "jobs/lists.h"
+#include "jobs/prepass.h"
 #include "jobs/submit.h"
 #include "store/accounts.h"
 #include "store/files.h"
@@ -154,9 +155,12 @@ enum MHD_Result v1_batch_submit(req *rq)
     t.upload_bytes = (int64_t)f.file_bytes;
     faults_take_task(a->faults, rq->api_key, &t);
     const char *tmp;
+    t.pre = upload_prepass_take(rq); /* the job's once queued */
     if (upload_file(rq, &tmp) != UC_OK ||
-        submit(a->d, a->pool, a->cfg->data_dir, tmp, &t, &a->env.hook) != UC_OK)
+        submit(a->d, a->pool, a->cfg->data_dir, tmp, &t, &a->env.hook) != UC_OK) {
+        prepass_free(t.pre);
         return resp_detail(rq, 500, MSG_ERROR_PROCESSING);
+    }
     upload_file_moved(rq);
     snprintf(rq->task_id, sizeof rq->task_id, "%s", t.id);
     return resp_queue_json(rq, 200, json_pack("{s:s,s:s,s:s}", "task_id", t.id,

@@ -120,11 +120,36 @@ void pass_tails_make(pass_tails *t, char od);
  * rows to a segment; the segments are appended to of in order. The result
  * is byte for byte the single-threaded pass's, errors included. */
 #define PASS_SPLIT_THREADS_MAX 8
+
+/* How a delimited upload reads: what pass_delimited decides from its
+ * first rows. */
+typedef struct delim_layout {
+    char d;                 /* delimiter, or DELIM_LINES */
+    uint32_t email_col, ncols;
+    int has_header;
+    uint64_t data_start;    /* first byte after the header row */
+} delim_layout;
+
+/* The rows a pre-pass (prepass.h) read while the upload streamed:
+ * [lay.data_start, end), as the split's read phase reads a range. */
+typedef struct split_pre {
+    delim_layout lay;       /* read with this layout */
+    uint64_t end;           /* a record boundary one reader reached */
+    int fd;                 /* the rows' records; -1: none */
+    uint32_t nrows;
+    uint64_t keyed;         /* rows with an address */
+    uc_err e;               /* the first error met (it stopped there) */
+    char err[TASK_ERROR_MAX + 1];
+} split_pre;
+
 typedef struct split_job {
     const char *in;         /* the upload's path */
     char d;                 /* delimiter, or DELIM_LINES */
     uint64_t data_start;    /* first byte after the header row */
     int threads;            /* >= 1: the caller's and helpers */
+    split_pre *pre;         /* NULL, or rows read ahead (same layout): the
+                               split reads [pre->end, size) and takes
+                               pre->fd (set to -1) */
 } split_job;
 /* UC_OK with r->nrows and r->res counted and the rows written to of
  * (after its head); on an error, r->err as pass 1 would word it. *retry
@@ -132,7 +157,20 @@ typedef struct split_job {
  * misread): nothing is decided then, and the caller reads the file
  * single-threaded from the start, with a fresh outfile. */
 struct outfile;
+struct delim_reader;
 uc_err pass_split(pass *r, const split_job *sj, struct outfile *of, int *retry);
+
+/* For the pre-pass: read the rows of [a, b) of the file rd maps (a and b
+ * record boundaries, a where the last call ended) with r's layout, as the
+ * split's read phase reads a range, appending their records to out and
+ * counting them into pre (pre->e and pre->err on an error). Returns 1
+ * when the range ended clean (b was a record boundary), else 0. */
+int pass_split_read_ahead(pass *r, char d, struct delim_reader *rd, uint64_t a, uint64_t b,
+                          FILE *out, split_pre *pre);
+
+/* The layout of the delimited upload at in (r->j->t.format), as
+ * pass_delimited decides it; sets r->email_col, ncols, has_header. */
+uc_err pass_delimited_layout(pass *r, const char *in, delim_layout *lay);
 
 static inline int pass_cancelled(const pass *r) { return atomic_load(&r->j->cancel) != 0; }
 static inline void pass_progress(pass *r, int p) { atomic_store(&r->j->progress, p); }

@@ -12,6 +12,7 @@
 #include "formats/delimited.h"
 #include "formats/outfile.h"
 #include "jobs/email_column.h"
+#include "jobs/prepass.h"
 
 /* One delimited pass: the reader, the delimiter and the header row. */
 typedef struct dpass {
@@ -224,18 +225,48 @@ static int split_threads(pass *r, uint64_t size, int *borrowed)
     return 1 + *borrowed;
 }
 
+static delim_layout layout_of(const dpass *x)
+{
+    const pass *r = x->r;
+    uint64_t data_start = r->has_header ? x->header.start + x->header.len + x->header.term_len
+                                        : delim_bom_len(x->rd);
+    return (delim_layout){x->d, r->email_col, r->ncols, r->has_header, data_start};
+}
+
+uc_err pass_delimited_layout(pass *r, const char *in, delim_layout *lay)
+{
+    dpass x = {.r = r};
+    uc_err e = open_input(&x, in);
+    if (!e)
+        *lay = layout_of(&x);
+    delim_close(x.rd);
+    return e;
+}
+
+/* The pre-pass's rows, if it read them with the layout the whole file
+ * has (it decided on the first megabytes alone), else NULL. */
+static split_pre *usable_pre(dpass *x)
+{
+    split_pre *pre = prepass_rows(x->r->j->t.pre);
+    if (!pre)
+        return NULL;
+    delim_layout a = pre->lay, b = layout_of(x);
+    int same = a.d == b.d && a.email_col == b.email_col && a.ncols == b.ncols &&
+               a.has_header == b.has_header && a.data_start == b.data_start;
+    return same ? pre : NULL;
+}
+
 /* The BOM, the header and the rows, on threads threads. *retry: the
  * split misread a quote and nothing was decided (see pass_split). */
-static uc_err write_split(dpass *x, const char *in, int threads, outfile *of, int *retry)
+static uc_err write_split(dpass *x, const char *in, int threads, split_pre *pre, outfile *of,
+                          int *retry)
 {
     pass *r = x->r;
     char od = x->d == DELIM_LINES ? ',' : x->d;
     uc_err e = write_head(x, of, od);
     if (e)
         return e;
-    uint64_t data_start = r->has_header ? x->header.start + x->header.len + x->header.term_len
-                                        : delim_bom_len(x->rd);
-    split_job sj = {in, x->d, data_start, threads};
+    split_job sj = {in, x->d, layout_of(x).data_start, threads, pre};
     return pass_split(r, &sj, of, retry);
 }
 
@@ -263,10 +294,15 @@ uc_err pass_delimited(pass *r, const char *in, const char *out_tmp)
     if (e)
         goto done;
     int threads = split_threads(r, x.size, &borrowed);
+    split_pre *pre = usable_pre(&x);
+    if (pre && !threads)
+        threads = 1; /* the rest on this thread, after the rows read ahead */
     if (threads) {
         if ((e = outfile_open(out_tmp, &of)))
             goto done;
-        e = write_split(&x, in, threads, of, &retry);
+        e = write_split(&x, in, threads, pre, of, &retry);
+        if (!retry && pre)
+            r->res.prepass_bytes = (int64_t)(pre->end - pre->lay.data_start);
         if (retry) {
             /* start again on one thread, from nothing */
             outfile_abort(of);

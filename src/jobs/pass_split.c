@@ -48,13 +48,17 @@ typedef struct srange {
     int64_t out_at;        /* where they go */
     uint32_t dups, invalid, charged;
     uint32_t keyed[SPLIT_THREADS_MAX]; /* rows with an address, per dedup part */
+    int pre;               /* read ahead by a pre-pass (split_pre) */
+    uint64_t keyed_all;    /* then: its rows with an address */
 } srange;
 
 typedef struct split {
     pass *r;
     const split_job *sj;
     size_t nranges, nparts;
-    srange rg[SPLIT_RANGES_MAX];
+    size_t nshares;        /* bounds: [from, size) in this many shares */
+    uint64_t from;
+    srange rg[SPLIT_RANGES_MAX + 1]; /* + the pre-pass's */
     dedup *part[SPLIT_THREADS_MAX];
     uc_err part_e[SPLIT_THREADS_MAX];
     uint32_t *ent;         /* per row: entry id * nparts + part */
@@ -92,8 +96,8 @@ static int temp_fd(split *sp, const char *suffix)
  * copy (0.6 against 0.25 s of CPU for 535 MB on a virtual machine). */
 static void count_piece(split *sp, size_t k)
 {
-    uint64_t a = delim_share_start(sp->rd, sp->sj->data_start, sp->nranges, k);
-    uint64_t b = delim_share_start(sp->rd, sp->sj->data_start, sp->nranges, k + 1);
+    uint64_t a = delim_share_start(sp->rd, sp->from, sp->nshares, k);
+    uint64_t b = delim_share_start(sp->rd, sp->from, sp->nshares, k + 1);
     char *buf = malloc(SPLIT_BUF);
     int fd = buf ? open(sp->sj->in, O_RDONLY | O_CLOEXEC) : -1;
     uint64_t n = 0;
@@ -182,6 +186,8 @@ static void read_piece(split *sp, size_t k)
     srange *g = &sp->rg[k];
     delim_reader *rd = NULL;
     FILE *out = NULL;
+    if (g->pre || atomic_load(&sp->first_bad) < k)
+        return; /* read already; or an earlier range failed */
     g->e = UC_EIO;
     if ((g->fd = temp_fd(sp, ".rows")) < 0)
         goto done;
@@ -300,8 +306,11 @@ static void dedup_piece(split *sp, size_t p)
     uc_err e = UC_ENOMEM;
     if (buf && t) {
         size_t keyed = 0; /* at most this many distinct addresses */
-        for (size_t k = 0; k < sp->nranges; k++)
-            keyed += sp->rg[k].keyed[p];
+        for (size_t k = 0; k < sp->nranges; k++) {
+            const srange *g = &sp->rg[k];
+            /* the pre-pass counted all parts as one: a share, with room */
+            keyed += g->pre ? g->keyed_all / sp->nparts + g->keyed_all / 16 + 1 : g->keyed[p];
+        }
         dedup_reserve(t, keyed + 1);
         e = dedup_part(sp, p, t, buf);
     }
@@ -518,17 +527,37 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
     uc_err e = delim_open(sj->in, NULL, &sp->rd, r->err, r->errcap);
     if (e)
         return e;
-    uint64_t bounds[SPLIT_RANGES_MAX + 1];
-    sp->nranges = (size_t)threads * SPLIT_PER_THREAD;
+    /* With a pre-pass, its rows are range 0 and the bounds cut the rest,
+     * from its end on: a record boundary, so no quote before it counts. */
+    split_pre *pre = sj->pre;
+    size_t first = pre ? 1 : 0;
+    uint64_t bounds[SPLIT_RANGES_MAX + 2];
+    sp->from = pre ? pre->end : sj->data_start;
+    sp->nshares = (size_t)threads * SPLIT_PER_THREAD;
     if (sj->d != DELIM_LINES) /* the last share's quotes are not needed */
-        run_phase(sp, count_piece, sp->nranges - 1, threads);
-    delim_split_counted(sp->rd, sj->d, sj->data_start, sp->nranges, sp->quotes, bounds);
+        run_phase(sp, count_piece, sp->nshares - 1, threads);
+    bounds[0] = sj->data_start;
+    if (pre)
+        delim_split_after(sp->rd, sj->d, sp->from, 0, sp->nshares, sp->quotes, bounds + 1);
+    else
+        delim_split_counted(sp->rd, sj->d, sj->data_start, sp->nshares, sp->quotes, bounds);
     delim_close(sp->rd);
     sp->rd = NULL;
+    sp->nranges = sp->nshares + first;
     for (size_t k = 0; k < sp->nranges; k++)
         sp->rg[k] = (srange){.a = bounds[k], .b = bounds[k + 1], .fd = -1};
+    if (pre) {
+        srange *g = &sp->rg[0];
+        g->pre = 1;
+        g->fd = pre->fd;
+        pre->fd = -1;
+        g->nrows = pre->nrows;
+        g->keyed_all = pre->keyed;
+        g->e = pre->e;
+        snprintf(g->err, sizeof g->err, "%s", pre->err);
+    }
 
-    atomic_store(&sp->first_bad, SIZE_MAX);
+    atomic_store(&sp->first_bad, pre && pre->e ? 0 : SIZE_MAX);
     sp->nparts = (size_t)threads; /* read counts the rows of each part */
     run_phase(sp, read_piece, sp->nranges, threads);
     if (pass_cancelled(r))
@@ -588,6 +617,34 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
     }
     r->nrows = sp->nrows;
     return UC_OK;
+}
+
+int pass_split_read_ahead(pass *r, char d, delim_reader *rd, uint64_t a, uint64_t b,
+                          FILE *out, split_pre *pre)
+{
+    split_job sj = {.d = d, .data_start = a, .threads = 1};
+    split *sp = calloc(1, sizeof *sp);
+    if (!sp) {
+        pre->e = UC_ENOMEM;
+        return 0;
+    }
+    sp->r = r;
+    sp->sj = &sj;
+    sp->nparts = 1;
+    sp->nranges = 1;
+    atomic_store(&sp->first_bad, SIZE_MAX);
+    srange *g = &sp->rg[0];
+    *g = (srange){.a = a, .b = b, .fd = -1};
+    uc_err e = read_range(sp, g, rd, out);
+    pre->nrows += g->nrows;
+    pre->keyed += g->keyed[0];
+    int clean = !g->unclean;
+    if (e) {
+        pre->e = e;
+        snprintf(pre->err, sizeof pre->err, "%s", g->err);
+    }
+    free(sp);
+    return clean;
 }
 
 uc_err pass_split(pass *r, const split_job *sj, outfile *of, int *retry)

@@ -1,6 +1,8 @@
 /* pool.c: worker threads over a FIFO of jobs (contract in pool.h). */
 #include "jobs/pool.h"
 
+#include "jobs/prepass.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -109,6 +111,7 @@ void pool_stop(pool *p)
     while (p->head) {
         node *n = p->head;
         p->head = n->next;
+        prepass_free(n->j.t.pre);
         free(n);
     }
     free(p->threads);
@@ -180,6 +183,7 @@ static int cancel_locked(pool *p, const char *id, const char *key)
         node *n = *pp;
         if (matches(n, id, key)) {
             *pp = n->next;
+            prepass_free(n->j.t.pre);
             free(n);
             found = 1;
         } else {

@@ -13,6 +13,7 @@
 #include "core/messages.h"
 #include "jobs/lists.h"
 #include "jobs/pass.h"
+#include "jobs/prepass.h"
 #include "store/accounts.h"
 #include "store/files.h"
 
@@ -83,6 +84,8 @@ static uc_err work(const job_env *env, job *j, const char *tmp, task_result *res
     const task *t = &j->t;
     if (t->fault_fail[0]) {
         snprintf(err, errcap, "%s", t->fault_fail);
+        prepass_free(j->t.pre);
+        j->t.pre = NULL;
         return UC_EFORMAT;
     }
     char in[FILES_PATH_MAX];
@@ -94,6 +97,8 @@ static uc_err work(const job_env *env, job *j, const char *tmp, task_result *res
         e = lists_load(env->d, env->outcomes, t->api_key, &r.al);
     if (!e)
         e = t->format == TASK_XLSX ? pass_xlsx(&r, in, tmp) : pass_delimited(&r, in, tmp);
+    prepass_free(j->t.pre); /* pass_delimited has taken what it could use */
+    j->t.pre = NULL;
     if (r.recs)
         fclose(r.recs);
     dedup_free(r.dd);

@@ -53,6 +53,8 @@ typedef struct task {
     int64_t upload_bytes, result_bytes;
     char fault_fail[TASK_ERROR_MAX + 1]; /* armed fault: fail with this */
     int64_t fault_delay_ms;
+    struct prepass *pre; /* not stored: the rows read while the upload
+                            streamed (jobs/prepass.h), the job's to free */
 } task;
 
 /* Insert a new task (status processing). */
@@ -66,6 +68,7 @@ uc_err task_get(db *d, const char *id, const char *api_key, task *out);
 typedef struct task_result {
     int64_t rows, duplicates_removed, invalid, charged, result_bytes;
     int threads;       /* the run's threads (1: single-threaded); not stored */
+    int64_t prepass_bytes; /* of them read while the upload streamed; not stored */
 } task_result;
 
 /* Mark a processing task completed (with its counts) or failed (with

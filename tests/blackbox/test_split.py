@@ -32,18 +32,23 @@ def pair():
     single.close()
 
 
+def finish(server, tid, field='threads'):
+    """Wait for task tid; its status, result (None unless completed) and
+    `field` of its task_completed line; then delete it."""
+    st = server.wait(KEY, tid)
+    body = server.download(KEY, tid) if st['status'] == 'completed' else None
+    value = None
+    if st['status'] == 'completed':
+        value = int(wait_event(server, 'task_completed', task=tid)[field])
+    server.delete('/__mock/tasks/' + tid, KEY)
+    keep = ('status', 'error', 'rows', 'duplicates_removed', 'invalid', 'charged')
+    return {k: st.get(k) for k in keep}, body, value
+
+
 def outcome(server, name, content, dedup):
     r = server.submit(KEY, name, content, dedup=dedup)
     assert r.status_code == 200, r.text
-    tid = r.json()['task_id']
-    st = server.wait(KEY, tid)
-    body = server.download(KEY, tid) if st['status'] == 'completed' else None
-    threads = None
-    if st['status'] == 'completed':
-        threads = int(wait_event(server, 'task_completed', task=tid)['threads'])
-    server.delete('/__mock/tasks/' + tid, KEY)
-    keep = ('status', 'error', 'rows', 'duplicates_removed', 'invalid', 'charged')
-    return {k: st.get(k) for k in keep}, body, threads
+    return finish(server, r.json()['task_id'])
 
 
 def same(pair, name, content, dedup='true', threads=WORKERS):
@@ -122,12 +127,24 @@ def test_quoted_line_breaks_at_the_bounds(pair, seed):
     same(pair, 'tricky.csv', tricky(seed), 'false')
 
 
+def plain_lists(rows):
+    """A TXT list with CR LF and repeats, and a TSV with quoted tabs."""
+    lines = b''.join(b'User%d@Example.com\r\n' % (i % (rows // 4)) for i in range(rows))
+    tsv = b'name\temail\n' + b''.join(b'"n\t%d"\tu%d@example.com\n' % (i, i % (rows // 6))
+                                      for i in range(rows))
+    return lines, tsv
+
+
 def test_plain_lists_and_tsv(pair):
-    lines = b''.join(b'User%d@Example.com\r\n' % (i % 700) for i in range(3000))
+    lines, tsv = plain_lists(3000)
     same(pair, 'list.txt', lines)
-    tsv = b'name\temail\n' + b''.join(b'"n\t%d"\tu%d@example.com\n' % (i, i % 500)
-                                      for i in range(3000))
     same(pair, 'list.tsv', tsv)
+
+
+def stray_quote(rows):
+    """A quote inside an unquoted cell, then quoted line breaks."""
+    return b'email,n\n' + b'a"b@example.com,0\n' + b''.join(
+        b'u%d@example.com,"line\nbreak %d"\n' % (i, i) for i in range(rows))
 
 
 def test_a_stray_quote_falls_back_to_one_thread(pair):
@@ -135,20 +152,24 @@ def test_a_stray_quote_falls_back_to_one_thread(pair):
     # the parity guess, so a bound lands inside a quoted line break: the
     # range ends inside a row, which is noticed, and the file is read again
     # on one thread.
-    body = b'email,n\n' + b'a"b@example.com,0\n' + b''.join(
-        b'u%d@example.com,"line\nbreak %d"\n' % (i, i) for i in range(3000))
-    st = same(pair, 'stray.csv', body, threads=1)
+    st = same(pair, 'stray.csv', stray_quote(3000), threads=1)
     assert st['status'] == 'completed' and st['rows'] == 3001
+
+
+def first_errors(run, rows, where):
+    """run(body) -> status, for a file with a row of too many fields at
+    where (0..1) of rows and invalid UTF-8 later; then a NUL byte there."""
+    lines = [b'u%d@example.com,%d' % (i, i) for i in range(rows)]
+    at = int(rows * where)
+    lines[at] = b'x@example.com,1,2,3'                     # too many fields
+    lines[min(at + rows // 4, rows - 1)] = b'bad\xff@example.com,1'  # invalid UTF-8 later
+    st = run(b'email,n\n' + b'\n'.join(lines) + b'\n')
+    assert st['status'] == 'failed' and 'has 4 fields' in st['error']
+    lines[at] = b'nul\x00@example.com,1'
+    st = run(b'email,n\n' + b'\n'.join(lines) + b'\n')
+    assert st['status'] == 'failed' and 'NUL byte' in st['error']
 
 
 @pytest.mark.parametrize('where', [0.1, 0.5, 0.9])
 def test_errors_are_the_first_in_the_file(pair, where):
-    rows = [b'u%d@example.com,%d' % (i, i) for i in range(4000)]
-    at = int(len(rows) * where)
-    rows[at] = b'x@example.com,1,2,3'                     # too many fields
-    rows[min(at + 900, len(rows) - 1)] = b'bad\xff@example.com,1'  # invalid UTF-8 later
-    st = same(pair, 'err.csv', b'email,n\n' + b'\n'.join(rows) + b'\n')
-    assert st['status'] == 'failed' and 'has 4 fields' in st['error']
-    rows[at] = b'nul\x00@example.com,1'
-    st = same(pair, 'err.csv', b'email,n\n' + b'\n'.join(rows) + b'\n')
-    assert st['status'] == 'failed' and 'NUL byte' in st['error']
+    first_errors(lambda body: same(pair, 'err.csv', body), 4000, where)

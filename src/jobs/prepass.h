@@ -1,0 +1,51 @@
+/* prepass.h: the first pass of a CSV, TSV or TXT upload while it streams.
+ *
+ * A thread of its own tails the upload's file as it grows: it decides the
+ * layout (delimiter, address column, header) on the first bytes, then
+ * reads whole records (parse, check, classify, hash; records spilled as
+ * pass_split's read phase does) up to the last record boundary it can
+ * see, step by step. When the upload is complete the HTTP layer stops it
+ * (prepass_stop), and the task's run takes what it read: the split path
+ * reads only the rest (pass_split with a split_pre). Nothing of it is
+ * visible: the task appears as before, and a cut or refused upload frees
+ * it, leaving nothing behind (its records live in an unlinked temp file).
+ * A pre-pass that met something it cannot judge alone (a layout the whole
+ * file may not share, a quote that leaves the boundary unclear) just
+ * gives up; the run then reads every row itself. */
+#ifndef UC_PREPASS_H
+#define UC_PREPASS_H
+
+#include <stdint.h>
+
+#include "jobs/run.h"
+#include "store/tasks.h"
+
+/* An upload needs this many bytes before a step is worth a thread. */
+#define PREPASS_MIN (1u << 20)
+
+typedef struct prepass prepass;
+typedef struct split_pre split_pre; /* pass.h */
+
+/* Start tailing the upload being written at path (format fmt, for key's
+ * lists), unless max pre-passes already run (or fmt is XLSX, or out of
+ * resources): NULL then, and the upload goes on as without. env and path
+ * are borrowed until prepass_free. */
+prepass *prepass_start(const job_env *env, const char *path, enum task_format fmt,
+                       const char *key, int max);
+
+/* The file now holds size bytes (the upload's thread, after each write). */
+void prepass_grow(prepass *pp, uint64_t size);
+
+/* The upload is complete: start no more steps. Does not wait (the step
+ * under way ends on its own; prepass_rows waits for it). Accepts NULL. */
+void prepass_stop(prepass *pp);
+
+/* After prepass_stop: wait for the thread to end, then give its rows, or
+ * NULL when it has none to give. The result is borrowed until
+ * prepass_free (pass_split takes its fd). */
+split_pre *prepass_rows(prepass *pp);
+
+/* Stop if still running and free everything. Accepts NULL. */
+void prepass_free(prepass *pp);
+
+#endif
