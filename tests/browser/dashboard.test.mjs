@@ -578,6 +578,17 @@ test('load scenario: a bad file changes nothing and says why; a good one applies
 
 // ---- the two buttons that clear a whole panel: they ask first ----
 
+// Click the button named name, answer the confirm() it opens (accept or
+// dismiss), and give back the question it asked.
+async function clickConfirm(name, accept) {
+  const asked = new Promise((resolve) => page.once('dialog', async (d) => {
+    resolve(d.message());
+    await (accept ? d.accept() : d.dismiss());
+  }));
+  await page.getByRole('button', {name}).click();
+  return asked;
+}
+
 test('"Disarm all" asks, then disarms every fault', async () => {
   await armFault({match: {api_key: 'nobody-1'}, respond: {status: 500}});
   await armFault({match: {api_key: 'nobody-2'}, respond: {status: 502}, times: 3});
@@ -587,17 +598,13 @@ test('"Disarm all" asks, then disarms every fault', async () => {
                              armed.length);
 
   // Dismissed: nothing changes.
-  let asked = '';
-  page.once('dialog', async (d) => { asked = d.message(); await d.dismiss(); });
-  await page.getByRole('button', {name: 'Disarm all'}).click();
+  assert.equal(await clickConfirm('Disarm all', false), 'Disarm every fault?');
   await refreshed();
-  assert.equal(asked, 'Disarm every fault?');
   assert.deepEqual((await apiJson('GET', '/__mock/faults')).faults, armed);
   assert.equal(await page.locator('#fault-list li').count(), armed.length);
 
   // Accepted: the server has none left, and the page says so.
-  page.once('dialog', (d) => d.accept());
-  await page.getByRole('button', {name: 'Disarm all'}).click();
+  assert.equal(await clickConfirm('Disarm all', true), 'Disarm every fault?');
   await page.locator('#fault-message', {hasText: /^Every fault disarmed\.$/}).waitFor();
   assert.deepEqual((await apiJson('GET', '/__mock/faults')).faults, []);
   await page.locator('#faults-empty').waitFor();
@@ -615,16 +622,13 @@ test('"Empty journal" asks, then empties the request journal of every account', 
   assert.ok(kept.length >= 2, JSON.stringify(kept));
 
   // Dismissed: nothing changes.
-  let asked = '';
-  page.once('dialog', async (d) => { asked = d.message(); await d.dismiss(); });
-  await page.getByRole('button', {name: 'Empty journal'}).click();
+  const question = 'Empty the request journal of every account?';
+  assert.equal(await clickConfirm('Empty journal', false), question);
   await refreshed();
-  assert.equal(asked, 'Empty the request journal of every account?');
   assert.deepEqual((await apiJson('GET', '/__mock/requests')).requests, kept);
 
   // Accepted: the server keeps no request of any key, and the panel is empty.
-  page.once('dialog', (d) => d.accept());
-  await page.getByRole('button', {name: 'Empty journal'}).click();
+  assert.equal(await clickConfirm('Empty journal', true), question);
   await page.locator('#journal-status', {hasText: /^No requests match\.$/}).waitFor();
   const left = await apiJson('GET', '/__mock/requests');
   assert.deepEqual([left.requests, left.matched], [[], 0]);
