@@ -24,6 +24,14 @@
 #include <string.h>
 #include <strings.h>
 
+/* expat 2.7 deprecates the byte-index getter for a 64-bit one (meson.build
+ * checks which the header has). */
+#ifdef HAVE_XML_BYTE_INDEX64
+#define XML_BYTE_INDEX(p) ((long long)XML_GetCurrentByteIndex64(p))
+#else
+#define XML_BYTE_INDEX(p) ((long long)XML_GetCurrentByteIndex(p))
+#endif
+
 #define CH_JOBS 6                /* chunks in flight */
 #define CH_WORKERS 2
 #define CH_IN_ROOM 64            /* a chunk this many times its target long
@@ -474,7 +482,7 @@ static bool can_cut(chunks *c)
 {
     xctx *x = c->x;
     sstate s = state_of(x);
-    return c->can_par && XML_GetCurrentByteIndex(x->xp.p) == (XML_Index)c->fed &&
+    return c->can_par && XML_BYTE_INDEX(x->xp.p) == (long long)c->fed &&
            !c->in_cdata && at_rest(&s) && !x->xp.fail;
 }
 
