@@ -84,8 +84,6 @@ static uc_err work(const job_env *env, job *j, const char *tmp, task_result *res
     const task *t = &j->t;
     if (t->fault_fail[0]) {
         snprintf(err, errcap, "%s", t->fault_fail);
-        prepass_free(j->t.pre);
-        j->t.pre = NULL;
         return UC_EFORMAT;
     }
     char in[FILES_PATH_MAX];
@@ -97,8 +95,6 @@ static uc_err work(const job_env *env, job *j, const char *tmp, task_result *res
         e = lists_load(env->d, env->outcomes, t->api_key, &r.al);
     if (!e)
         e = t->format == TASK_XLSX ? pass_xlsx(&r, in, tmp) : pass_delimited(&r, in, tmp);
-    prepass_free(j->t.pre); /* pass_delimited has taken what it could use */
-    j->t.pre = NULL;
     if (r.recs)
         fclose(r.recs);
     dedup_free(r.dd);
@@ -142,6 +138,8 @@ uc_err job_execute(const job_env *env, job *j)
     files_tmp_path(env->data_dir, t->format == TASK_XLSX ? ".xlsx" : ".out", tmp);
 
     uc_err e = work(env, j, tmp, &res, err, sizeof err);
+    prepass_free(j->t.pre); /* the pass has taken what it could use */
+    j->t.pre = NULL;
     if (e != UC_ECANCELED && hold(j) != 0)
         e = UC_ECANCELED;
     if (e == UC_ECANCELED) {
