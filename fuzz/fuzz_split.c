@@ -8,9 +8,11 @@
  * back only when a range says it ended inside a row.
  *
  * Then as the pre-pass reads an upload that is still arriving
- * (src/jobs/prepass.c): prefixes of the file that grow, each read from
- * where the last step stopped to delim_next_bound, and the rest cut by
- * delim_split_after from the last clean step on. */
+ * (src/jobs/prepass.c): one reader of a file that grows (delim_extend),
+ * each step read from where the last one stopped to delim_next_bound
+ * (to the end of the file once the upload is complete, for half the
+ * inputs), and the rest cut by delim_split_after from the last clean
+ * step on. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,40 +101,62 @@ static void check(delim_reader *r, char d, uint32_t want, const uint64_t *bounds
     free(t.rows);
 }
 
-/* The pre-pass: steps of step bytes over prefixes growing by grow bytes,
- * then the rest in n ranges. */
+/* The pre-pass's steps over [*a, the mapped end), into t; with complete
+ * (the upload is whole) the last step ends at the end of the file.
+ * Returns 0 when a step ended unclean (the pre-pass gives up). */
+static int steps(delim_reader *pr, char d, uint32_t want, uint64_t *a, uint64_t step,
+                 int complete, trace *t)
+{
+    uint64_t m = delim_size(pr), b;
+    while (!t->e && *a < m) {
+        b = delim_next_bound(pr, d, *a, step, step / 2 + 1);
+        if (b && (b <= *a || b >= m))
+            __builtin_trap();
+        if (!b && !complete)
+            break;
+        if (!b)
+            b = m;
+        int clean = read_into(pr, d, want, *a, b, t);
+        if (t->e)
+            break;
+        if (!clean)
+            return 0;
+        *a = b;
+    }
+    return 1;
+}
+
+/* The pre-pass: one reader of a file that grows by grow bytes at a time
+ * (delim_extend), steps of step bytes over it; when complete, on to the
+ * end of the whole file; then the rest in n ranges. */
 static void check_tail(delim_reader *whole_r, const delim_limits *lim, char d, uint32_t want,
                        const uint8_t *s, uint64_t fsize, uint64_t step, uint64_t grow, size_t n,
-                       const trace *whole)
+                       int complete, const trace *whole)
 {
     trace t = {0};
     uint64_t a = delim_bom_len(whole_r); /* a file headerless from the start */
-    for (uint64_t m = grow; m < fsize && !t.e; m += grow) {
-        fuzz_file pf;
-        fuzz_file_open(&pf, s, (size_t)m);
-        char err[256];
-        delim_reader *pr = NULL;
-        if (delim_open(pf.path, lim, &pr, err, sizeof err)) {
-            fuzz_file_close(&pf);
-            continue;
-        }
-        uint64_t b;
-        while (!t.e && (b = delim_next_bound(pr, d, a, step, step / 2 + 1))) {
-            if (b <= a || b >= m)
-                __builtin_trap();
-            int clean = read_into(pr, d, want, a, b, &t);
-            if (t.e)
-                break;
-            if (!clean) { /* the pre-pass gives up: nothing to compare */
-                delim_close(pr);
-                fuzz_file_close(&pf);
-                free(t.rows);
-                return;
-            }
-            a = b;
-        }
-        delim_close(pr);
-        fuzz_file_close(&pf);
+    fuzz_file pf;
+    fuzz_file_open(&pf, s, (size_t)(grow < fsize ? grow : fsize));
+    char err[256];
+    delim_reader *pr = NULL;
+    if (delim_open(pf.path, lim, &pr, err, sizeof err))
+        __builtin_trap(); /* the whole file opened */
+    int clean = 1;
+    for (uint64_t m = grow; clean && !t.e;) {
+        clean = steps(pr, d, want, &a, step, complete && m >= fsize, &t);
+        if (m >= fsize)
+            break;
+        uint64_t more = fsize - m < grow ? fsize - m : grow;
+        if (write(pf.fd, s + m, (size_t)more) != (ssize_t)more || delim_extend(pr) != UC_OK ||
+            delim_size(pr) != m + more)
+            __builtin_trap();
+        m += more;
+    }
+    delim_close(pr);
+    fuzz_file_close(&pf);
+    if (!clean) { /* the pre-pass gives up: nothing to compare */
+        free(t.rows);
+        return;
     }
     if (!t.e) {
         uint64_t bounds[10];
@@ -140,8 +164,8 @@ static void check_tail(delim_reader *whole_r, const delim_limits *lim, char d, u
         for (size_t k = 0; k < n && !t.e; k++) {
             if (bounds[k] > bounds[k + 1] || bounds[k + 1] > fsize)
                 __builtin_trap();
-            int clean = read_into(whole_r, d, want, bounds[k], bounds[k + 1], &t);
-            if (!t.e && !clean && k + 1 < n) {
+            int ok = read_into(whole_r, d, want, bounds[k], bounds[k + 1], &t);
+            if (!t.e && !ok && k + 1 < n) {
                 free(t.rows);
                 return; /* the split would read the file again as one */
             }
@@ -195,7 +219,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(r, dm, want, bounds, k, &whole, fsize);
         /* the pre-pass, steps and growth from the input's first byte */
         uint64_t step = 1 + (data[0] & 0x3f), grow = 1 + fsize / (1 + (data[0] & 7));
-        check_tail(r, &lim, dm, want, s, fsize, step, grow, n, &whole);
+        check_tail(r, &lim, dm, want, s, fsize, step, grow, n, data[0] & 0x40, &whole);
         free(whole.rows);
     }
     delim_close(r);

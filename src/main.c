@@ -79,6 +79,12 @@ static void log_task_event(void *ud, const task_event *ev)
         log_int(&l, "charged", ev->res->charged);
         log_int(&l, "threads", ev->res->threads);
         log_int(&l, "prepass_bytes", ev->res->prepass_bytes);
+        log_int(&l, "wait_ms", ev->res->ms.wait);
+        log_int(&l, "prepass_ms", ev->res->ms.prepass);
+        log_int(&l, "read_ms", ev->res->ms.read);
+        log_int(&l, "merge_ms", ev->res->ms.merge);
+        log_int(&l, "write_ms", ev->res->ms.write);
+        log_int(&l, "commit_ms", ev->res->ms.commit);
         log_int(&l, "ms", ev->ms);
         break;
     case TASK_EV_FAILED:

@@ -190,6 +190,25 @@ void delim_close(delim_reader *r)
     free(r);
 }
 
+uc_err delim_extend(delim_reader *r)
+{
+    struct stat st;
+    if (fstat(r->fd, &st) != 0 || (uint64_t)st.st_size < r->size)
+        return UC_EIO;
+    uint64_t size = (uint64_t)st.st_size;
+    if (size == r->size)
+        return UC_OK;
+    void *m = mremap((void *)r->data, r->size, size, MREMAP_MAYMOVE);
+    if (m == MAP_FAILED)
+        return UC_EIO;
+    madvise(m, size, MADV_SEQUENTIAL);
+    if (r->end == r->size)
+        r->end = size;
+    r->data = m;
+    r->size = size;
+    return UC_OK;
+}
+
 void delim_rewind(delim_reader *r, char delim)
 {
     if (r->p_live)
@@ -219,7 +238,13 @@ void delim_rewind(delim_reader *r, char delim)
 
 void delim_rewind_range(delim_reader *r, char delim, uint64_t start, uint64_t end)
 {
+    uint64_t dropped = r->dropped;
     delim_rewind(r, delim);
+    /* the pages let go of before a range that starts after them stay let
+     * go of: a reader stepping through a file range by range releases
+     * each page once */
+    if (start >= dropped)
+        r->dropped = dropped;
     if (end > r->size)
         end = r->size;
     if (start > r->pos)

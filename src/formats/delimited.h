@@ -47,6 +47,14 @@ char delim_sniff(const delim_reader *r, const char *candidates);
 uc_err delim_open(const char *path, const delim_limits *lim, delim_reader **out,
                   char *err, size_t errcap);
 void delim_close(delim_reader *r);  /* accepts NULL */
+/* For a file that another thread appends to: map the bytes it holds now
+ * (delim_size grows; pointers from delim_bytes_at before the call are
+ * stale after it). The pages read so far stay mapped: a reader that
+ * tails a file opens it once and extends, instead of mapping it again and
+ * faulting its pages in again at every step. UC_EIO if the file shrank
+ * (the caller must stop it shrinking while r reads: a mapped page past
+ * the end faults). */
+uc_err delim_extend(delim_reader *r);
 
 /* Start (again) at the first row, splitting on delim (',' ';' '\t' '|'
  * or DELIM_LINES). */

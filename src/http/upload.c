@@ -91,6 +91,9 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
         return MHD_YES;
     if (!strcmp(key, "file") && filename) {
         if (off == 0) { /* a new file part: the last one wins */
+            /* the pre-pass maps the file: gone before it shrinks */
+            prepass_free(up->pre);
+            up->pre = NULL;
             if (up->fd < 0) {
                 files_tmp_path(up->a->cfg->data_dir, ".part", up->tmp);
                 up->fd = open(up->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -102,8 +105,6 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
                 up->io_error = 1;
                 return MHD_NO;
             }
-            prepass_free(up->pre); /* a new file part: start over */
-            up->pre = NULL;
             up->bytes = 0;
             up->synced = 0;
             up->has_file = 1;
@@ -330,7 +331,7 @@ struct prepass *upload_prepass_take(req *rq)
     upload *up = rq->up;
     prepass *pp = up->pre;
     up->pre = NULL;
-    prepass_stop(pp);
+    prepass_complete(pp);
     return pp;
 }
 

@@ -140,6 +140,7 @@ typedef struct split_pre {
     uint64_t keyed;         /* rows with an address */
     uc_err e;               /* the first error met (it stopped there) */
     char err[TASK_ERROR_MAX + 1];
+    int64_t ms;             /* spent reading */
 } split_pre;
 
 typedef struct split_job {
@@ -168,9 +169,10 @@ uc_err pass_split(pass *r, const split_job *sj, struct outfile *of, int *retry);
 int pass_split_read_ahead(pass *r, char d, struct delim_reader *rd, uint64_t a, uint64_t b,
                           FILE *out, split_pre *pre);
 
-/* The layout of the delimited upload at in (r->j->t.format), as
- * pass_delimited decides it; sets r->email_col, ncols, has_header. */
-uc_err pass_delimited_layout(pass *r, const char *in, delim_layout *lay);
+/* The layout of the delimited upload rd reads (borrowed; rewound), in
+ * r->j->t.format, as pass_delimited decides it; sets r->email_col, ncols,
+ * has_header. */
+uc_err pass_delimited_layout(pass *r, struct delim_reader *rd, delim_layout *lay);
 
 static inline int pass_cancelled(const pass *r) { return atomic_load(&r->j->cancel) != 0; }
 static inline void pass_progress(pass *r, int p) { atomic_store(&r->j->progress, p); }

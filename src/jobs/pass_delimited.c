@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/messages.h"
 #include "formats/delimited.h"
 #include "formats/outfile.h"
@@ -71,13 +72,12 @@ static uc_err probe_headerless(dpass *x, email_column *ec)
     return UC_OK;
 }
 
-/* Open the upload, choose the delimiter, find the address column. */
-static uc_err open_input(dpass *x, const char *in)
+/* Choose the delimiter of the upload x->rd reads, find the address
+ * column. */
+static uc_err decide(dpass *x)
 {
     pass *r = x->r;
-    uc_err e = delim_open(in, NULL, &x->rd, r->err, r->errcap);
-    if (e)
-        return e;
+    uc_err e;
     enum task_format fmt = r->j->t.format;
     int is_txt = fmt == TASK_TXT;
     x->d = fmt == TASK_TSV ? '\t' : delim_sniff(x->rd, is_txt ? ",;\t|" : ",;\t");
@@ -101,6 +101,14 @@ static uc_err open_input(dpass *x, const char *in)
     r->has_header = ec.has_header;
     x->size = delim_size(x->rd);
     return UC_OK;
+}
+
+/* Open the upload and decide how it reads. */
+static uc_err open_input(dpass *x, const char *in)
+{
+    pass *r = x->r;
+    uc_err e = delim_open(in, NULL, &x->rd, r->err, r->errcap);
+    return e ? e : decide(x);
 }
 
 /* Pass 1: every data row's address into the pipe, its span into a record. */
@@ -233,13 +241,12 @@ static delim_layout layout_of(const dpass *x)
     return (delim_layout){x->d, r->email_col, r->ncols, r->has_header, data_start};
 }
 
-uc_err pass_delimited_layout(pass *r, const char *in, delim_layout *lay)
+uc_err pass_delimited_layout(pass *r, delim_reader *rd, delim_layout *lay)
 {
-    dpass x = {.r = r};
-    uc_err e = open_input(&x, in);
+    dpass x = {.r = r, .rd = rd};
+    uc_err e = decide(&x);
     if (!e)
         *lay = layout_of(&x);
-    delim_close(x.rd);
     return e;
 }
 
@@ -277,11 +284,15 @@ static uc_err write_single(dpass *x, outfile *of)
     char od = x->d == DELIM_LINES ? ',' : x->d;
     dedup_reserve(r->dd, (size_t)(x->size / 64)); /* a modest guess at the rows */
     uc_err e;
+    int64_t t0 = clock_mono_ms();
     if ((e = pass_open_records(r)) || (e = read_rows(x)))
         return e;
     pass_progress(r, 80);
+    int64_t t1 = clock_mono_ms();
+    r->res.ms.read += t1 - t0;
     if ((e = write_head(x, of, od)) || (e = write_rows(x, of)))
         return e;
+    r->res.ms.write += clock_mono_ms() - t1;
     return UC_OK;
 }
 
@@ -290,6 +301,7 @@ uc_err pass_delimited(pass *r, const char *in, const char *out_tmp)
     dpass x = {.r = r};
     outfile *of = NULL;
     int borrowed = 0, retry = 0;
+    int64_t t0 = clock_mono_ms();
     uc_err e = open_input(&x, in);
     if (e)
         goto done;
@@ -297,17 +309,20 @@ uc_err pass_delimited(pass *r, const char *in, const char *out_tmp)
     split_pre *pre = usable_pre(&x);
     if (pre && !threads)
         threads = 1; /* the rest on this thread, after the rows read ahead */
+    r->res.ms.read = clock_mono_ms() - t0; /* the pre-pass's end awaited */
     if (threads) {
         if ((e = outfile_open(out_tmp, &of)))
             goto done;
         e = write_split(&x, in, threads, pre, of, &retry);
-        if (!retry && pre)
+        if (!retry && pre) {
             r->res.prepass_bytes = (int64_t)(pre->end - pre->lay.data_start);
+            r->res.ms.prepass = pre->ms;
+        }
         if (retry) {
             /* start again on one thread, from nothing */
             outfile_abort(of);
             of = NULL;
-            r->res = (task_result){0};
+            r->res = (task_result){.ms = r->res.ms};
             r->nrows = 0;
             r->err[0] = 0;
             threads = 0;
@@ -321,7 +336,9 @@ uc_err pass_delimited(pass *r, const char *in, const char *out_tmp)
     }
     r->res.rows = r->nrows;
     r->res.threads = threads ? threads : 1;
+    int64_t t1 = clock_mono_ms();
     e = outfile_close(of, &r->res.result_bytes);
+    r->res.ms.write += clock_mono_ms() - t1;
     of = NULL;
     if (e)
         snprintf(r->err, r->errcap, MSG_ERROR_PROCESSING);

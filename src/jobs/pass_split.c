@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/io.h"
 #include "core/messages.h"
 #include "formats/delimited.h"
@@ -524,6 +525,7 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
     pass *r = sp->r;
     const split_job *sj = sp->sj;
     int threads = sj->threads < SPLIT_THREADS_MAX ? sj->threads : SPLIT_THREADS_MAX;
+    int64_t t0 = clock_mono_ms(), t1;
     uc_err e = delim_open(sj->in, NULL, &sp->rd, r->err, r->errcap);
     if (e)
         return e;
@@ -565,6 +567,7 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
     if ((e = read_outcome(sp, retry)))
         return e;
     pass_progress_max(r, 70);
+    r->res.ms.read += (t1 = clock_mono_ms()) - t0;
 
     sp->ent = malloc((size_t)sp->nrows * sizeof *sp->ent);
     if (!sp->ent)
@@ -597,6 +600,7 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
     }
     free(sp->ent);
     sp->ent = NULL;
+    r->res.ms.merge += (t0 = clock_mono_ms()) - t1;
     int64_t at;
     if ((e = outfile_region(of, (int64_t)total, &sp->out_fd, &at)))
         return e;
@@ -616,6 +620,7 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
             return sp->rg[k].e;
     }
     r->nrows = sp->nrows;
+    r->res.ms.write += clock_mono_ms() - t0;
     return UC_OK;
 }
 

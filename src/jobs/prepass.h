@@ -4,9 +4,10 @@
  * layout (delimiter, address column, header) on the first bytes, then
  * reads whole records (parse, check, classify, hash; records spilled as
  * pass_split's read phase does) up to the last record boundary it can
- * see, step by step. When the upload is complete the HTTP layer stops it
- * (prepass_stop), and the task's run takes what it read: the split path
- * reads only the rest (pass_split with a split_pre). Nothing of it is
+ * see, step by step. When the upload is complete the HTTP layer says so
+ * (prepass_complete); the pre-pass reads on until the task's run takes
+ * what it read: the split path reads only the rest (pass_split with a
+ * split_pre). Nothing of it is
  * visible: the task appears as before, and a cut or refused upload frees
  * it, leaving nothing behind (its records live in an unlinked temp file).
  * A pre-pass that met something it cannot judge alone (a layout the whole
@@ -36,12 +37,16 @@ prepass *prepass_start(const job_env *env, const char *path, enum task_format fm
 /* The file now holds size bytes (the upload's thread, after each write). */
 void prepass_grow(prepass *pp, uint64_t size);
 
-/* The upload is complete: start no more steps. Does not wait (the step
- * under way ends on its own; prepass_rows waits for it). Accepts NULL. */
-void prepass_stop(prepass *pp);
+/* The upload is complete (the HTTP layer, after its last write): the
+ * pre-pass reads on to the end of the file, while the upload is
+ * committed and the task queued, until the run takes its rows. The file
+ * may be renamed from now on (the pre-pass holds it open). Does not wait.
+ * Accepts NULL. */
+void prepass_complete(prepass *pp);
 
-/* After prepass_stop: wait for the thread to end, then give its rows, or
- * NULL when it has none to give. The result is borrowed until
+/* The run takes the rows: the pre-pass starts no more steps; wait for
+ * the thread to end (the step under way ends on its own), then give its
+ * rows, or NULL when it has none to give. The result is borrowed until
  * prepass_free (pass_split takes its fd). */
 split_pre *prepass_rows(prepass *pp);
 

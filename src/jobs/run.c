@@ -93,8 +93,12 @@ static uc_err work(const job_env *env, job *j, const char *tmp, task_result *res
     r.dd = dedup_new();
     if (r.dd)
         e = lists_load(env->d, env->outcomes, t->api_key, &r.al);
+    int64_t t0 = clock_mono_ms();
     if (!e)
         e = t->format == TASK_XLSX ? pass_xlsx(&r, in, tmp) : pass_delimited(&r, in, tmp);
+    task_phases *ms = &r.res.ms;
+    if (!ms->read && !ms->merge && !ms->write) /* a pass with no phases of its own */
+        ms->read = clock_mono_ms() - t0;
     if (r.recs)
         fclose(r.recs);
     dedup_free(r.dd);
@@ -134,10 +138,12 @@ uc_err job_execute(const job_env *env, job *j)
     task_result res = {0};
 
     int64_t t0 = clock_mono_ms(); /* the run's wall time, for the events */
+    int64_t waited = clock_now_ms() - t->created_at; /* the virtual clock may move */
     files_result_path(env->data_dir, t->id, t->format, final);
     files_tmp_path(env->data_dir, t->format == TASK_XLSX ? ".xlsx" : ".out", tmp);
 
     uc_err e = work(env, j, tmp, &res, err, sizeof err);
+    res.ms.wait = waited > 0 ? waited : 0;
     prepass_free(j->t.pre); /* the pass has taken what it could use */
     j->t.pre = NULL;
     if (e != UC_ECANCELED && hold(j) != 0)
@@ -149,10 +155,12 @@ uc_err job_execute(const job_env *env, job *j)
     /* The result in place (durable), then charged and completed: charged
      * only once the result is safely there, and taken back out if the
      * charge fails. */
+    int64_t t1 = clock_mono_ms();
     if (!e && files_commit(tmp, final) != UC_OK) {
         snprintf(err, sizeof err, MSG_ERROR_PROCESSING);
         e = UC_EIO;
     }
+    res.ms.commit = clock_mono_ms() - t1;
     if (!e) {
         atomic_store(&j->progress, 100);
         e = record(env, t, &res, err, sizeof err);

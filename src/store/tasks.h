@@ -64,11 +64,24 @@ uc_err task_insert(db *d, const task *t);
  * task is UC_ENOTFOUND, exactly as a missing one). */
 uc_err task_get(db *d, const char *id, const char *api_key, task *out);
 
+/* Where a run's time went, in ms, for the task_completed log line (not
+ * stored). A pass that does not tell its phases apart (XLSX) counts all
+ * of its time as read. */
+typedef struct task_phases {
+    int64_t wait;      /* from the submission (virtual clock) to the run */
+    int64_t prepass;   /* the pre-pass's reading, as the upload streamed */
+    int64_t read;      /* the run's first pass: parse, check, classify */
+    int64_t merge;     /* the split's dedup: which rows stay */
+    int64_t write;     /* the result's bytes */
+    int64_t commit;    /* the result made durable and put in place */
+} task_phases;
+
 /* Counts of a finished run. */
 typedef struct task_result {
     int64_t rows, duplicates_removed, invalid, charged, result_bytes;
     int threads;       /* the run's threads (1: single-threaded); not stored */
     int64_t prepass_bytes; /* of them read while the upload streamed; not stored */
+    task_phases ms;    /* not stored */
 } task_result;
 
 /* Mark a processing task completed (with its counts) or failed (with

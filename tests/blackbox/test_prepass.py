@@ -152,3 +152,34 @@ def test_a_refused_upload_leaves_nothing():
         assert_no_strays(s)
     finally:
         s.close()
+
+
+def test_a_queued_task_is_read_whole_while_it_waits(pair):
+    # One worker, held by a task that stays processing: the next upload
+    # is complete long before a worker takes it, and its pre-pass reads on
+    # to the end of the file meanwhile (after the upload's last byte, as
+    # the upload is committed and the task waits); the run then has only
+    # the dedup and the write left. Same outcome as one reader's.
+    from harness import Server
+    s = Server(['--workers', '1', '--split-min', '1MB', '--rate-limit', '0',
+                '--processing-delay', '1500'])
+    try:
+        rnd = random.Random(11)
+        head = b'email,n\n'
+        content = head + b''.join(b'u%d@example.com,%d\n' % (rnd.randrange(50000), i)
+                                  for i in range(120000))
+        r = s.submit(KEY, 'hold.csv', b'email\nhold@example.com\n')
+        assert r.status_code == 200, r.text
+        held = r.json()['task_id']
+        r = s.submit(KEY, 'queued.csv', content)
+        assert r.status_code == 200, r.text
+        got, got_body, ahead = finish(s, r.json()['task_id'], 'prepass_bytes')
+        want, want_body, _ = finish(pair[1], pair[1].submit(KEY, 'queued.csv', content)
+                                    .json()['task_id'], 'prepass_bytes')
+        assert got == want and got['duplicates_removed'] > 0
+        assert got_body == want_body
+        assert ahead == len(content) - len(head), 'the pre-pass stopped before the end'
+        s.wait(KEY, held)
+        assert_no_strays(s)
+    finally:
+        s.close()
