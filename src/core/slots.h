@@ -1,7 +1,6 @@
 /* slots.h: a ring of byte slots between two threads, one filling them and
  * one emptying them in order: the read-ahead of a large zip entry (the
- * inflater fills, the sheet parser empties) and the result's deflater (the
- * writer fills, the deflater empties). Memory is fixed at creation.
+ * inflater fills, the sheet parser empties). Memory is fixed at creation.
  *
  * Contract: one producer thread (slots_claim, slots_publish, slots_finish)
  * and one consumer thread (slots_take, slots_release); either may call

@@ -1,16 +1,15 @@
 /* zipw.c: the zip archive of a result workbook, written front to back:
  * local header, data (stored, or deflated as it comes with a data
  * descriptor after it), then the central directory. A large streamed
- * entry is deflated on a thread of its own (the deflater below) while the
+ * entry is deflated in blocks on worker threads (pdefl.c) while the
  * caller makes the next bytes. */
 #include "formats/zipw.h"
 
 #include "core/io.h"
-#include "core/slots.h"
+#include "formats/pdefl.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,26 +18,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define ZOUT_BUF (256 * 1024)
 #define DOS_DATE 0x0021        /* 1980-01-01: a fixed time makes output reproducible */
 #define DOS_TIME 0x0000
 #define MAX_NAME 64
-/* A streamed entry goes to the deflater thread once this much of it has
- * come (a small workbook's parts never make a thread); the caller's bytes
- * are copied into DEFL_SLOTS slots of DEFL_SLOT bytes. */
-#define DEFL_MIN (1u << 20)
-#define DEFL_SLOTS 4
-#define DEFL_SLOT (256 * 1024)
-
-/* The deflater: slots (core/slots.h) filled by zipw_write and deflated in
- * order by its thread, which alone touches the z_stream and the file while
- * it runs; the writer counts the CRC and the size as it fills the slots
- * (the deflater is the slower side). */
-typedef struct defl {
-    pthread_t t;
-    slots *ring;
-    uc_err e;              /* the thread's failure: it then stops the ring */
-} defl;
 
 typedef struct entry {
     char name[MAX_NAME];
@@ -52,13 +34,8 @@ struct zipw {
     entry ents[ZIPW_MAX_ENTRIES];
     int n;
     bool streaming;        /* inside zipw_begin .. zipw_end */
-    z_stream z;
-    bool z_live;
-    uint32_t crc;          /* of the streamed entry so far */
-    uint64_t usize;
-    unsigned char *zout;
+    pdefl *d;              /* deflates the streamed entries */
     int err_no;
-    defl *d;               /* the deflater of this entry, if started */
 };
 
 static uc_err out(zipw *z, const void *p, size_t n)
@@ -122,6 +99,12 @@ static uc_err new_entry(zipw *z, const char *name, entry **ep)
     return UC_OK;
 }
 
+/* pdefl's sink: the deflated bytes into the file. */
+static uc_err sink(void *ud, const void *p, size_t n)
+{
+    return out(ud, p, n);
+}
+
 uc_err zipw_open(const char *path, zipw **outp)
 {
     *outp = NULL;
@@ -129,13 +112,11 @@ uc_err zipw_open(const char *path, zipw **outp)
     if (!z)
         return UC_ENOMEM;
     z->fd = -1;
-    z->zout = malloc(ZOUT_BUF);
-    if (!z->zout ||
-        deflateInit2(&z->z, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    uc_err e = pdefl_new(sink, z, &z->d);
+    if (e) {
         zipw_abort(z);
-        return UC_ENOMEM;
+        return e;
     }
-    z->z_live = true;
     z->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (z->fd < 0) {
         zipw_abort(z);
@@ -166,150 +147,31 @@ uc_err zipw_begin(zipw *z, const char *name)
     e->method = 8;
     e->flags = 0x0008;  /* sizes in the data descriptor */
     z->streaming = true;
-    z->crc = 0;
-    z->usize = 0;
-    if (deflateReset(&z->z) != Z_OK)
-        return UC_EIO;
+    pdefl_begin(z->d);
     return local_header(z, e);
-}
-
-/* Deflate n bytes at p into the file; count them (CRC, size) unless the
- * writer already did (the deflater thread). */
-static uc_err deflate_some(zipw *z, const void *p, size_t n, int flush, bool count)
-{
-    if (count) {
-        z->crc = (uint32_t)crc32(z->crc, (const Bytef *)p, (uInt)n);
-        z->usize += n;
-    }
-    z->z.next_in = (Bytef *)p;
-    z->z.avail_in = (uInt)n;
-    do {
-        z->z.next_out = z->zout;
-        z->z.avail_out = ZOUT_BUF;
-        if (deflate(&z->z, flush) == Z_STREAM_ERROR)
-            return UC_EIO;
-        size_t have = ZOUT_BUF - z->z.avail_out;
-        if (have) {
-            uc_err e = out(z, z->zout, have);
-            if (e)
-                return e;
-        }
-    } while (z->z.avail_out == 0 || (flush == Z_FINISH && z->z.avail_in > 0));
-    return UC_OK;
-}
-
-static void *defl_main(void *arg)
-{
-    zipw *z = arg;
-    defl *d = z->d;
-    const unsigned char *p;
-    size_t n;
-    while ((p = slots_take(d->ring, &n))) {
-        uc_err e = deflate_some(z, p, n, Z_NO_FLUSH, false);
-        slots_release(d->ring);
-        if (e) {
-            d->e = e;  /* seen by the writer after slots_claim fails */
-            slots_stop(d->ring);
-            break;
-        }
-    }
-    return NULL;
-}
-
-/* Start the deflater; false (nothing started) when it cannot be made:
- * the caller deflates itself. */
-static bool defl_start(zipw *z)
-{
-    defl *d = calloc(1, sizeof *d);
-    if (!d || !(d->ring = slots_new(DEFL_SLOTS, DEFL_SLOT))) {
-        free(d);
-        return false;
-    }
-    z->d = d;
-    if (pthread_create(&d->t, NULL, defl_main, z) == 0)
-        return true;
-    z->d = NULL;
-    slots_free(d->ring);
-    free(d);
-    return false;
-}
-
-/* Stop the deflater after the slots it holds (or, discard, without
- * deflating them): its failure, if any. */
-static uc_err defl_stop(zipw *z, bool discard)
-{
-    defl *d = z->d;
-    if (!d)
-        return UC_OK;
-    if (discard)
-        slots_stop(d->ring);
-    else
-        slots_finish(d->ring);
-    pthread_join(d->t, NULL);
-    uc_err e = d->e;
-    slots_free(d->ring);
-    free(d);
-    z->d = NULL;
-    return e;
-}
-
-/* Hand n bytes to the deflater, a slot at a time, counting them. */
-static uc_err defl_put(zipw *z, const unsigned char *p, size_t n)
-{
-    defl *d = z->d;
-    while (n) {
-        unsigned char *slot = slots_claim(d->ring);
-        if (!slot)
-            return d->e ? d->e : UC_EIO;
-        size_t m = n < DEFL_SLOT ? n : DEFL_SLOT;
-        z->crc = (uint32_t)crc32(z->crc, p, (uInt)m);
-        z->usize += m;
-        memcpy(slot, p, m);
-        slots_publish(d->ring, m);
-        p += m;
-        n -= m;
-    }
-    return UC_OK;
 }
 
 uc_err zipw_write(zipw *z, const void *p, size_t n)
 {
-    if (!z->streaming)
-        return UC_EINVAL;
-    if (!z->d && z->usize + n >= DEFL_MIN)
-        defl_start(z);
-    if (z->d)
-        return defl_put(z, p, n);
-    /* zlib counts in uInt: feed very large buffers in pieces */
-    while (n > (1u << 30)) {
-        uc_err e = deflate_some(z, p, 1u << 30, Z_NO_FLUSH, true);
-        if (e)
-            return e;
-        p = (const char *)p + (1u << 30);
-        n -= 1u << 30;
-    }
-    return deflate_some(z, p, n, Z_NO_FLUSH, true);
+    return z->streaming ? pdefl_write(z->d, p, n) : UC_EINVAL;
 }
 
 uc_err zipw_end(zipw *z)
 {
     if (!z->streaming)
         return UC_EINVAL;
-    uc_err e = defl_stop(z, false);
-    if (e) {
-        z->streaming = false;
-        return e;
-    }
-    e = deflate_some(z, "", 0, Z_FINISH, true);
     z->streaming = false;
+    uint32_t crc;
+    uint64_t usize, csize;
+    uc_err e = pdefl_finish(z->d, &crc, &usize, &csize);
     if (e)
         return e;
-    entry *ent = &z->ents[z->n - 1];
-    if (z->usize > 0xFFFFFFFFu || z->z.total_out > 0xFFFFFFFFu)
+    if (usize > 0xFFFFFFFFu || csize > 0xFFFFFFFFu)
         return UC_ELIMIT;
-    ent->crc = z->crc;
-    ent->csize = (uint32_t)z->z.total_out;
-    ent->usize = (uint32_t)z->usize;
+    entry *ent = &z->ents[z->n - 1];
+    ent->crc = crc;
+    ent->csize = (uint32_t)csize;
+    ent->usize = (uint32_t)usize;
     unsigned char dd[16];
     le32(dd, 0x08074b50);
     le32(dd + 4, ent->crc);
@@ -373,12 +235,9 @@ void zipw_abort(zipw *z)
 {
     if (!z)
         return;
-    defl_stop(z, true);
-    if (z->z_live)
-        deflateEnd(&z->z);
+    pdefl_free(z->d);  /* its workers stopped before the file closes */
     if (z->fd >= 0)
         close(z->fd);
-    free(z->zout);
     free(z);
 }
 

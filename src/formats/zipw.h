@@ -1,7 +1,7 @@
 /* zipw.h: a zip archive written front to back, for result workbooks:
  * small entries stored whole, large ones deflated (zlib, level 1) as their
- * bytes come, sizes in a data descriptor. Memory is constant whatever the
- * entries' sizes; the archive is not zip64 (4 GB at most). Entries carry
+ * bytes come, in blocks on worker threads past a MiB (pdefl.h), sizes in a
+ * data descriptor. Memory is constant whatever the entries' sizes; the archive is not zip64 (4 GB at most). Entries carry
  * a fixed date, so the same input gives the same bytes. */
 #ifndef UC_ZIPW_H
 #define UC_ZIPW_H

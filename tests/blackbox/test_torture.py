@@ -168,8 +168,9 @@ def test_upload_commit_fsyncs(n, stored):
 
 def large_workbook(rows=15000):
     """A workbook whose sheet XML, and its result's, pass 1 MiB: the sheet
-    is inflated on the read-ahead thread and the result deflated on the
-    writer's (src/core/slots.c), so faults land on both."""
+    is inflated on the read-ahead thread (src/core/slots.c) and the result
+    deflated in blocks on the writer's workers (src/formats/pdefl.c), so
+    faults land on both."""
     import io
     from openpyxl import Workbook
     wb = Workbook(write_only=True)
@@ -187,9 +188,10 @@ def test_torture_xlsx_threads(kind, limit):
     """The same for a workbook large enough for the XLSX threads: every
     fault, on either side of a thread, still ends cleanly (seen: the
     read-ahead's slots failing fail the task "out of memory", a write
-    failing on the deflater's thread fails it "Cannot write XLSX: ...", the
-    deflater's own slots failing leave the writer deflating by itself and
-    the task completes, with the same result)."""
+    failing between deflated blocks fails it "Cannot write XLSX: ...", the
+    deflate workers' blocks failing to be allocated leave the writer
+    deflating every block itself and the task completes, with the same
+    bytes)."""
     data = large_workbook()
     s = Server()
     try:

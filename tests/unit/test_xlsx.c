@@ -10,8 +10,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "formats/pdefl.h"
 #include "formats/xlsx_read.h"
 #include "formats/xlsx_write.h"
+#include "formats/zip.h"
 
 #define FX "fixtures/xlsx/"
 #define C(t, s) { t, s, sizeof(s) - 1, 0 }
@@ -638,9 +640,34 @@ static void test_round_trip_look(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
-/* A sheet past a MiB: the writer deflates it on its own thread and the
- * reader inflates it on another; every row comes back, in order. An
- * abandoned large workbook stops its thread cleanly. */
+static uc_err count_bytes(void *ud, const void *p, size_t n)
+{
+    (void)p;
+    *(size_t *)ud += n;
+    return UC_OK;
+}
+
+/* The inflated size of entry name in the zip at path, read (and its
+ * CRC-32 checked) by our own zip reader. */
+static size_t entry_size(const char *path, const char *name)
+{
+    zipr_limits lim;
+    zipr *z;
+    char err[256];
+    size_t n = 0;
+    zipr_limits_default(&lim);
+    assert_int_equal(zipr_open(path, &lim, &z, err, sizeof err), UC_OK);
+    int idx = zipr_find(z, name);
+    assert_true(idx >= 0);
+    assert_int_equal(zipr_read(z, idx, count_bytes, &n, err, sizeof err), UC_OK);
+    zipr_close(z);
+    return n;
+}
+
+/* A sheet of several deflate blocks (pdefl.h): the writer deflates them
+ * on worker threads and the reader inflates the sheet on another; every
+ * row comes back, in order, the CRC and sizes check out, and openpyxl
+ * reads it too. An abandoned large workbook stops its threads cleanly. */
 static void test_round_trip_large(void **state)
 {
     char path[128];
@@ -673,6 +700,7 @@ static void test_round_trip_large(void **state)
     assert_int_equal(strlen(got), len);
     assert_string_equal(got, want);
     free(got);
+    assert_true(entry_size(path, "xl/worksheets/sheet1.xml") > 3 * (size_t)PDEFL_BLOCK);
     /* the reader stopped by its callback half way (its thread too) */
     table t = { .stop_after = ROWS / 2 };
     tput(&t, "", 0);
