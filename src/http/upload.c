@@ -20,6 +20,11 @@
 
 #define FIELD_MAX 65536        /* bytes kept of a text field */
 #define PP_BUFFER (64 * 1024)  /* post processor buffer */
+/* The file part is gathered into writes of this size: the post processor
+ * hands it over in pieces no larger than the daemon's read buffer (a few
+ * KiB with a small connection pool), and a write(2) per piece costs a
+ * system call each (52 MB in 16 KiB pieces: 3,200 writes, 0.01 s). */
+#define WRITE_CHUNK (256u << 10)
 #define WRITEBACK_STEP (8u << 20) /* upload bytes between writeback starts */
 #define FORM_SLACK (3 * FIELD_MAX + 65536) /* most a form adds to its file */
 
@@ -31,8 +36,11 @@ struct upload {
     app *a;
     int fd;
     char tmp[FILES_PATH_MAX];
-    uint64_t bytes;
+    uint64_t bytes;          /* of the file part, received */
+    uint64_t written;        /* of them, in the file (the rest in wbuf) */
     uint64_t synced;         /* bytes whose writeback has started */
+    char *wbuf;              /* WRITE_CHUNK bytes, NULL until a file part */
+    size_t wlen;
     int64_t room;            /* bytes the account may still store */
     int has_file, file_is_text, parse_error, over_quota, over_max, io_error;
     char filename[TASK_FILENAME_MAX + 1];
@@ -64,18 +72,82 @@ static int field_add(struct buf *f, uint64_t off, const char *data, size_t n)
 static void track(upload *up)
 {
     if (up->pre) {
-        prepass_grow(up->pre, up->bytes);
+        prepass_grow(up->pre, up->written);
         return;
     }
     const config *cfg = up->a->cfg;
     const char *dot = strrchr(up->filename, '.');
     enum task_format fmt;
-    if (up->bytes < cfg->split_min || up->bytes < PREPASS_MIN || !dot ||
+    if (up->written < cfg->split_min || up->written < PREPASS_MIN || !dot ||
         !task_format_parse(dot + 1, &fmt))
         return;
     up->pre = prepass_start(&up->a->env, up->tmp, fmt, up->key, cfg->workers);
     if (up->pre)
-        prepass_grow(up->pre, up->bytes);
+        prepass_grow(up->pre, up->written);
+}
+
+/* Write out what wbuf holds. -1 on a write error. */
+static int flush(upload *up)
+{
+    if (up->wlen == 0)
+        return 0;
+    if (io_write_all(up->fd, up->wbuf, up->wlen) != UC_OK)
+        return -1;
+    up->written += up->wlen;
+    up->wlen = 0;
+    return 0;
+}
+
+/* A piece of the file part: gathered in wbuf, written a chunk at a time;
+ * each chunk then tells the pre-pass, and starts writeback every
+ * WRITEBACK_STEP bytes. -1 on a write error. */
+static int file_add(upload *up, const char *data, size_t size)
+{
+    while (size > 0) {
+        size_t n = WRITE_CHUNK - up->wlen;
+        if (n > size)
+            n = size;
+        memcpy(up->wbuf + up->wlen, data, n);
+        up->wlen += n;
+        data += n;
+        size -= n;
+        if (up->wlen < WRITE_CHUNK)
+            break;
+        if (flush(up) != 0)
+            return -1;
+        track(up);
+        if (up->written - up->synced >= WRITEBACK_STEP) {
+            /* the commit's fsync then finds most of a large file on disk
+             * (535 MB: 0.5 s less between the last byte and processing) */
+            io_writeback(up->fd, up->synced, up->written - up->synced);
+            up->synced = up->written;
+        }
+    }
+    return 0;
+}
+
+/* A new file part (the last one wins): an empty temp file. 0 or -1. */
+static int file_start(upload *up, const char *filename)
+{
+    if (!up->wbuf && !(up->wbuf = malloc(WRITE_CHUNK)))
+        return -1;
+    /* the pre-pass maps the file: gone before it shrinks */
+    prepass_free(up->pre);
+    up->pre = NULL;
+    if (up->fd < 0) {
+        files_tmp_path(up->a->cfg->data_dir, ".part", up->tmp);
+        up->fd = open(up->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (up->fd < 0)
+            return -1;
+    } else if (ftruncate(up->fd, 0) != 0 || lseek(up->fd, 0, SEEK_SET) != 0) {
+        return -1;
+    }
+    up->bytes = up->written = up->synced = 0;
+    up->wlen = 0;
+    up->has_file = 1;
+    up->file_is_text = 0;
+    snprintf(up->filename, sizeof up->filename, "%s", filename);
+    return 0;
 }
 
 static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -90,26 +162,9 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     if (!key)
         return MHD_YES;
     if (!strcmp(key, "file") && filename) {
-        if (off == 0) { /* a new file part: the last one wins */
-            /* the pre-pass maps the file: gone before it shrinks */
-            prepass_free(up->pre);
-            up->pre = NULL;
-            if (up->fd < 0) {
-                files_tmp_path(up->a->cfg->data_dir, ".part", up->tmp);
-                up->fd = open(up->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-                if (up->fd < 0) {
-                    up->io_error = 1;
-                    return MHD_NO;
-                }
-            } else if (ftruncate(up->fd, 0) != 0 || lseek(up->fd, 0, SEEK_SET) != 0) {
-                up->io_error = 1;
-                return MHD_NO;
-            }
-            up->bytes = 0;
-            up->synced = 0;
-            up->has_file = 1;
-            up->file_is_text = 0;
-            snprintf(up->filename, sizeof up->filename, "%s", filename);
+        if (off == 0 && file_start(up, filename) != 0) {
+            up->io_error = 1; /* a 500 (out of memory or disk) */
+            return MHD_NO;
         }
         up->bytes += size;
         if (up->bytes > up->a->cfg->max_upload) {
@@ -120,16 +175,9 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
             up->over_quota = 1;
             return MHD_NO;
         }
-        if (size && io_write_all(up->fd, data, size) != UC_OK) {
+        if (file_add(up, data, size) != 0) {
             up->io_error = 1;
             return MHD_NO;
-        }
-        track(up);
-        if (up->bytes - up->synced >= WRITEBACK_STEP) {
-            /* the commit's fsync then finds most of a large file on disk
-             * (535 MB: 0.5 s less between the last byte and processing) */
-            io_writeback(up->fd, up->synced, up->bytes - up->synced);
-            up->synced = up->bytes;
         }
         return MHD_YES;
     }
@@ -172,6 +220,7 @@ static void discard_file(upload *up)
 {
     prepass_free(up->pre);
     up->pre = NULL;
+    up->wlen = 0;
     if (up->fd >= 0) {
         close(up->fd);
         up->fd = -1;
@@ -270,6 +319,9 @@ void upload_form_get(req *rq, upload_form *f)
             up->parse_error = 1; /* body ended mid-part */
         up->pp = NULL;
     }
+    /* The file part's last bytes (a failed write: answered as a 500). */
+    if (up->fd >= 0 && flush(up) != 0)
+        up->io_error = 1;
     /* Text fields as Starlette would decode them: UTF-8, ill-formed bytes
      * replaced (so every value can go into JSON and the database). */
     const char *text[N_FIELDS];
@@ -350,5 +402,6 @@ void upload_free(upload *up)
         buf_free(&up->field[i]);
         free(up->clean[i]);
     }
+    free(up->wbuf);
     free(up);
 }
