@@ -37,14 +37,10 @@ enum MHD_Result resp_500_static(struct MHD_Connection *c, req *rq)
     return ret;
 }
 
-enum MHD_Result resp_queue_json_hdr(req *rq, unsigned status, json_t *body,
-                                    const char *hname, const char *hvalue)
+/* Queue the JSON text s (n bytes, taken) with one optional header. */
+static enum MHD_Result queue_text(req *rq, unsigned status, char *s, size_t n,
+                                  const char *hname, const char *hvalue)
 {
-    char *s = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(body);
-    if (!s)
-        return MHD_NO;
-    size_t n = strlen(s);
     struct MHD_Response *r =
         MHD_create_response_from_buffer(n, s, MHD_RESPMEM_MUST_FREE);
     if (!r) {
@@ -57,6 +53,23 @@ enum MHD_Result resp_queue_json_hdr(req *rq, unsigned status, json_t *body,
     enum MHD_Result ret = resp_queue(rq, status, r, n);
     MHD_destroy_response(r);
     return ret;
+}
+
+enum MHD_Result resp_queue_json_text(req *rq, unsigned status, char *s, size_t n)
+{
+    if (!s)
+        return MHD_NO;
+    return queue_text(rq, status, s, n, NULL, NULL);
+}
+
+enum MHD_Result resp_queue_json_hdr(req *rq, unsigned status, json_t *body,
+                                    const char *hname, const char *hvalue)
+{
+    char *s = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(body);
+    if (!s)
+        return MHD_NO;
+    return queue_text(rq, status, s, strlen(s), hname, hvalue);
 }
 
 enum MHD_Result resp_queue_json(req *rq, unsigned status, json_t *body)

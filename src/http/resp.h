@@ -15,6 +15,9 @@ struct req;
 
 /* Queue body (taken: freed here) with status and content type. */
 enum MHD_Result resp_queue_json(struct req *rq, unsigned status, json_t *body);
+/* The same for JSON already written out: s (n bytes, from malloc) is
+ * taken, freed here even on failure. */
+enum MHD_Result resp_queue_json_text(struct req *rq, unsigned status, char *s, size_t n);
 /* The same with one extra header (e.g. Retry-After). */
 enum MHD_Result resp_queue_json_hdr(struct req *rq, unsigned status, json_t *body,
                                     const char *hname, const char *hvalue);

@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/messages.h"
 #include "http/auth.h"
@@ -188,26 +189,69 @@ static int own_task(req *rq, task *t, enum MHD_Result *ret)
     return 1;
 }
 
+/* s as a JSON string, appended to b, in the bytes jansson writes: plain
+ * printable ASCII as it is (nothing to escape: the common case, without
+ * an allocation), anything else through jansson. -1 when s is not UTF-8
+ * (b unchanged) or out of memory. */
+static int json_str_add(struct buf *b, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+        p++;
+    if (!*p)
+        return buf_printf(b, "\"%s\"", s) == UC_OK ? 0 : -1;
+    json_t *j = json_string(s);
+    char *q = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    json_decref(j);
+    int r = q && buf_adds(b, q) == UC_OK ? 0 : -1;
+    free(q);
+    return r;
+}
+
+/* The status body, written out directly: polling clients ask for it
+ * most, and a jansson object of it took a dozen allocations (6% of the
+ * request's CPU). The same bytes as json_dumps of the object, keys in
+ * this order; "error" (failed tasks) left out when it is not UTF-8, as
+ * json_object_set_new left it. NULL when out of memory or the project
+ * name is not UTF-8 (a 500, as before). */
+static char *status_json(const task *t, int progress, size_t *len)
+{
+    char created[32];
+    clock_format(t->created_at, created, sizeof created);
+    struct buf b;
+    buf_init(&b, 8192); /* the longest: a name and an error of control bytes */
+    int bad = buf_reserve(&b, 512) != UC_OK ||
+              buf_printf(&b, "{\"task_id\":\"%s\",\"status\":\"%s\",\"project_name\":", t->id,
+                         task_status_name(t->status)) != UC_OK ||
+              json_str_add(&b, t->project_name) != 0 ||
+              buf_printf(&b, ",\"created_at\":\"%s\",\"rows\":%lld,\"duplicates_removed\":%lld,"
+                         "\"invalid\":%lld,\"charged\":%lld,\"progress\":%d", created,
+                         (long long)t->rows, (long long)t->duplicates_removed,
+                         (long long)t->invalid, (long long)t->charged, progress) != UC_OK;
+    if (!bad && t->status == TASK_FAILED) {
+        size_t keep = b.len;
+        if (buf_adds(&b, ",\"error\":") != UC_OK || json_str_add(&b, t->error) != 0)
+            buf_truncate(&b, keep);
+    }
+    if (bad || buf_addc(&b, '}') != UC_OK) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_take(&b, len);
+}
+
 enum MHD_Result v1_batch_status(req *rq)
 {
     task t;
     enum MHD_Result ret;
     if (!own_task(rq, &t, &ret))
         return ret;
-    char created[32];
-    clock_format(t.created_at, created, sizeof created);
     int progress = 100;
     if (t.status == TASK_PROCESSING && !pool_progress(rq->a->pool, t.id, &progress))
         progress = 0;
-    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:i}", "task_id", t.id,
-                          "status", task_status_name(t.status), "project_name", t.project_name,
-                          "created_at", created, "rows", (json_int_t)t.rows,
-                          "duplicates_removed", (json_int_t)t.duplicates_removed,
-                          "invalid", (json_int_t)t.invalid, "charged",
-                          (json_int_t)t.charged, "progress", progress);
-    if (o && t.status == TASK_FAILED)
-        json_object_set_new(o, "error", json_string(t.error));
-    return resp_queue_json(rq, 200, o);
+    size_t n = 0;
+    char *s = status_json(&t, progress, &n);
+    return resp_queue_json_text(rq, 200, s, n);
 }
 
 enum MHD_Result v1_batch_download(req *rq)
