@@ -128,7 +128,9 @@ def raw_exchange(server, head, body=b'', close_early=False, timeout=30):
     """Send raw bytes (head is the request line + headers, without the
     blank line). With close_early the socket closes right after sending
     (a client that dies mid-upload) and None is returned; otherwise the
-    raw response bytes are read until the server closes."""
+    raw response bytes are read until the server closes (a reset after
+    the answer, e.g. when it closed with part of the request unread, ends
+    them too)."""
     s = socket.create_connection(('127.0.0.1', server.port), timeout=timeout)
     try:
         s.sendall(head.rstrip(b'\r\n') + b'\r\n\r\n' + body)
@@ -136,7 +138,10 @@ def raw_exchange(server, head, body=b'', close_early=False, timeout=30):
             return None
         chunks = []
         while True:
-            c = s.recv(65536)
+            try:
+                c = s.recv(65536)
+            except ConnectionResetError:
+                break
             if not c:
                 break
             chunks.append(c)

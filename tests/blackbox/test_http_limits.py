@@ -5,10 +5,8 @@ The head (request line and headers) lives in the connection's 64 KiB
 memory pool (server.c): one header or a URL of up to about 60 KiB, some
 300 cookie lines, are served as usual; past that libmicrohttpd answers
 431 (headers) or 414 (request line) and closes the connection."""
-import socket
-
 from harness import V1
-from helpers import KEY, multipart, run_ok
+from helpers import KEY, multipart, raw_exchange, run_ok
 
 STATUS = V1 + '/batch-check-status/00000000-0000-0000-0000-000000000000'
 NO_TASK = b'{"detail":"Task does not exist or has not started"}'
@@ -19,21 +17,8 @@ def _send(server, path, headers):
     server closes."""
     lines = ['GET %s HTTP/1.1' % path, 'Host: 127.0.0.1', 'X-API-Key: ' + KEY,
              'Connection: close'] + headers
-    s = socket.create_connection(('127.0.0.1', server.port), timeout=30)
-    chunks = []
-    try:
-        s.sendall(('\r\n'.join(lines) + '\r\n\r\n').encode())
-        while True:
-            try:
-                c = s.recv(65536)
-            except ConnectionResetError:
-                break
-            if not c:
-                break
-            chunks.append(c)
-    finally:
-        s.close()
-    head, _, body = b''.join(chunks).partition(b'\r\n\r\n')
+    raw = raw_exchange(server, '\r\n'.join(lines).encode())
+    head, _, body = raw.partition(b'\r\n\r\n')
     return head.split(b'\r\n')[0].decode(), body
 
 
