@@ -163,11 +163,13 @@ uc_err pass_split(pass *r, const split_job *sj, struct outfile *of, int *retry);
 
 /* For the pre-pass: read the rows of [a, b) of the file rd maps (a and b
  * record boundaries, a where the last call ended) with r's layout, as the
- * split's read phase reads a range, appending their records to out and
+ * split's read phase reads a range, appending their records to out (a
+ * file: rowrecs.h) and
  * counting them into pre (pre->e and pre->err on an error). Returns 1
  * when the range ended clean (b was a record boundary), else 0. */
+struct rowrecs;
 int pass_split_read_ahead(pass *r, char d, struct delim_reader *rd, uint64_t a, uint64_t b,
-                          FILE *out, split_pre *pre);
+                          struct rowrecs *out, split_pre *pre);
 
 /* The layout of the delimited upload rd reads (borrowed; rewound), in
  * r->j->t.format, as pass_delimited decides it; sets r->email_col, ncols,

@@ -19,28 +19,18 @@
 #include "core/messages.h"
 #include "formats/delimited.h"
 #include "formats/outfile.h"
+#include "jobs/rowrecs.h"
 #include "store/files.h"
 
 #define SPLIT_THREADS_MAX PASS_SPLIT_THREADS_MAX
 #define SPLIT_PER_THREAD 4     /* ranges per thread: a slow core takes fewer */
 #define SPLIT_RANGES_MAX (SPLIT_THREADS_MAX * SPLIT_PER_THREAD)
-#define SPLIT_BUF (1u << 20)   /* bytes of records or output per buffer */
+#define SPLIT_BUF (1u << 20)   /* bytes of input or output per buffer */
 
-/* One row as the read phase saw it. */
-typedef struct srec {
-    uint64_t start;
-    uint32_t len;
-    uint16_t pad;          /* delimiters to add to reach the header's width */
-    uint8_t term;
-    uint8_t verdict;       /* the cell's own verdict */
-    uint64_t h;            /* dedup_hash of the address */
-    uint32_t check;
-    uint32_t has_key;
-} srec;
 
 typedef struct srange {
     uint64_t a, b;         /* bytes [a, b) */
-    int fd;                /* records (anonymous file), -1 until made */
+    rowrecs rs;            /* its records */
     uint32_t nrows, first_row;
     uc_err e;
     int unclean;           /* ended inside a row: the bound was wrong */
@@ -62,7 +52,12 @@ typedef struct split {
     srange rg[SPLIT_RANGES_MAX + 1]; /* + the pre-pass's */
     dedup *part[SPLIT_THREADS_MAX];
     uc_err part_e[SPLIT_THREADS_MAX];
-    uint32_t *ent;         /* per row: entry id * nparts + part */
+    /* per dedup part: its rows with an address in file order, each the
+     * first occurrence's verdict | PV_LAST for the last occurrence; each
+     * written by its part's thread alone (no cache line shared) */
+    uint8_t *pv[SPLIT_THREADS_MAX];
+    uint32_t pv_cap[SPLIT_THREADS_MAX];
+    uint32_t pv_from[SPLIT_THREADS_MAX][SPLIT_RANGES_MAX + 1]; /* range k's first */
     uint8_t *kv;           /* per row: 0 dropped, else 1 + its verdict */
     int out_fd;            /* the result (outfile_region) */
     uint32_t nrows;
@@ -75,6 +70,7 @@ typedef struct split {
     atomic_int stop;       /* write: a piece failed, the others stop */
     delim_reader *rd;      /* the file, for the quote counts (read-only) */
     uint64_t quotes[SPLIT_RANGES_MAX];
+    int in_memory;         /* the ranges' records in memory */
     void (*piece)(struct split *, size_t);
     size_t npieces;
 } split;
@@ -130,7 +126,7 @@ static size_t part_of(const split *sp, uint64_t h)
 
 /* ---- read phase: one range ---- */
 
-static uc_err read_range(split *sp, srange *g, delim_reader *rd, FILE *out)
+static uc_err read_range(split *sp, srange *g, delim_reader *rd, rowrecs *out)
 {
     pass *r = sp->r;
     const split_job *sj = sp->sj;
@@ -165,8 +161,8 @@ static uc_err read_range(split *sp, srange *g, delim_reader *rd, FILE *out)
             s.has_key = 1;
             g->keyed[part_of(sp, hh.h)]++;
         }
-        if (fwrite_unlocked(&s, sizeof s, 1, out) != 1)
-            return UC_EIO;
+        if ((e = rowrecs_put(out, &s)))
+            return e;
         if ((++g->nrows & (CHECK_EVERY - 1)) == 0) {
             if (pass_cancelled(r) || atomic_load(&sp->first_bad) < (size_t)(g - sp->rg))
                 return UC_ECANCELED;
@@ -179,31 +175,27 @@ static uc_err read_range(split *sp, srange *g, delim_reader *rd, FILE *out)
     }
     g->unclean = !delim_clean(rd);
     atomic_fetch_add(&sp->bytes_read, g->b - seen);
-    return fflush(out) == 0 ? UC_OK : UC_EIO;
+    return out->out && fflush(out->out) != 0 ? UC_EIO : UC_OK;
 }
 
 static void read_piece(split *sp, size_t k)
 {
     srange *g = &sp->rg[k];
     delim_reader *rd = NULL;
-    FILE *out = NULL;
     if (g->pre || atomic_load(&sp->first_bad) < k)
         return; /* read already; or an earlier range failed */
     g->e = UC_EIO;
-    if ((g->fd = temp_fd(sp, ".rows")) < 0)
-        goto done;
-    int fd2 = dup(g->fd);
-    if (fd2 < 0 || !(out = fdopen(fd2, "w"))) {
-        if (fd2 >= 0)
-            close(fd2);
-        goto done;
+    /* a row takes at least 2 bytes (a line end), but the file's last */
+    if (!sp->in_memory || rowrecs_open(&g->rs, (g->b - g->a) / 2 + 1, -1) != UC_OK) {
+        int fd = temp_fd(sp, ".rows");
+        if (fd < 0 || rowrecs_open(&g->rs, 0, fd) != UC_OK)
+            goto done;
     }
-    setvbuf(out, NULL, _IOFBF, SPLIT_BUF);
     if ((g->e = delim_open(sp->sj->in, NULL, &rd, g->err, sizeof g->err)))
         goto done;
-    g->e = read_range(sp, g, rd, out);
+    g->e = read_range(sp, g, rd, &g->rs);
 done:
-    if (out && fclose(out) != 0 && !g->e)
+    if (rowrecs_end(&g->rs) != UC_OK && !g->e)
         g->e = UC_EIO;
     delim_close(rd);
     if (g->e || g->unclean) {
@@ -215,23 +207,6 @@ done:
 
 /* ---- dedup phase: one share of the hash space ---- */
 
-/* The next records of range g from *off on into buf (SPLIT_BUF bytes):
- * *n of them, 0 at the end; UC_EIO on a short or failed read. */
-static uc_err next_records(const srange *g, uint64_t *off, srec *buf, size_t *n)
-{
-    uint64_t total = (uint64_t)g->nrows * sizeof(srec);
-    *n = 0;
-    if (*off >= total)
-        return UC_OK;
-    size_t want = total - *off < SPLIT_BUF ? (size_t)(total - *off) : SPLIT_BUF;
-    ssize_t got = pread(g->fd, buf, want, (off_t)*off);
-    if (got <= 0 || (size_t)got % sizeof(srec))
-        return UC_EIO;
-    *off += (uint64_t)got;
-    *n = (size_t)got / sizeof(srec);
-    return UC_OK;
-}
-
 /* Each record of one range with its row, a buffer at a time:
  *     rwalk walk = rwalk_of(g, buf);
  *     while (rwalk_fill(&walk))
@@ -239,7 +214,8 @@ static uc_err next_records(const srange *g, uint64_t *off, srec *buf, size_t *n)
  * and walk.e afterwards (UC_EIO on a short or failed read). */
 typedef struct rwalk {
     const srange *g;
-    srec *buf;             /* borrowed: SPLIT_BUF bytes */
+    srec *buf;             /* borrowed: ROWRECS_BUF bytes */
+    const srec *at;        /* the records at hand: buf, or g's own */
     uint64_t off;          /* the next byte of g's records to read */
     size_t i, n;           /* the next record in buf, records in buf */
     uint32_t row;          /* the row of buf[i] */
@@ -255,7 +231,7 @@ static rwalk rwalk_of(const srange *g, srec *buf)
 static bool rwalk_fill(rwalk *w)
 {
     w->i = 0;
-    return !(w->e = next_records(w->g, &w->off, w->buf, &w->n)) && w->n;
+    return !(w->e = rowrecs_read(&w->g->rs, &w->off, w->buf, &w->at, &w->n)) && w->n;
 }
 
 /* The next record of the buffer and its row, or NULL when it is used up. */
@@ -264,32 +240,41 @@ static const srec *rwalk_next(rwalk *w, uint32_t *row)
     if (w->i == w->n)
         return NULL;
     *row = w->row++;
-    return &w->buf[w->i++];
+    return &w->at[w->i++];
 }
 
-static uc_err dedup_part(split *sp, size_t p, dedup *t, srec *buf)
+#define PV_LAST 0x80
+
+static uc_err dedup_part(split *sp, size_t p, dedup *t, srec *room)
 {
     pass *r = sp->r;
-    uint32_t row = 0;
+    uint8_t *pv = sp->pv[p];
+    uint32_t np = 0; /* the part's rows so far */
     for (size_t k = 0; k < sp->nranges; k++) {
         uint64_t off = 0;
         size_t n;
         uc_err e;
-        while (!(e = next_records(&sp->rg[k], &off, buf, &n)) && n) {
-            for (size_t i = 0; i < n; i++, row++) {
+        const srec *buf;
+        sp->pv_from[p][k] = np;
+        while (!(e = rowrecs_read(&sp->rg[k].rs, &off, room, &buf, &n)) && n) {
+            for (size_t i = 0; i < n; i++) {
                 /* a few rows ahead: their slots into the cache */
                 if (i + 8 < n && buf[i + 8].has_key && part_of(sp, buf[i + 8].h) == p)
                     dedup_prefetch(t, (dedup_hash){buf[i + 8].h, buf[i + 8].check});
                 const srec *s = &buf[i];
                 if (!s->has_key || part_of(sp, s->h) != p)
                     continue;
+                if (np == sp->pv_cap[p])
+                    return UC_EIO; /* more than the read phase counted */
                 int is_new;
-                uint32_t id = dedup_put_hash(t, (dedup_hash){s->h, s->check}, row, &is_new);
+                /* the entry's "row" is its place in the part */
+                uint32_t id = dedup_put_hash(t, (dedup_hash){s->h, s->check}, np, &is_new);
                 if (id == DEDUP_NONE)
                     return UC_ENOMEM;
+                uint8_t *tag = dedup_tag(t, id);
                 if (is_new)
-                    *dedup_tag(t, id) = s->verdict; /* the first occurrence's */
-                sp->ent[row] = (uint32_t)(id * sp->nparts + p);
+                    *tag = s->verdict; /* the first occurrence's */
+                pv[np++] = *tag;
             }
             if (pass_cancelled(r))
                 return UC_ECANCELED;
@@ -297,21 +282,29 @@ static uc_err dedup_part(split *sp, size_t p, dedup *t, srec *buf)
         if (e)
             return e;
     }
+    /* every address's last occurrence, now that all are in */
+    for (size_t i = 0, n = dedup_count(t); i < n; i++)
+        pv[dedup_last(t, (uint32_t)i)] |= PV_LAST;
     return UC_OK;
 }
 
 static void dedup_piece(split *sp, size_t p)
 {
-    srec *buf = malloc(SPLIT_BUF);
+    srec *buf = malloc(ROWRECS_BUF);
     dedup *t = dedup_new();
     uc_err e = UC_ENOMEM;
-    if (buf && t) {
-        size_t keyed = 0; /* at most this many distinct addresses */
-        for (size_t k = 0; k < sp->nranges; k++) {
-            const srange *g = &sp->rg[k];
-            /* the pre-pass counted all parts as one: a share, with room */
-            keyed += g->pre ? g->keyed_all / sp->nparts + g->keyed_all / 16 + 1 : g->keyed[p];
-        }
+    size_t keyed = 0, most = 0; /* about this many distinct addresses; at most */
+    for (size_t k = 0; k < sp->nranges; k++) {
+        const srange *g = &sp->rg[k];
+        /* the pre-pass counted all parts as one: a share, with room */
+        keyed += g->pre ? g->keyed_all / sp->nparts + g->keyed_all / 16 + 1 : g->keyed[p];
+        most += g->pre ? g->keyed_all : g->keyed[p];
+    }
+    if (most < UINT32_MAX) {
+        sp->pv[p] = malloc(most + 1);
+        sp->pv_cap[p] = (uint32_t)most;
+    }
+    if (buf && t && sp->pv[p]) {
         dedup_reserve(t, keyed + 1);
         e = dedup_part(sp, p, t, buf);
     }
@@ -326,6 +319,9 @@ static uc_err keep_range(split *sp, srange *g, srec *buf)
 {
     pass *r = sp->r;
     int dedup_on = r->j->t.deduplicate;
+    uint32_t at[SPLIT_THREADS_MAX]; /* the next of each part's rows */
+    for (size_t p = 0; p < sp->nparts; p++)
+        at[p] = sp->pv_from[p][g - sp->rg];
     rwalk walk = rwalk_of(g, buf);
     while (rwalk_fill(&walk)) {
         const srec *s;
@@ -334,11 +330,10 @@ static uc_err keep_range(split *sp, srange *g, srec *buf)
             uint8_t v = V_BLACK_INVALID;
             sp->kv[row] = 0;
             if (s->has_key) {
-                uint32_t id = sp->ent[row];
-                dedup *t = sp->part[id % sp->nparts];
-                uint32_t en = (uint32_t)(id / sp->nparts);
-                v = *dedup_tag(t, en);
-                if (dedup_on && dedup_last(t, en) != row) {
+                size_t p = part_of(sp, s->h);
+                uint8_t x = sp->pv[p][at[p]++];
+                v = (uint8_t)(x & ~PV_LAST);
+                if (dedup_on && !(x & PV_LAST)) {
                     g->dups++;
                     continue;
                 }
@@ -359,7 +354,7 @@ static uc_err keep_range(split *sp, srange *g, srec *buf)
 static void keep_piece(split *sp, size_t k)
 {
     srange *g = &sp->rg[k];
-    srec *buf = malloc(SPLIT_BUF);
+    srec *buf = malloc(ROWRECS_BUF);
     g->e = buf ? keep_range(sp, g, buf) : UC_ENOMEM;
     free(buf);
 }
@@ -442,7 +437,7 @@ static void write_piece(split *sp, size_t k)
 {
     srange *g = &sp->rg[k];
     delim_reader *rd = NULL;
-    srec *buf = malloc(SPLIT_BUF);
+    srec *buf = malloc(ROWRECS_BUF);
     regw w = {.fd = sp->out_fd, .at = g->out_at, .buf = malloc(SPLIT_BUF)};
     g->e = UC_ENOMEM;
     if (!buf || !w.buf)
@@ -536,6 +531,7 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
     uint64_t bounds[SPLIT_RANGES_MAX + 2];
     sp->from = pre ? pre->end : sj->data_start;
     sp->nshares = (size_t)threads * SPLIT_PER_THREAD;
+    sp->in_memory = delim_size(sp->rd) <= r->env->split_mem_max;
     if (sj->d != DELIM_LINES) /* the last share's quotes are not needed */
         run_phase(sp, count_piece, sp->nshares - 1, threads);
     bounds[0] = sj->data_start;
@@ -547,11 +543,11 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
     sp->rd = NULL;
     sp->nranges = sp->nshares + first;
     for (size_t k = 0; k < sp->nranges; k++)
-        sp->rg[k] = (srange){.a = bounds[k], .b = bounds[k + 1], .fd = -1};
+        sp->rg[k] = (srange){.a = bounds[k], .b = bounds[k + 1], .rs = ROWRECS_NONE};
     if (pre) {
         srange *g = &sp->rg[0];
         g->pre = 1;
-        g->fd = pre->fd;
+        rowrecs_adopt(&g->rs, pre->fd, pre->nrows);
         pre->fd = -1;
         g->nrows = pre->nrows;
         g->keyed_all = pre->keyed;
@@ -569,13 +565,14 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
     pass_progress_max(r, 70);
     r->res.ms.read += (t1 = clock_mono_ms()) - t0;
 
-    sp->ent = malloc((size_t)sp->nrows * sizeof *sp->ent);
-    if (!sp->ent)
-        return UC_ENOMEM;
     run_phase(sp, dedup_piece, sp->nparts, threads);
-    for (size_t p = 0; p < sp->nparts; p++)
+    for (size_t p = 0; p < sp->nparts; p++) {
         if (sp->part_e[p])
             return sp->part_e[p];
+        /* what is left needs only pv: the tables go before the output grows */
+        dedup_free(sp->part[p]);
+        sp->part[p] = NULL;
+    }
     pass_progress_max(r, 80);
 
     sp->kv = malloc(sp->nrows ? sp->nrows : 1);
@@ -593,13 +590,10 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
         r->res.invalid += sp->rg[k].invalid;
         r->res.charged += sp->rg[k].charged;
     }
-    /* what is left needs only kv: the tables go before the output grows */
-    for (size_t p = 0; p < sp->nparts; p++) {
-        dedup_free(sp->part[p]);
-        sp->part[p] = NULL;
+    for (size_t p = 0; p < sp->nparts; p++) { /* what is left needs only kv */
+        free(sp->pv[p]);
+        sp->pv[p] = NULL;
     }
-    free(sp->ent);
-    sp->ent = NULL;
     r->res.ms.merge += (t0 = clock_mono_ms()) - t1;
     int64_t at;
     if ((e = outfile_region(of, (int64_t)total, &sp->out_fd, &at)))
@@ -625,7 +619,7 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
 }
 
 int pass_split_read_ahead(pass *r, char d, delim_reader *rd, uint64_t a, uint64_t b,
-                          FILE *out, split_pre *pre)
+                          rowrecs *out, split_pre *pre)
 {
     split_job sj = {.d = d, .data_start = a, .threads = 1};
     split *sp = calloc(1, sizeof *sp);
@@ -639,7 +633,7 @@ int pass_split_read_ahead(pass *r, char d, delim_reader *rd, uint64_t a, uint64_
     sp->nranges = 1;
     atomic_store(&sp->first_bad, SIZE_MAX);
     srange *g = &sp->rg[0];
-    *g = (srange){.a = a, .b = b, .fd = -1};
+    *g = (srange){.a = a, .b = b, .rs = ROWRECS_NONE};
     uc_err e = read_range(sp, g, rd, out);
     pre->nrows += g->nrows;
     pre->keyed += g->keyed[0];
@@ -663,13 +657,12 @@ uc_err pass_split(pass *r, const split_job *sj, outfile *of, int *retry)
     sp->od = sj->d == DELIM_LINES ? ',' : sj->d;
     pass_tails_make(&sp->tails, sp->od);
     uc_err e = split_run(sp, of, retry);
-    for (size_t k = 0; k < sp->nranges; k++) {
-        if (sp->rg[k].fd >= 0)
-            close(sp->rg[k].fd);
-    }
-    for (size_t p = 0; p < sp->nparts; p++)
+    for (size_t k = 0; k < sp->nranges; k++)
+        rowrecs_close(&sp->rg[k].rs);
+    for (size_t p = 0; p < sp->nparts; p++) {
         dedup_free(sp->part[p]);
-    free(sp->ent);
+        free(sp->pv[p]);
+    }
     free(sp->kv);
     free(sp);
     return e;

@@ -15,6 +15,7 @@
 #include "formats/delimited.h"
 #include "jobs/pass.h"
 #include "jobs/lists.h"
+#include "jobs/rowrecs.h"
 #include "store/files.h"
 
 #define PREPASS_STEP PREPASS_MIN /* bytes read per step at the most */
@@ -29,7 +30,7 @@ struct prepass {
     char err[TASK_ERROR_MAX + 1];
     split_pre pre;
     int usable;             /* pre holds rows (or their first error) to give */
-    FILE *out;              /* the rows' records */
+    rowrecs out;            /* the rows' records (a file) */
     delim_reader *rd;       /* the upload, opened once, extended as it grows */
     pthread_mutex_t lock;
     pthread_cond_t grew;
@@ -68,8 +69,11 @@ static int begin(prepass *pp)
         pass_delimited_layout(&pp->r, pp->rd, &pp->pre.lay) != UC_OK)
         return 0;
     pp->pre.end = pp->pre.lay.data_start;
-    pp->out = files_scratch(pp->r.env->data_dir, ".rows", 0);
-    return pp->out != NULL;
+    FILE *f = files_scratch(pp->r.env->data_dir, ".rows", 0);
+    int fd = f ? dup(fileno(f)) : -1;
+    if (f)
+        fclose(f);
+    return fd >= 0 && rowrecs_open(&pp->out, 0, fd) == UC_OK;
 }
 
 /* One step: the rows from pre.end up to a record boundary about
@@ -95,7 +99,7 @@ static uint64_t step(prepass *pp)
         b = size; /* the file's end ends its last record */
     if (!b)
         return size + 1; /* no boundary seen whole yet: more bytes */
-    int clean = pass_split_read_ahead(&pp->r, d, rd, a, b, pp->out, pre);
+    int clean = pass_split_read_ahead(&pp->r, d, rd, a, b, &pp->out, pre);
     if (pre->e == UC_EFORMAT || pre->e == UC_ELIMIT)
         return 0; /* the rows' own error, the first one reader meets */
     if (pre->e || !clean) {
@@ -149,6 +153,7 @@ prepass *prepass_start(const job_env *env, const char *path, enum task_format fm
     snprintf(pp->j.t.api_key, sizeof pp->j.t.api_key, "%s", key);
     pp->r = (pass){.env = env, .j = &pp->j, .err = pp->err, .errcap = sizeof pp->err};
     pp->pre.fd = -1;
+    pp->out = ROWRECS_NONE;
     pthread_mutex_init(&pp->lock, NULL);
     pthread_cond_init(&pp->grew, NULL);
     if (pthread_create(&pp->th, NULL, run, pp) != 0) {
@@ -196,12 +201,10 @@ static void finish(prepass *pp)
     pthread_join(pp->th, NULL);
     pp->running = 0;
     atomic_fetch_sub(&live, 1);
-    if (pp->out) {
-        if (fflush(pp->out) != 0 || (pp->pre.fd = dup(fileno(pp->out))) < 0)
-            pp->usable = 0;
-        fclose(pp->out);
-        pp->out = NULL;
-    }
+    if (rowrecs_end(&pp->out) != UC_OK)
+        pp->usable = 0;
+    pp->pre.fd = pp->out.fd; /* handed over */
+    pp->out.fd = -1;
     delim_close(pp->rd); /* the run maps the file itself */
     pp->rd = NULL;
 }
@@ -225,8 +228,7 @@ void prepass_free(prepass *pp)
         return;
     stop(pp);
     finish(pp);
-    if (pp->out)
-        fclose(pp->out);
+    rowrecs_close(&pp->out);
     if (pp->pre.fd >= 0)
         close(pp->pre.fd);
     delim_close(pp->rd);

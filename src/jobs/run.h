@@ -29,7 +29,15 @@ typedef struct job_env {
     uint64_t split_min;          /* delimited uploads this large borrow idle
                                     workers (pass_split); 0: every upload
                                     is split, even on one thread (tests) */
+    uint64_t split_mem_max;      /* a split upload up to this size keeps its
+                                    row records in memory, a larger one in
+                                    temp files (jobs/rowrecs.h); 0: always
+                                    in files (tests) */
 } job_env;
+
+/* split_mem_max for a server: at most 40 bytes of records a row, about
+ * 70 MB at 96 MiB of short rows. */
+#define JOB_SPLIT_MEM_MAX (96u << 20)
 
 typedef struct job {
     task t;                      /* the row as it was when the job started */

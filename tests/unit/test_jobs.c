@@ -49,7 +49,7 @@ static int setup_workers(void **state, int workers, int delay_ms)
     if (account_get(f->d, "k", -1, &acct) != UC_OK)
         return -1;
     f->env = (job_env){f->d, f->dir, f->dl, delay_ms, 1u << 30, 10000, {NULL, NULL}, NULL,
-                       UINT64_MAX};
+                       UINT64_MAX, 0};
     if (pool_start(&f->env, workers, &f->p) != UC_OK)
         return -1;
     *state = f;
@@ -450,24 +450,62 @@ static void test_cancel_mid_pass(void **state)
     free(j);
 }
 
-/* The split path (pass_split.c) on one thread, every range in turn: the
- * same result, counts and cleanup as the single-threaded passes. */
+/* The split path (pass_split.c) on one thread, every range in turn, its
+ * records in files and in memory: the same result, counts and cleanup as
+ * the single-threaded passes. */
 static void test_split_same_result(void **state)
 {
     fx *f = *state;
-    f->env.split_min = 0;
-    task one = submit_bytes(f, TASK_CSV, 1, CSV_IN, sizeof CSV_IN - 1);
     f->env.split_min = UINT64_MAX;
-    task two = submit_bytes(f, TASK_CSV, 1, CSV_IN, sizeof CSV_IN - 1);
-    expect_task(&one, TASK_COMPLETED, 6, 1, 2, 3);
-    expect_task(&two, TASK_COMPLETED, 6, 1, 2, 3);
+    task want = submit_bytes(f, TASK_CSV, 1, CSV_IN, sizeof CSV_IN - 1);
+    expect_task(&want, TASK_COMPLETED, 6, 1, 2, 3);
+    size_t lw;
+    char *ow = read_result(f, &want, &lw);
+    for (int mem = 0; mem < 2; mem++) {
+        f->env.split_min = 0;
+        f->env.split_mem_max = mem ? UINT64_MAX : 0;
+        task got = submit_bytes(f, TASK_CSV, 1, CSV_IN, sizeof CSV_IN - 1);
+        expect_task(&got, TASK_COMPLETED, 6, 1, 2, 3);
+        size_t l;
+        char *o = read_result(f, &got, &l);
+        assert_int_equal(l, lw);
+        assert_memory_equal(o, ow, l);
+        free(o);
+        assert_int_equal(count_files(f, "tmp"), 0); /* no record or segment file left */
+    }
+    free(ow);
+    f->env.split_min = UINT64_MAX;
+    f->env.split_mem_max = 0;
+}
+
+/* The shortest rows there are (a byte and a line end; the last without
+ * one): a range's records fill the room kept for them in memory exactly. */
+static void test_split_shortest_rows(void **state)
+{
+    fx *f = *state;
+    char in[4096];
+    size_t n = (size_t)snprintf(in, sizeof in, "email\n");
+    for (size_t k = 0; n < sizeof in - 2; k++) {
+        in[n++] = (char)('a' + k % 26);
+        in[n++] = k % 3 ? '\n' : '\r';
+    }
+    in[n++] = 'z';
+    f->env.split_min = UINT64_MAX;
+    task want = submit_bytes(f, TASK_CSV, 0, in, n);
+    f->env.split_min = 0;
+    f->env.split_mem_max = UINT64_MAX;
+    task got = submit_bytes(f, TASK_CSV, 0, in, n);
+    assert_int_equal(want.status, TASK_COMPLETED);
+    assert_int_equal(got.status, TASK_COMPLETED);
+    assert_int_equal(got.rows, want.rows);
     size_t l1, l2;
-    char *o1 = read_result(f, &one, &l1), *o2 = read_result(f, &two, &l2);
+    char *o1 = read_result(f, &want, &l1), *o2 = read_result(f, &got, &l2);
     assert_int_equal(l1, l2);
     assert_memory_equal(o1, o2, l1);
     free(o1);
     free(o2);
-    assert_int_equal(count_files(f, "tmp"), 0); /* no record or segment file left */
+    f->env.split_min = UINT64_MAX;
+    f->env.split_mem_max = 0;
 }
 
 static void test_split_cancelled_and_failed(void **state)
@@ -584,6 +622,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cancel_all_of_a_key, setup_held, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_mid_pass, setup_inline, teardown),
         cmocka_unit_test_setup_teardown(test_split_same_result, setup_inline, teardown),
+        cmocka_unit_test_setup_teardown(test_split_shortest_rows, setup_inline, teardown),
         cmocka_unit_test_setup_teardown(test_split_cancelled_and_failed, setup_inline, teardown),
         cmocka_unit_test(test_borrow_idle_workers),
         cmocka_unit_test_setup_teardown(test_deleted_while_running, setup_inline, teardown),
