@@ -155,31 +155,41 @@ def test_a_refused_upload_leaves_nothing():
 
 
 def test_a_queued_task_is_read_whole_while_it_waits(pair):
-    # One worker, held by a task that stays processing: the next upload
-    # is complete long before a worker takes it, and its pre-pass reads on
-    # to the end of the file meanwhile (after the upload's last byte, as
-    # the upload is committed and the task waits); the run then has only
-    # the dedup and the write left. Same outcome as one reader's.
+    # One worker, held by a task that stays processing (its job fault's
+    # processing time, on the virtual clock) until the clock moves: the
+    # next upload is complete long before a worker takes it, and its
+    # pre-pass reads on to the end of the file meanwhile (after the
+    # upload's last byte, as the upload is committed and the task waits);
+    # the run then has only the dedup and the write left. Same outcome as
+    # one reader's. How long the reading takes is the machine's business:
+    # the worker is held longer each time until the pre-pass has read it
+    # all (which it never does if it stops at the upload's end).
     from harness import Server
-    s = Server(['--workers', '1', '--split-min', '1MB', '--rate-limit', '0',
-                '--processing-delay', '1500'])
+    s = Server(['--workers', '1', '--split-min', '1MB', '--rate-limit', '0'])
     try:
         rnd = random.Random(11)
         head = b'email,n\n'
         content = head + b''.join(b'u%d@example.com,%d\n' % (rnd.randrange(50000), i)
                                   for i in range(120000))
-        r = s.submit(KEY, 'hold.csv', b'email\nhold@example.com\n')
-        assert r.status_code == 200, r.text
-        held = r.json()['task_id']
-        r = s.submit(KEY, 'queued.csv', content)
-        assert r.status_code == 200, r.text
-        got, got_body, ahead = finish(s, r.json()['task_id'], 'prepass_bytes')
         want, want_body, _ = finish(pair[1], pair[1].submit(KEY, 'queued.csv', content)
                                     .json()['task_id'], 'prepass_bytes')
-        assert got == want and got['duplicates_removed'] > 0
-        assert got_body == want_body
+        assert want['duplicates_removed'] > 0
+        for hold in (0.5, 2, 8, 32):
+            s.post('/__mock/faults', json={'task': {'processing_ms': 3600000}, 'times': 1})
+            r = s.submit(KEY, 'hold.csv', b'email\nhold@example.com\n')
+            assert r.status_code == 200, r.text
+            held = r.json()['task_id']
+            r = s.submit(KEY, 'queued.csv', content)
+            assert r.status_code == 200, r.text
+            time.sleep(hold)
+            s.post('/__mock/clock', json={'advance_seconds': 3601})
+            assert s.wait(KEY, held, timeout=60)['status'] == 'completed'
+            got, got_body, ahead = finish(s, r.json()['task_id'], 'prepass_bytes')
+            assert got == want
+            assert got_body == want_body
+            if ahead == len(content) - len(head):
+                break
         assert ahead == len(content) - len(head), 'the pre-pass stopped before the end'
-        s.wait(KEY, held)
         assert_no_strays(s)
     finally:
         s.close()
