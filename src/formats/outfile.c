@@ -1,5 +1,5 @@
 /* outfile.c: buffered writer (1 MiB buffer, write(2) straight through for
- * anything larger). */
+ * anything larger), and the positional writers that fill its regions. */
 #include "formats/outfile.h"
 
 #include "core/io.h"
@@ -92,6 +92,34 @@ uc_err outfile_region(outfile *f, int64_t len, int *fd, int64_t *at)
     *at = f->total;
     f->total += len;
     return UC_OK;
+}
+
+void outfile_pw_flush(outfile_pw *w)
+{
+    for (size_t done = 0; done < w->n && !w->e;) {
+        ssize_t k = pwrite(w->fd, w->buf + done, w->n - done, (off_t)(w->at + (int64_t)done));
+        if (k > 0)
+            done += (size_t)k;
+        else if (!(k < 0 && errno == EINTR))
+            w->e = UC_EIO;
+    }
+    if (!w->e && w->n)
+        io_writeback(w->fd, (uint64_t)w->at, w->n);
+    w->at += (int64_t)w->n;
+    w->n = 0;
+}
+
+void outfile_pw_put(outfile_pw *w, const void *p, size_t len)
+{
+    while (len && !w->e) {
+        if (w->n == OUTFILE_PW_BUF)
+            outfile_pw_flush(w);
+        size_t k = OUTFILE_PW_BUF - w->n < len ? OUTFILE_PW_BUF - w->n : len;
+        memcpy(w->buf + w->n, p, k);
+        w->n += k;
+        p = (const char *)p + k;
+        len -= k;
+    }
 }
 
 static void release(outfile *f)

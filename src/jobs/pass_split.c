@@ -7,7 +7,6 @@
  * in the result). */
 #include "jobs/pass.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,7 +14,6 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "core/io.h"
 #include "core/messages.h"
 #include "formats/delimited.h"
 #include "formats/outfile.h"
@@ -35,13 +33,25 @@ typedef struct srange {
     uc_err e;
     int unclean;           /* ended inside a row: the bound was wrong */
     char err[TASK_ERROR_MAX + 1];
-    uint64_t out_bytes;    /* its kept rows' bytes in the result */
-    int64_t out_at;        /* where they go */
-    uint32_t dups, invalid, charged;
     uint32_t keyed[SPLIT_THREADS_MAX]; /* rows with an address, per dedup part */
     int pre;               /* read ahead by a pre-pass (split_pre) */
     uint64_t keyed_all;    /* then: its rows with an address */
 } srange;
+
+/* After the read phase, the rows in slices of about equal size for the
+ * later phases' pieces: a range read ahead (half the file, or all of it)
+ * is cut up like the others. */
+typedef struct sslice {
+    size_t k;              /* its range */
+    uint32_t from, n;      /* its records: [from, from + n) of the range's */
+    uint64_t out_bytes;    /* its kept rows' bytes in the result */
+    int64_t out_at;        /* where they go */
+    uint32_t dups, invalid, charged;
+    uc_err e;
+} sslice;
+
+/* under threads * SPLIT_PER_THREAD of nrows / that, plus one a range */
+#define SPLIT_SLICES_MAX (2 * SPLIT_RANGES_MAX + 1)
 
 typedef struct split {
     pass *r;
@@ -57,7 +67,9 @@ typedef struct split {
      * written by its part's thread alone (no cache line shared) */
     uint8_t *pv[SPLIT_THREADS_MAX];
     uint32_t pv_cap[SPLIT_THREADS_MAX];
-    uint32_t pv_from[SPLIT_THREADS_MAX][SPLIT_RANGES_MAX + 1]; /* range k's first */
+    uint32_t pv_from[SPLIT_THREADS_MAX][SPLIT_SLICES_MAX]; /* slice j's first */
+    sslice sl[SPLIT_SLICES_MAX];
+    size_t nslices;
     uint8_t *kv;           /* per row: 0 dropped, else 1 + its verdict */
     int out_fd;            /* the result (outfile_region) */
     uint32_t nrows;
@@ -207,8 +219,8 @@ done:
 
 /* ---- dedup phase: one share of the hash space ---- */
 
-/* Each record of one range with its row, a buffer at a time:
- *     rwalk walk = rwalk_of(g, buf);
+/* Each record of slice j with its row, a buffer at a time:
+ *     rwalk walk = rwalk_of(sp, j, buf);
  *     while (rwalk_fill(&walk))
  *         while ((s = rwalk_next(&walk, &row))) ...
  * and walk.e afterwards (UC_EIO on a short or failed read). */
@@ -217,21 +229,33 @@ typedef struct rwalk {
     srec *buf;             /* borrowed: ROWRECS_BUF bytes */
     const srec *at;        /* the records at hand: buf, or g's own */
     uint64_t off;          /* the next byte of g's records to read */
+    uint32_t left;         /* the slice's records not yet at hand */
     size_t i, n;           /* the next record in buf, records in buf */
     uint32_t row;          /* the row of buf[i] */
     uc_err e;
 } rwalk;
 
-static rwalk rwalk_of(const srange *g, srec *buf)
+static rwalk rwalk_of(const split *sp, size_t j, srec *buf)
 {
-    return (rwalk){.g = g, .buf = buf, .row = g->first_row};
+    const sslice *l = &sp->sl[j];
+    const srange *g = &sp->rg[l->k];
+    return (rwalk){.g = g, .buf = buf, .off = (uint64_t)l->from * sizeof(srec), .left = l->n,
+                   .row = g->first_row + l->from};
 }
 
-/* Read the next buffer: false at the end of the range or on an error. */
+/* Read the next buffer: false at the end of the slice or on an error. */
 static bool rwalk_fill(rwalk *w)
 {
     w->i = 0;
-    return !(w->e = rowrecs_read(&w->g->rs, &w->off, w->buf, &w->at, &w->n)) && w->n;
+    w->n = 0;
+    if (!w->left || (w->e = rowrecs_read(&w->g->rs, &w->off, w->buf, &w->at, &w->n)))
+        return false;
+    if (!w->n)
+        w->e = UC_EIO; /* fewer records than the read phase counted */
+    if (w->n > w->left)
+        w->n = w->left;
+    w->left -= (uint32_t)w->n;
+    return w->n > 0;
 }
 
 /* The next record of the buffer and its row, or NULL when it is used up. */
@@ -250,13 +274,12 @@ static uc_err dedup_part(split *sp, size_t p, dedup *t, srec *room)
     pass *r = sp->r;
     uint8_t *pv = sp->pv[p];
     uint32_t np = 0; /* the part's rows so far */
-    for (size_t k = 0; k < sp->nranges; k++) {
-        uint64_t off = 0;
-        size_t n;
-        uc_err e;
-        const srec *buf;
-        sp->pv_from[p][k] = np;
-        while (!(e = rowrecs_read(&sp->rg[k].rs, &off, room, &buf, &n)) && n) {
+    for (size_t j = 0; j < sp->nslices; j++) { /* every row, in order */
+        sp->pv_from[p][j] = np;
+        rwalk walk = rwalk_of(sp, j, room);
+        while (rwalk_fill(&walk)) {
+            const srec *buf = walk.at;
+            size_t n = walk.n;
             for (size_t i = 0; i < n; i++) {
                 /* a few rows ahead: their slots into the cache */
                 if (i + 8 < n && buf[i + 8].has_key && part_of(sp, buf[i + 8].h) == p)
@@ -279,8 +302,8 @@ static uc_err dedup_part(split *sp, size_t p, dedup *t, srec *room)
             if (pass_cancelled(r))
                 return UC_ECANCELED;
         }
-        if (e)
-            return e;
+        if (walk.e)
+            return walk.e;
     }
     /* every address's last occurrence, now that all are in */
     for (size_t i = 0, n = dedup_count(t); i < n; i++)
@@ -313,16 +336,17 @@ static void dedup_piece(split *sp, size_t p)
     sp->part_e[p] = e;
 }
 
-/* ---- keep phase: which rows of a range stay, and their bytes ---- */
+/* ---- keep phase: which rows of a slice stay, and their bytes ---- */
 
-static uc_err keep_range(split *sp, srange *g, srec *buf)
+static uc_err keep_slice(split *sp, size_t j, srec *buf)
 {
     pass *r = sp->r;
+    sslice *g = &sp->sl[j];
     int dedup_on = r->j->t.deduplicate;
     uint32_t at[SPLIT_THREADS_MAX]; /* the next of each part's rows */
     for (size_t p = 0; p < sp->nparts; p++)
-        at[p] = sp->pv_from[p][g - sp->rg];
-    rwalk walk = rwalk_of(g, buf);
+        at[p] = sp->pv_from[p][j];
+    rwalk walk = rwalk_of(sp, j, buf);
     while (rwalk_fill(&walk)) {
         const srec *s;
         uint32_t row;
@@ -351,58 +375,21 @@ static uc_err keep_range(split *sp, srange *g, srec *buf)
     return walk.e;
 }
 
-static void keep_piece(split *sp, size_t k)
+static void keep_piece(split *sp, size_t j)
 {
-    srange *g = &sp->rg[k];
     srec *buf = malloc(ROWRECS_BUF);
-    g->e = buf ? keep_range(sp, g, buf) : UC_ENOMEM;
+    sp->sl[j].e = buf ? keep_slice(sp, j, buf) : UC_ENOMEM;
     free(buf);
 }
 
-/* ---- write phase: one range's kept rows at its place in the output ---- */
+/* ---- write phase: one slice's kept rows at its place in the output ---- */
 
-typedef struct regw {
-    int fd;
-    int64_t at;            /* where the buffer's bytes go */
-    char *buf;
-    size_t n;
-    uc_err e;
-} regw;
-
-static void reg_flush(regw *w)
-{
-    for (size_t done = 0; done < w->n && !w->e;) {
-        ssize_t k = pwrite(w->fd, w->buf + done, w->n - done, (off_t)(w->at + (int64_t)done));
-        if (k > 0)
-            done += (size_t)k;
-        else if (!(k < 0 && errno == EINTR))
-            w->e = UC_EIO;
-    }
-    if (!w->e) /* the commit's fsync then has less left to wait for */
-        io_writeback(w->fd, (uint64_t)w->at, w->n);
-    w->at += (int64_t)w->n;
-    w->n = 0;
-}
-
-static void reg_put(regw *w, const void *p, size_t len)
-{
-    while (len && !w->e) {
-        if (w->n == SPLIT_BUF)
-            reg_flush(w);
-        size_t k = SPLIT_BUF - w->n < len ? SPLIT_BUF - w->n : len;
-        memcpy(w->buf + w->n, p, k);
-        w->n += k;
-        p = (const char *)p + k;
-        len -= k;
-    }
-}
-
-static uc_err write_range(split *sp, srange *g, delim_reader *rd, regw *w, srec *buf)
+static uc_err write_slice(split *sp, size_t j, delim_reader *rd, outfile_pw *w, srec *buf)
 {
     pass *r = sp->r;
     char pad[256];
     memset(pad, sp->od, sizeof pad);
-    rwalk walk = rwalk_of(g, buf);
+    rwalk walk = rwalk_of(sp, j, buf);
     while (rwalk_fill(&walk)) {
         const srec *s;
         uint32_t row;
@@ -411,14 +398,14 @@ static uc_err write_range(split *sp, srange *g, delim_reader *rd, regw *w, srec 
                 continue;
             uint8_t v = (uint8_t)(sp->kv[row] - 1);
             const char *bytes = delim_bytes_at(rd, s->start);
-            reg_put(w, bytes, s->len);
+            outfile_pw_put(w, bytes, s->len);
             for (size_t p = s->pad; p > 0;) {
                 size_t k = p < sizeof pad ? p : sizeof pad;
-                reg_put(w, pad, k);
+                outfile_pw_put(w, pad, k);
                 p -= k;
             }
-            reg_put(w, sp->tails.s[v], sp->tails.len[v]);
-            reg_put(w, bytes + s->len, s->term);
+            outfile_pw_put(w, sp->tails.s[v], sp->tails.len[v]);
+            outfile_pw_put(w, bytes + s->len, s->term);
         }
         if (w->e)
             return w->e;
@@ -429,22 +416,23 @@ static uc_err write_range(split *sp, srange *g, delim_reader *rd, regw *w, srec 
     if (walk.e)
         return walk.e;
     if (w->n)
-        reg_flush(w);
+        outfile_pw_flush(w);
     return w->e;
 }
 
-static void write_piece(split *sp, size_t k)
+static void write_piece(split *sp, size_t j)
 {
-    srange *g = &sp->rg[k];
+    sslice *g = &sp->sl[j];
     delim_reader *rd = NULL;
     srec *buf = malloc(ROWRECS_BUF);
-    regw w = {.fd = sp->out_fd, .at = g->out_at, .buf = malloc(SPLIT_BUF)};
+    outfile_pw w = {.fd = sp->out_fd, .at = g->out_at, .buf = malloc(OUTFILE_PW_BUF)};
+    char err[TASK_ERROR_MAX + 1];
     g->e = UC_ENOMEM;
     if (!buf || !w.buf)
         goto done;
-    if ((g->e = delim_open(sp->sj->in, NULL, &rd, g->err, sizeof g->err)))
+    if ((g->e = delim_open(sp->sj->in, NULL, &rd, err, sizeof err)))
         goto done;
-    g->e = write_range(sp, g, rd, &w, buf);
+    g->e = write_slice(sp, j, rd, &w, buf);
 done:
     if (g->e)
         atomic_store(&sp->stop, 1);
@@ -515,6 +503,19 @@ static uc_err read_outcome(split *sp, int *retry)
     return UC_OK;
 }
 
+/* Cut the rows into slices of about nrows / pieces rows, none across two
+ * ranges. */
+static void make_slices(split *sp, size_t pieces)
+{
+    uint32_t most = (uint32_t)(sp->nrows / pieces + 1);
+    sp->nslices = 0;
+    for (size_t k = 0; k < sp->nranges; k++)
+        for (uint32_t from = 0; from < sp->rg[k].nrows; from += most) {
+            uint32_t left = sp->rg[k].nrows - from;
+            sp->sl[sp->nslices++] = (sslice){.k = k, .from = from, .n = left < most ? left : most};
+        }
+}
+
 static uc_err split_run(split *sp, outfile *of, int *retry)
 {
     pass *r = sp->r;
@@ -564,6 +565,7 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
         return e;
     pass_progress_max(r, 70);
     r->res.ms.read += (t1 = clock_mono_ms()) - t0;
+    make_slices(sp, sp->nshares);
 
     run_phase(sp, dedup_piece, sp->nparts, threads);
     for (size_t p = 0; p < sp->nparts; p++) {
@@ -578,17 +580,17 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
     sp->kv = malloc(sp->nrows ? sp->nrows : 1);
     if (!sp->kv)
         return UC_ENOMEM;
-    run_phase(sp, keep_piece, sp->nranges, threads);
+    run_phase(sp, keep_piece, sp->nslices, threads);
     if (pass_cancelled(r))
         return UC_ECANCELED;
     uint64_t total = 0;
-    for (size_t k = 0; k < sp->nranges; k++) {
-        if (sp->rg[k].e)
-            return sp->rg[k].e;
-        total += sp->rg[k].out_bytes;
-        r->res.duplicates_removed += sp->rg[k].dups;
-        r->res.invalid += sp->rg[k].invalid;
-        r->res.charged += sp->rg[k].charged;
+    for (size_t j = 0; j < sp->nslices; j++) {
+        if (sp->sl[j].e)
+            return sp->sl[j].e;
+        total += sp->sl[j].out_bytes;
+        r->res.duplicates_removed += sp->sl[j].dups;
+        r->res.invalid += sp->sl[j].invalid;
+        r->res.charged += sp->sl[j].charged;
     }
     for (size_t p = 0; p < sp->nparts; p++) { /* what is left needs only kv */
         free(sp->pv[p]);
@@ -598,20 +600,20 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
     int64_t at;
     if ((e = outfile_region(of, (int64_t)total, &sp->out_fd, &at)))
         return e;
-    for (size_t k = 0; k < sp->nranges; k++) {
-        sp->rg[k].out_at = at;
-        at += (int64_t)sp->rg[k].out_bytes;
+    for (size_t j = 0; j < sp->nslices; j++) {
+        sp->sl[j].out_at = at;
+        at += (int64_t)sp->sl[j].out_bytes;
     }
     pass_progress_max(r, 85);
 
-    run_phase(sp, write_piece, sp->nranges, threads);
+    run_phase(sp, write_piece, sp->nslices, threads);
     if (pass_cancelled(r))
         return UC_ECANCELED;
-    for (size_t k = 0; k < sp->nranges; k++) {
+    for (size_t j = 0; j < sp->nslices; j++) {
         /* a piece stopped by another's failure says UC_ECANCELED: give
          * the failure itself */
-        if (sp->rg[k].e && sp->rg[k].e != UC_ECANCELED)
-            return sp->rg[k].e;
+        if (sp->sl[j].e && sp->sl[j].e != UC_ECANCELED)
+            return sp->sl[j].e;
     }
     r->nrows = sp->nrows;
     r->res.ms.write += clock_mono_ms() - t0;
