@@ -182,6 +182,16 @@ static uc_err put_attr(xlsxw *w, const char *s)
     return put(w, s + run, i - run);
 }
 
+/* Bytes put_text looks at twice: & < > NUL, the C0 controls but tab and
+ * LF, and '_' (which may start an escape look-alike). */
+static const unsigned char TEXT_SPECIAL[256] = {
+    [0] = 1, [1] = 1, [2] = 1, [3] = 1, [4] = 1, [5] = 1, [6] = 1, [7] = 1, [8] = 1,
+    [11] = 1, [12] = 1, [13] = 1, [14] = 1, [15] = 1, [16] = 1, [17] = 1, [18] = 1,
+    [19] = 1, [20] = 1, [21] = 1, [22] = 1, [23] = 1, [24] = 1, [25] = 1, [26] = 1,
+    [27] = 1, [28] = 1, [29] = 1, [30] = 1, [31] = 1,
+    ['&'] = 1, ['<'] = 1, ['>'] = 1, ['_'] = 1,
+};
+
 /* Text with XML's and SpreadsheetML's escapes: & < > as entities; C0
  * controls XML cannot carry and an underscore that would read as an
  * escape as _xHHHH_ (what the reader decodes); NUL bytes dropped. */
@@ -190,6 +200,8 @@ static uc_err put_text(xlsxw *w, const char *s, size_t n)
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (!TEXT_SPECIAL[c])
+            continue;
         const char *rep = NULL;
         char buf[8];
         if (c == '&')
@@ -200,11 +212,11 @@ static uc_err put_text(xlsxw *w, const char *s, size_t n)
             rep = "&gt;";
         else if (c == 0)
             rep = "";
-        else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+        else if (c == '\r')
+            rep = "_x000D_"; /* XML would turn a raw CR into LF */
+        else if (c < 0x20) {
             snprintf(buf, sizeof buf, "_x%04X_", c);
             rep = buf;
-        } else if (c == '\r') {
-            rep = "_x000D_"; /* XML would turn a raw CR into LF */
         } else if (c == '_' && i + 6 < n && s[i + 1] == 'x' && s[i + 6] == '_' &&
                    strspn(s + i + 2, "0123456789abcdefABCDEF") >= 4) {
             rep = "_x005F_";
@@ -233,8 +245,9 @@ static size_t put_u32(char *buf, uint32_t v)
     return n;
 }
 
-/* "A1"-style reference of column col (0-based) in row (1-based). */
-static size_t cell_ref(char *buf, size_t col, uint32_t row)
+/* "A1"-style reference of column col (0-based) in a row whose number's
+ * digits are rd (rl of them). */
+static size_t cell_ref(char *buf, size_t col, const char *rd, size_t rl)
 {
     char tmp[4];
     size_t n = 0;
@@ -246,7 +259,8 @@ static size_t cell_ref(char *buf, size_t col, uint32_t row)
     size_t k = 0;
     while (n > 0)
         buf[k++] = tmp[--n];
-    return k + put_u32(buf + k, row);
+    memcpy(buf + k, rd, rl);
+    return k + rl;
 }
 
 /* UTF-16 length of UTF-8 text, as Excel counts characters. */
@@ -488,10 +502,11 @@ uint32_t xlsxw_added_style(const xlsxw *w, bool bold)
 
 /* ---- rows ---- */
 
-static uc_err put_cell(xlsxw *w, const cell *c, size_t col, uint32_t r)
+/* One cell of the row whose number's digits are rd (rdl of them). */
+static uc_err put_cell(xlsxw *w, const cell *c, size_t col, const char *rd, size_t rdl)
 {
     char ref[40];
-    size_t rl = cell_ref(ref, col, r);
+    size_t rl = cell_ref(ref, col, rd, rdl);
     if (c->style && c->style < w->nxfs) {
         memcpy(ref + rl, "\" s=\"", 5);
         rl += 5;
@@ -543,7 +558,8 @@ uc_err xlsxw_row(xlsxw *w, const cell *cells, size_t ncells)
     uint32_t r = w->row + 1;
     for (size_t i = 0; i < ncells; i++) {
         const cell *c = &cells[i];
-        if ((c->type == CELL_STRING || c->type == CELL_ERROR) &&
+        /* never more UTF-16 units than UTF-8 bytes: count long ones only */
+        if ((c->type == CELL_STRING || c->type == CELL_ERROR) && c->len > XLSX_MAX_CHARS &&
             utf16_len(c->v, c->len) > XLSX_MAX_CHARS)
             return setr(w, UC_ELIMIT,
                         "Result cell in row %u, column %zu is longer than "
@@ -551,13 +567,13 @@ uc_err xlsxw_row(xlsxw *w, const cell *cells, size_t ncells)
     }
     char buf[32];
     memcpy(buf, "<row r=\"", 8);
-    size_t n = 8 + put_u32(buf + 8, r);
+    size_t rdl = put_u32(buf + 8, r), n = 8 + rdl;
     buf[n++] = '"';
     buf[n++] = '>';
     uc_err e = put(w, buf, n);
     for (size_t i = 0; !e && i < ncells; i++)
         if (cells[i].type != CELL_EMPTY && cells[i].len)
-            e = put_cell(w, &cells[i], i, r);
+            e = put_cell(w, &cells[i], i, buf + 8, rdl);
     if (!e)
         e = PUTS(w, "</row>");
     if (e) {

@@ -1,5 +1,6 @@
 /* cellspill.c: the XLSX pass's row spill (format in cellspill.h). The file
- * belongs to one thread: unlocked stdio, one call per piece. */
+ * belongs to one thread: unlocked stdio, one write a row; a row is read
+ * back whole (its size first) and its cells point into it. */
 #include "jobs/cellspill.h"
 
 #include <stdint.h>
@@ -15,6 +16,7 @@
 /* What a row can hold is bounded by the sheet reader's caps (columns,
  * bytes per cell) before it reaches the spill: no cap of its own. */
 #define SPILL_ROW_MAX (SIZE_MAX / 2)
+#define LONG_ROW UINT32_MAX  /* as a row's size: a u64 size follows */
 
 struct cellspill {
     FILE *f;
@@ -43,14 +45,22 @@ uc_err cellspill_open(const char *data_dir, cellspill **out)
 uc_err cellspill_put(cellspill *s, const cell *cells, size_t n)
 {
     /* the row's bytes gathered first: one write a row, not three a cell */
-    size_t size = sizeof(uint32_t);
+    size_t body = sizeof(uint32_t);
     for (size_t i = 0; i < n; i++)
-        size += 5 + (cells[i].style ? 4 : 0) + cells[i].len;
+        body += 5 + (cells[i].style ? 4 : 0) + cells[i].len;
+    size_t head = body < LONG_ROW ? 4 : 12;
     buf_reset(&s->text);
-    uc_err e = buf_reserve(&s->text, size);
+    uc_err e = buf_reserve(&s->text, head + body);
     if (e)
         return e;
     unsigned char *p = (unsigned char *)s->text.data;
+    uint32_t b32 = body < LONG_ROW ? (uint32_t)body : LONG_ROW;
+    memcpy(p, &b32, 4);
+    if (head > 4) {
+        uint64_t b64 = body;
+        memcpy(p + 4, &b64, 8);
+    }
+    p += head;
     uint32_t nn = (uint32_t)n;
     memcpy(p, &nn, sizeof nn);
     p += sizeof nn;
@@ -68,7 +78,7 @@ uc_err cellspill_put(cellspill *s, const cell *cells, size_t n)
             p += len;
         }
     }
-    return fwrite_unlocked(s->text.data, 1, size, s->f) == size ? UC_OK : UC_EIO;
+    return fwrite_unlocked(s->text.data, 1, head + body, s->f) == head + body ? UC_OK : UC_EIO;
 }
 
 uc_err cellspill_rewind(cellspill *s)
@@ -76,12 +86,14 @@ uc_err cellspill_rewind(cellspill *s)
     return fseek(s->f, 0, SEEK_SET) == 0 ? UC_OK : UC_EIO;
 }
 
-uc_err cellspill_get(cellspill *s, const cell **cells, size_t *n)
+/* The cells of a row's body (len bytes at p) into s->cells, pointing
+ * into p. UC_EIO when the body does not hold what it says. */
+static uc_err parse_row(cellspill *s, const unsigned char *p, size_t len, size_t *n)
 {
+    const unsigned char *end = p + len;
     uint32_t nn;
-    if (fread_unlocked(&nn, sizeof nn, 1, s->f) != 1)
-        return UC_EIO;
-    buf_reset(&s->text);
+    memcpy(&nn, p, 4);
+    p += 4;
     buf_reset(&s->cells);
     uc_err e = buf_reserve(&s->cells, (size_t)nn * sizeof(cell));
     if (e)
@@ -89,25 +101,47 @@ uc_err cellspill_get(cellspill *s, const cell **cells, size_t *n)
     buf_added(&s->cells, (size_t)nn * sizeof(cell));
     cell *row = (cell *)s->cells.data;
     for (uint32_t i = 0; i < nn; i++) {
-        unsigned char h[5];
-        uint32_t len, style = 0;
-        if (fread_unlocked(h, sizeof h, 1, s->f) != 1 ||
-            ((h[0] & STYLED) && fread_unlocked(&style, sizeof style, 1, s->f) != 1))
+        uint32_t l, style = 0;
+        if (end - p < 5)
             return UC_EIO;
-        memcpy(&len, h + 1, 4);
-        if ((e = buf_reserve(&s->text, len)))
-            return e;
-        if (len && fread_unlocked(s->text.data + s->text.len, 1, len, s->f) != len)
+        unsigned char t = p[0];
+        memcpy(&l, p + 1, 4);
+        p += 5;
+        if (t & STYLED) {
+            if (end - p < 4)
+                return UC_EIO;
+            memcpy(&style, p, 4);
+            p += 4;
+        }
+        if ((size_t)(end - p) < l)
             return UC_EIO;
-        /* the text may move as it grows: an offset until the row is whole */
-        row[i] = (cell){(cell_type)(h[0] & ~STYLED), (const char *)(uintptr_t)s->text.len,
-                        len, style};
-        buf_added(&s->text, len);
+        row[i] = (cell){(cell_type)(t & ~STYLED), l ? (const char *)p : NULL, l, style};
+        p += l;
     }
-    for (uint32_t i = 0; i < nn; i++)
-        row[i].v = row[i].len ? s->text.data + (uintptr_t)row[i].v : NULL;
-    *cells = row;
     *n = nn;
+    return p == end ? UC_OK : UC_EIO;
+}
+
+uc_err cellspill_get(cellspill *s, const cell **cells, size_t *n)
+{
+    uint32_t b32;
+    uint64_t body;
+    if (fread_unlocked(&b32, sizeof b32, 1, s->f) != 1)
+        return UC_EIO;
+    body = b32;
+    if (b32 == LONG_ROW && fread_unlocked(&body, sizeof body, 1, s->f) != 1)
+        return UC_EIO;
+    if (body < 4 || body > SPILL_ROW_MAX)
+        return UC_EIO;
+    buf_reset(&s->text);
+    uc_err e = buf_reserve(&s->text, (size_t)body);
+    if (e)
+        return e;
+    if (fread_unlocked(s->text.data, 1, (size_t)body, s->f) != body)
+        return UC_EIO;
+    if ((e = parse_row(s, (const unsigned char *)s->text.data, (size_t)body, n)))
+        return e;
+    *cells = (const cell *)s->cells.data;
     return UC_OK;
 }
 

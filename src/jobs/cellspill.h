@@ -3,9 +3,10 @@
  * (so the workbook is inflated and parsed only once).
  *
  * Format of the anonymous temp file (native byte order, it never outlives
- * the run): per row a u32 cell count, then per cell a u8 cell_type (with
- * CELLSPILL_STYLED set when a u32 style follows), a u32 length, the style
- * if any, and that many bytes of text. */
+ * the run): per row its size in bytes after the size (a u32; UINT32_MAX
+ * then a u64 for a row of 4 GiB or more), a u32 cell count, then per cell
+ * a u8 cell_type (with the high bit set when a u32 style follows), a u32
+ * length, the style if any, and that many bytes of text. */
 #ifndef UC_CELLSPILL_H
 #define UC_CELLSPILL_H
 
