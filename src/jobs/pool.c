@@ -121,6 +121,18 @@ void pool_stop(pool *p)
     free(p);
 }
 
+static void enqueue(pool *p, node *n)
+{
+    pthread_mutex_lock(&p->lock);
+    if (p->tail)
+        p->tail->next = n;
+    else
+        p->head = n;
+    p->tail = n;
+    pthread_cond_signal(&p->more);
+    pthread_mutex_unlock(&p->lock);
+}
+
 uc_err pool_submit(pool *p, const task *t)
 {
     node *n = calloc(1, sizeof *n);
@@ -132,15 +144,57 @@ uc_err pool_submit(pool *p, const task *t)
         free(n);
         return UC_OK;
     }
-    pthread_mutex_lock(&p->lock);
-    if (p->tail)
-        p->tail->next = n;
-    else
-        p->head = n;
-    p->tail = n;
-    pthread_cond_signal(&p->more);
-    pthread_mutex_unlock(&p->lock);
+    enqueue(p, n);
     return UC_OK;
+}
+
+uc_err pool_submit_held(pool *p, const task *t, pool_held **out)
+{
+    node *n = calloc(1, sizeof *n);
+    if (!n)
+        return UC_ENOMEM;
+    job_init(&n->j, p->env, t);
+    job_hold_row(&n->j);
+    if (p->nthreads > 0)
+        enqueue(p, n);
+    *out = (pool_held *)n;
+    return UC_OK;
+}
+
+/* Take n off the queue if no worker has taken it yet: 1 if it was. */
+static int unqueue(pool *p, node *n)
+{
+    pthread_mutex_lock(&p->lock);
+    int found = 0;
+    for (node **pp = &p->head; *pp; pp = &(*pp)->next)
+        if (*pp == n) {
+            *pp = n->next;
+            found = 1;
+            break;
+        }
+    p->tail = NULL;
+    for (node *q = p->head; q; q = q->next)
+        p->tail = q;
+    pthread_mutex_unlock(&p->lock);
+    return found;
+}
+
+void pool_release(pool *p, pool_held *h, bool row_in)
+{
+    node *n = (node *)h;
+    if (p->nthreads == 0 && row_in) { /* the single-threaded mode runs it now */
+        job_release_row(&n->j, true);
+        job_execute(p->env, &n->j);
+        free(n);
+    } else if (!row_in && (p->nthreads == 0 || unqueue(p, n))) {
+        prepass_free(n->j.t.pre); /* never started: nothing else to undo */
+        free(n);
+    } else {
+        job_release_row(&n->j, row_in); /* n is the worker's from here */
+    }
+    pthread_mutex_lock(&p->lock); /* a canceller may wait for the release */
+    pthread_cond_broadcast(&p->done);
+    pthread_mutex_unlock(&p->lock);
 }
 
 static node *find(node *list, const char *id)
@@ -174,14 +228,18 @@ static int matches(const node *n, const char *id, const char *key)
     return !key || !strcmp(n->j.t.api_key, key);
 }
 
-/* Remove queued jobs matching (id or key) and cancel running ones; wait
- * until none of them runs. Caller holds the lock. */
-static int cancel_locked(pool *p, const char *id, const char *key)
+/* Remove the queued jobs matching (id or key) that are not held: 1 if
+ * any was. A held one (pool_submit_held) is its submitter's until
+ * pool_release; *held is set if one matches. Caller holds the lock. */
+static int unqueue_matching(pool *p, const char *id, const char *key, int *held)
 {
     int found = 0;
     for (node **pp = &p->head; *pp;) {
         node *n = *pp;
-        if (matches(n, id, key)) {
+        if (matches(n, id, key) && job_row_held(&n->j)) {
+            *held = 1;
+            pp = &n->next;
+        } else if (matches(n, id, key)) {
             *pp = n->next;
             prepass_free(n->j.t.pre);
             free(n);
@@ -193,8 +251,21 @@ static int cancel_locked(pool *p, const char *id, const char *key)
     p->tail = NULL;
     for (node *n = p->head; n; n = n->next)
         p->tail = n;
+    return found;
+}
+
+/* Remove queued jobs matching (id or key) and cancel running ones; wait
+ * until none of them runs. Caller holds the lock. A held job (its row not
+ * in yet) is waited for until its submitter releases it (a moment: the
+ * upload's fsync and the insert), then cancelled like the others: its row,
+ * in by then, is the canceller's, as a task submitted just before. */
+static int cancel_locked(pool *p, const char *id, const char *key)
+{
+    int found = 0;
     for (;;) {
         int waiting = 0;
+        if (unqueue_matching(p, id, key, &waiting))
+            found = 1;
         for (node *n = p->running; n; n = n->next)
             if (matches(n, id, key)) {
                 atomic_store(&n->j.cancel, 1);

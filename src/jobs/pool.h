@@ -24,6 +24,8 @@
 #ifndef UC_POOL_H
 #define UC_POOL_H
 
+#include <stdbool.h>
+
 #include "core/err.h"
 #include "jobs/run.h"
 #include "store/tasks.h"
@@ -41,6 +43,22 @@ void pool_stop(pool *p);
 /* Queue a copy of t (or, with 0 workers, run it now). UC_ENOMEM when no
  * job could be made: nothing was queued then. */
 uc_err pool_submit(pool *p, const task *t);
+
+/* A job queued before its task's row is in (see job_hold_row). */
+typedef struct pool_held pool_held;
+
+/* As pool_submit, for a task whose upload is in place but whose row is
+ * not in yet: the job may start at once (it reads the upload while the
+ * caller makes it durable and inserts the row) but writes no row and
+ * tells no event before pool_release. With 0 workers it runs in
+ * pool_release. *out is the caller's until pool_release. UC_ENOMEM: no
+ * job was made. */
+uc_err pool_submit_held(pool *p, const task *t, pool_held **out);
+
+/* End the hold, exactly once: the row is in (row_in), or never will be,
+ * and the job is dropped (a queued one at once; a started one removes its
+ * files and ends as cancelled). */
+void pool_release(pool *p, pool_held *h, bool row_in);
 
 /* Progress (0..100) of task id if the pool holds it: returns 1 and sets
  * *progress, else 0. */

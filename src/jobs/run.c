@@ -41,6 +41,41 @@ void job_init(job *j, const job_env *env, const task *t)
     j->delay_ms = env->processing_delay_ms;
     if (t->fault_delay_ms > j->delay_ms)
         j->delay_ms = t->fault_delay_ms;
+    pthread_mutex_init(&j->row_lock, NULL);
+    pthread_cond_init(&j->row_cv, NULL);
+    j->row = JOB_ROW_IN;
+}
+
+void job_hold_row(job *j)
+{
+    j->row = JOB_ROW_WAIT; /* before any other thread sees j */
+}
+
+void job_release_row(job *j, bool row_in)
+{
+    pthread_mutex_lock(&j->row_lock);
+    j->row = row_in ? JOB_ROW_IN : JOB_ROW_NEVER;
+    pthread_cond_broadcast(&j->row_cv);
+    pthread_mutex_unlock(&j->row_lock);
+}
+
+bool job_row_held(job *j)
+{
+    pthread_mutex_lock(&j->row_lock);
+    bool held = j->row == JOB_ROW_WAIT;
+    pthread_mutex_unlock(&j->row_lock);
+    return held;
+}
+
+/* Wait until the submitter says whether the row is in: true if it is. */
+static bool row_in(job *j)
+{
+    pthread_mutex_lock(&j->row_lock);
+    while (j->row == JOB_ROW_WAIT)
+        pthread_cond_wait(&j->row_cv, &j->row_lock);
+    bool in = j->row == JOB_ROW_IN;
+    pthread_mutex_unlock(&j->row_lock);
+    return in;
 }
 
 int job_borrow(job *j, int want)
@@ -150,6 +185,7 @@ uc_err job_execute(const job_env *env, job *j)
         e = UC_ECANCELED;
     if (e == UC_ECANCELED) {
         unlink(tmp);
+        row_in(j); /* the submitter still holds j until it says */
         return UC_ECANCELED;
     }
     /* The result in place (durable), then charged and completed: charged
@@ -161,6 +197,12 @@ uc_err job_execute(const job_env *env, job *j)
         e = UC_EIO;
     }
     res.ms.commit = clock_mono_ms() - t1;
+    if (!row_in(j)) { /* the submission was undone: no row will come */
+        unlink(tmp);
+        if (!e)
+            unlink(final);
+        return UC_ECANCELED;
+    }
     if (!e) {
         atomic_store(&j->progress, 100);
         e = record(env, t, &res, err, sizeof err);

@@ -6,7 +6,9 @@
 #ifndef UC_RUN_H
 #define UC_RUN_H
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "core/err.h"
 #include "jobs/events.h"
@@ -50,7 +52,13 @@ typedef struct job {
                                     the virtual clock; likewise */
     atomic_int *spare;           /* set by the pool: its idle workers, which
                                     a job may borrow (job_borrow); NULL: none */
+    pthread_mutex_t row_lock;    /* guards row, with row_cv */
+    pthread_cond_t row_cv;
+    int row;                     /* JOB_ROW_*: may the job write its row? */
 } job;
+
+/* job.row; 0 so that a zeroed job never waits */
+enum { JOB_ROW_IN = 0, JOB_ROW_WAIT, JOB_ROW_NEVER };
 
 /* Take up to want of the pool's idle workers for this job's own helper
  * threads; returns how many (0 when none is idle). Hand them back with
@@ -63,6 +71,18 @@ void job_unborrow(job *j, int n);
  * other thread can see it: job_progress reads the delay from any thread
  * while the job runs, so it never changes once the job is queued. */
 void job_init(job *j, const job_env *env, const task *t);
+
+/* A job may start before its task's row is in (submit.c queues it as soon
+ * as the upload is in place, and makes the upload durable and inserts the
+ * row while the job reads it). job_hold_row, before the job is queued,
+ * makes it wait before its first write to the row (and before any event);
+ * job_release_row (exactly once, from the submitting thread) says whether
+ * the row is in (row_in) or never will be: the job then removes its files
+ * and ends as cancelled. A job made by job_init alone never waits. */
+void job_hold_row(job *j);
+void job_release_row(job *j, bool row_in);
+/* Whether j still waits for job_release_row. */
+bool job_row_held(job *j);
 
 /* Run j (made by job_init) to its end and record the outcome in the
  * database. Returns UC_OK when the task row now says completed or failed,

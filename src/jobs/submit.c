@@ -37,25 +37,39 @@ uc_err submit(db *d, pool *p, const char *data_dir, const char *upload_tmp, task
     t->created_at = clock_now_ms();
     files_upload_path(data_dir, t->id, t->format, path);
 
-    uc_err e = files_commit(upload_tmp, path);
+    /* The upload in place, its job started on it, then the upload made
+     * durable and the row inserted while the job reads it: a small task
+     * is mostly done when the answer leaves. The job writes nothing of
+     * its own to the row before pool_release. */
+    files_pending up;
+    pool_held *held;
+    uc_err e = files_commit_begin(upload_tmp, path, &up);
     if (e)
-        goto fail; /* files_commit leaves nothing at path */
+        goto fail; /* nothing at path */
+    e = pool_submit_held(p, t, &held);
+    if (e) {
+        if (files_commit_end(&up) == UC_OK) /* never half done: end it, then undo */
+            goto fail_file;
+        goto fail;
+    }
+    t->pre = NULL; /* the job's now */
+    e = files_commit_end(&up);
+    if (e)
+        goto fail_job; /* files_commit_end leaves nothing at path */
     e = task_insert(d, t);
     if (e)
-        goto fail_file;
-    /* Told before the job is queued, so that its end is never told first. */
+        goto fail_file_job;
+    /* Told before the job may end, so that its end is never told first. */
     task_hook_emit(hook, &(task_event){.kind = TASK_EV_SUBMITTED, .t = t});
-    e = pool_submit(p, t);
-    if (e)
-        goto fail_row;
+    pool_release(p, held, true);
     return UC_OK;
 
-fail_row:
-    /* Not queued: take it back whole rather than leave it waiting for the
-     * next start. If the row cannot be deleted, its file must stay too
-     * (a row without its upload would fail at the next start). */
-    if (task_delete(d, t->id, NULL) == UC_EDB)
-        return e;
+fail_file_job:
+    unlink(path);
+    files_sync_dir(path);
+fail_job:
+    pool_release(p, held, false);
+    return e;
 fail_file:
     unlink(path);
     files_sync_dir(path);

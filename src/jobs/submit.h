@@ -28,15 +28,17 @@ bool submit_fits(int64_t room, uint64_t bytes);
 
 /* Submit t (its fields filled by the caller, faults included): give it a
  * new id and creation time (written into t), move the closed upload file
- * at upload_tmp (a path under data_dir/tmp, borrowed) durably to its place
- * in uploads/, insert the row (status processing) and queue the job on p.
- * UC_OK: the task now belongs to the database and the pool (with a pool of
- * 0 workers the job has already run). On failure nothing of it is left in
- * uploads/, the database or the pool; upload_tmp may still exist and stays
- * the caller's. UC_EIO (the file could not be made durable), UC_EDB (the
- * row), UC_ENOMEM (the queue). hook (NULL: none) is told TASK_EV_SUBMITTED
- * once the row is in, before the job is queued; a job that then cannot be
- * queued (out of memory) is taken back with no further event. */
+ * at upload_tmp (a path under data_dir/tmp, borrowed) to its place in
+ * uploads/, queue its job on p (pool_submit_held: it may start reading the
+ * upload at once), make the upload durable, insert the row (status
+ * processing) and let the job go on to write it. UC_OK: the task now
+ * belongs to the database and the pool (with a pool of 0 workers the job
+ * has already run); t->pre is the job's then, as soon as the job exists
+ * (NULL in t). On failure nothing of it is left in uploads/, the database
+ * or the pool; upload_tmp may still exist and stays the caller's. UC_EIO
+ * (the file could not be made durable), UC_EDB (the row), UC_ENOMEM (the
+ * job). hook (NULL: none) is told TASK_EV_SUBMITTED once the row is in,
+ * before the job may end. */
 uc_err submit(db *d, pool *p, const char *data_dir, const char *upload_tmp, task *t,
               const task_hook *hook);
 

@@ -194,30 +194,42 @@ uc_err files_sync_dir(const char *path_in_dir)
     return dirsync(dir);
 }
 
-uc_err files_commit(const char *tmp, const char *final)
+uc_err files_commit_begin(const char *tmp, const char *final, files_pending *fp)
 {
-    int fd = open(tmp, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    fp->fd = open(tmp, O_RDONLY | O_CLOEXEC);
+    if (fp->fd < 0)
         return UC_EIO;
     /* Renamed first, then the file and its directory fsynced at the same
      * time (the directory's on the dirsync thread, shared with other
-     * commits into it): nothing counts on final before this returns (no
-     * row names it yet), and a crash before then leaves a file without a
-     * row, which the start-up sweep removes. */
+     * commits into it): nothing counts on final before files_commit_end
+     * returns (no row names it yet), and a crash before then leaves a
+     * file without a row, which the start-up sweep removes. */
     if (rename(tmp, final) != 0) {
-        close(fd);
+        close(fp->fd);
         return UC_EIO;
     }
     char dir[FILES_PATH_MAX];
-    dirsync_ticket t;
+    snprintf(fp->final, sizeof fp->final, "%s", final);
     dir_of(final, dir);
-    dirsync_request(dir, &t);
-    int rc = fsync(fd);
-    close(fd);
-    uc_err e = dirsync_wait(&t);
+    dirsync_request(dir, &fp->dir);
+    return UC_OK;
+}
+
+uc_err files_commit_end(files_pending *fp)
+{
+    int rc = fsync(fp->fd);
+    close(fp->fd);
+    uc_err e = dirsync_wait(&fp->dir);
     if (rc != 0 || e) {
-        unlink(final); /* not durable: as if it never happened */
+        unlink(fp->final); /* not durable: as if it never happened */
         return UC_EIO;
     }
     return UC_OK;
+}
+
+uc_err files_commit(const char *tmp, const char *final)
+{
+    files_pending fp;
+    uc_err e = files_commit_begin(tmp, final, &fp);
+    return e ? e : files_commit_end(&fp);
 }

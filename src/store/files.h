@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include "core/err.h"
 #include "store/db.h"
+#include "store/dirsync.h"
 #include "store/tasks.h"
 
 #define FILES_PATH_MAX 1200
@@ -58,6 +59,22 @@ int64_t files_size(const char *path);
  * or the whole file; after a crash before the return, final may exist
  * without the row that would name it (the start-up sweep removes it). */
 uc_err files_commit(const char *tmp, const char *final);
+
+/* files_commit in two halves, for a caller with work to do while the
+ * file's directory is being fsynced (and a reader of final may start:
+ * it sees the whole file, not yet durable). files_commit_begin renames
+ * tmp to final and starts the directory's fsync: UC_EIO when it cannot
+ * (nothing at final then, tmp left as it was). After UC_OK,
+ * files_commit_end must be called exactly once: it fsyncs the file and
+ * waits for the directory, as files_commit does (on failure final is
+ * removed, UC_EIO). */
+typedef struct files_pending {
+    int fd;
+    char final[FILES_PATH_MAX];
+    dirsync_ticket dir;
+} files_pending;
+uc_err files_commit_begin(const char *tmp, const char *final, files_pending *fp);
+uc_err files_commit_end(files_pending *fp);
 
 /* fsync a file's directory so a rename into it is durable (shared with
  * other threads syncing the same directory at the same time). */

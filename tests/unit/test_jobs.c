@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "scratch.h"
 
+#include "core/clock.h"
 #include "core/torture.h"
 #include "formats/xlsx_read.h"
 #include "formats/xlsx_write.h"
@@ -170,6 +172,16 @@ static const char CSV_IN[] =
     "\r\n"
     "test@disposable.com,d,5";
 
+/* CSV_IN's result: rows copied byte for byte (quotes kept), the short
+ * row padded to the header's width, the line ending kept, none added at
+ * the end */
+static const char CSV_OUT[] = "email,name,age,category,domain_type\r\n"
+                              "b@example.org,\"quoted, with comma\",2,white,unknown\r\n"
+                              "a@example.com,last,3,white,unknown\r\n"
+                              ",no address,4,black,invalid\r\n"
+                              "plaintext,,,black,invalid\r\n"
+                              "test@disposable.com,d,5,black,disposable";
+
 static void test_csv_dedup(void **state)
 {
     fx *f = *state;
@@ -179,14 +191,7 @@ static void test_csv_dedup(void **state)
     expect_task(&t, TASK_COMPLETED, 6, 1, 2, 3);
     size_t len;
     char *out = read_result(f, &t, &len);
-    /* rows copied byte for byte (quotes kept), the short row padded to the
-     * header's width, the line ending kept, none added at the end */
-    assert_string_equal(out, "email,name,age,category,domain_type\r\n"
-                             "b@example.org,\"quoted, with comma\",2,white,unknown\r\n"
-                             "a@example.com,last,3,white,unknown\r\n"
-                             ",no address,4,black,invalid\r\n"
-                             "plaintext,,,black,invalid\r\n"
-                             "test@disposable.com,d,5,black,disposable");
+    assert_string_equal(out, CSV_OUT);
     free(out);
     assert_int_equal(count_files(f, "uploads"), 1);
     assert_int_equal(count_files(f, "results"), 1);
@@ -335,6 +340,161 @@ static void test_submit_enqueue_fails(void **state)
 #endif
 }
 
+/* ---- submit on worker threads: the job starts before its row is in ---- */
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+
+static int setup_two_workers(void **state) { return setup_workers(state, 2, 0); }
+
+/* Wait (bounded, generously) for the pool to finish t; the row after. */
+static task wait_done(fx *f, const task *t)
+{
+    task row;
+    for (int i = 0; i < 6000; i++) {
+        assert_int_equal(task_get(f->d, t->id, NULL, &row), UC_OK);
+        if (row.status != TASK_PROCESSING)
+            break;
+        sleep_ms(10);
+    }
+    return row;
+}
+
+/* Stop the pool now (its workers joined): nothing of it runs after. */
+static void drain(fx *f)
+{
+    pool_stop(f->p);
+    f->p = NULL;
+}
+
+static void test_submit_on_workers(void **state)
+{
+    fx *f = *state;
+    for (int i = 0; i < 20; i++) { /* the job and the commit race: often */
+        task t = submit_bytes(f, TASK_CSV, 1, CSV_IN, sizeof CSV_IN - 1);
+        t = wait_done(f, &t);
+        expect_task(&t, TASK_COMPLETED, 6, 1, 2, 3);
+        size_t len;
+        char *out = read_result(f, &t, &len);
+        assert_int_equal(len, sizeof CSV_OUT - 1);
+        assert_string_equal(out, CSV_OUT);
+        free(out);
+    }
+    assert_int_equal(count_files(f, "uploads"), 20);
+    assert_int_equal(count_files(f, "results"), 20);
+    assert_int_equal(count_files(f, "tmp"), 0);
+}
+
+static void test_submit_insert_fails_on_workers(void **state)
+{
+    fx *f = *state;
+    scratch_sql(f->d, "CREATE TRIGGER no_tasks BEFORE INSERT ON tasks "
+                "BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    for (int i = 0; i < 20; i++) {
+        char tmp[FILES_PATH_MAX];
+        write_upload(f, CSV_IN, sizeof CSV_IN - 1, tmp);
+        task t = new_task(TASK_CSV, 1);
+        assert_int_equal(submit(f->d, f->p, f->dir, tmp, &t, NULL), UC_EDB);
+        unlink(tmp);
+    }
+    drain(f); /* every job that started has ended: none left a file */
+    scratch_sql(f->d, "DROP TRIGGER no_tasks");
+    assert_int_equal(count_tasks(f), 0);
+    assert_int_equal(count_files(f, "uploads"), 0);
+    assert_int_equal(count_files(f, "results"), 0);
+    assert_int_equal(count_files(f, "tmp"), 0);
+}
+
+/* A held job of a task whose upload is in place, as submit makes it. */
+static pool_held *held_job(fx *f, task *t)
+{
+    char tmp[FILES_PATH_MAX], path[FILES_PATH_MAX];
+    write_upload(f, CSV_IN, sizeof CSV_IN - 1, tmp);
+    *t = new_task(TASK_CSV, 1);
+    task_new_id(t->id);
+    t->created_at = clock_now_ms(); /* where a delay starts */
+    files_upload_path(f->dir, t->id, t->format, path);
+    assert_int_equal(rename(tmp, path), 0);
+    pool_held *h = NULL;
+    assert_int_equal(pool_submit_held(f->p, t, &h), UC_OK);
+    return h;
+}
+
+static void test_held_job_waits_for_its_row(void **state)
+{
+    fx *f = *state;
+    task t;
+    pool_held *h = held_job(f, &t);
+    /* the job may run now, but records nothing before the release: the
+     * row inserted late is the one it completes */
+    for (int i = 0; i < 50 && count_files(f, "results") == 0; i++)
+        sleep_ms(10);
+    assert_int_equal(task_insert(f->d, &t), UC_OK);
+    pool_release(f->p, h, true);
+    t = wait_done(f, &t);
+    expect_task(&t, TASK_COMPLETED, 6, 1, 2, 3);
+    assert_int_equal(count_files(f, "results"), 1);
+}
+
+static void test_held_job_released_without_row(void **state)
+{
+    fx *f = *state;
+    for (int i = 0; i < 20; i++) { /* released queued, running or done */
+        task t;
+        pool_held *h = held_job(f, &t);
+        for (int k = 0; k < i % 4; k++)
+            sleep_ms(1);
+        pool_release(f->p, h, false);
+    }
+    drain(f);
+    assert_int_equal(count_tasks(f), 0);
+    assert_int_equal(count_files(f, "uploads"), 20); /* the test's own */
+    assert_int_equal(count_files(f, "results"), 0);
+    assert_int_equal(count_files(f, "tmp"), 0);
+}
+
+/* The submitter's side of a held job, on a thread of its own: a moment's
+ * work, the row in, the release. */
+struct submitter {
+    fx *f;
+    task *t;
+    pool_held *h;
+};
+
+static void *insert_and_release(void *arg)
+{
+    struct submitter *sb = arg;
+    sleep_ms(50);
+    assert_int_equal(task_insert(sb->f->d, sb->t), UC_OK);
+    pool_release(sb->f->p, sb->h, true);
+    return NULL;
+}
+
+static void test_cancel_all_waits_for_a_held_job(void **state)
+{
+    fx *f = *state; /* one worker, every job held for 10 minutes */
+    task a = submit_bytes(f, TASK_CSV, 1, "email\na@example.com\n", 20);
+    task b;
+    struct submitter sb = {f, &b, held_job(f, &b)};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, insert_and_release, &sb), 0);
+    /* returns once b is released (its row in) and dropped too: a reset
+     * then finds its row, as a task submitted just before */
+    pool_cancel_all(f->p, NULL);
+    pthread_join(th, NULL);
+    int progress;
+    assert_int_equal(pool_progress(f->p, a.id, &progress), 0);
+    assert_int_equal(pool_progress(f->p, b.id, &progress), 0);
+    assert_int_equal(task_get(f->d, b.id, NULL, &b), UC_OK);
+    assert_int_equal(b.status, TASK_PROCESSING);
+    assert_int_equal(count_files(f, "results"), 0);
+    assert_int_equal(count_files(f, "tmp"), 0);
+}
+
 static void test_quota_rule(void **state)
 {
     fx *f = *state;
@@ -370,12 +530,6 @@ static void test_quota_rule(void **state)
 }
 
 /* ---- cancellation (one worker; every task held for 600 s) ---- */
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
-}
 
 static void test_cancel_held_and_queued(void **state)
 {
@@ -617,6 +771,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_xlsx_dedup, setup_inline, teardown),
         cmocka_unit_test_setup_teardown(test_submit_commit_fails, setup_inline, teardown),
         cmocka_unit_test_setup_teardown(test_submit_insert_fails, setup_inline, teardown),
+        cmocka_unit_test_setup_teardown(test_submit_on_workers, setup_two_workers, teardown),
+        cmocka_unit_test_setup_teardown(test_submit_insert_fails_on_workers, setup_two_workers,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_held_job_waits_for_its_row, setup_two_workers,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_held_job_released_without_row, setup_two_workers,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_all_waits_for_a_held_job, setup_held, teardown),
         cmocka_unit_test_setup_teardown(test_quota_rule, setup_inline, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_held_and_queued, setup_held, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_all_of_a_key, setup_held, teardown),

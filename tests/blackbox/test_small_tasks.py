@@ -1,0 +1,98 @@
+"""A task's job starts as soon as its upload is in place, while the upload
+is made durable and the row inserted (src/jobs/submit.c): a kill -9 at any
+moment of it loses nothing that was answered and leaves no orphan, and a
+reset racing with submissions leaves every task whole or gone."""
+import os
+import threading
+import time
+
+import pytest
+import requests
+
+from harness import V1
+from helpers import assert_no_strays, tasks
+
+CSV = b'email,name\n' + b''.join(b'ann%d@example.com,Ann %d\n' % (i, i) for i in range(10))
+
+
+def submit_until_stopped(url, key, stop, answered):
+    """Submit small tasks one after the other (a session of its own) until
+    stop is set or the server goes away; answered gets the ids of the ones
+    answered 200."""
+    http = requests.Session()
+    while not stop.is_set():
+        try:
+            r = http.post(url, headers={'X-API-Key': key}, data={'project_name': 'p'},
+                          files={'file': ('a.csv', CSV)}, timeout=30)
+        except requests.RequestException:  # the server was killed under it
+            return
+        if r.status_code == 200:
+            answered.append(r.json()['task_id'])
+
+
+def start_clients(s, n):
+    url = s.url(V1 + '/batch-check-emails')
+    stop, answered = threading.Event(), []
+    threads = [threading.Thread(target=submit_until_stopped, args=(url, 'k%d' % i, stop, answered))
+               for i in range(n)]
+    for t in threads:
+        t.start()
+    while len(answered) < n:  # under way on every thread
+        time.sleep(0.01)
+    return stop, threads, answered
+
+
+def storage_matches_disk(s):
+    keys = {t['api_key'] for t in tasks(s)}
+    used = sum(s.get('/__mock/accounts/' + k).json()['storage_used'] for k in keys)
+    on_disk = sum(os.path.getsize(os.path.join(s.data_dir, f)) for f in s.data_files())
+    assert used == on_disk
+
+
+@pytest.mark.parametrize('after', [0.0, 0.05, 0.2, 0.5])
+def test_sigkill_amid_small_tasks_then_restart(make_server, after):
+    """kill -9 while four clients submit small tasks: after the restart
+    every task answered is there and completed with the right result, a
+    task cut mid-request is there whole (completed) or not at all, and
+    storage equals the bytes on disk with nothing stray."""
+    s = make_server(['--rate-limit', '0'])
+    ref = s.run('ref', 'a.csv', CSV)[1]
+    stop, threads, answered = start_clients(s, 4)
+    time.sleep(after)
+    s.kill()
+    stop.set()
+    for t in threads:
+        t.join()
+    s.start()
+    every = {t['task_id']: t for t in tasks(s) if t['api_key'] != 'ref'}
+    assert set(answered) <= set(every)
+    for tid, t in every.items():
+        st = s.wait(t['api_key'], tid)
+        assert st['status'] == 'completed', st
+        assert s.download(t['api_key'], tid) == ref
+    storage_matches_disk(s)
+    assert_no_strays(s)
+
+
+def test_resets_amid_submissions_leave_every_task_whole(make_server):
+    """Resets of everything while four clients submit: a task whose job
+    started before its row was in is the submitter's until then (a reset
+    neither waits for it nor drops it), so each task is either gone with
+    its files or there whole, and completes with the right result."""
+    s = make_server(['--rate-limit', '0'])
+    ref = s.run('ref', 'a.csv', CSV)[1]
+    stop, threads, answered = start_clients(s, 4)
+    for _ in range(20):
+        assert s.post('/__mock/reset', json={}).status_code == 200
+        time.sleep(0.02)
+    stop.set()
+    for t in threads:
+        t.join()
+    left = tasks(s)
+    assert {t['task_id'] for t in left} <= set(answered)
+    for t in left:
+        st = s.wait(t['api_key'], t['task_id'])
+        assert st['status'] == 'completed', st
+        assert s.download(t['api_key'], t['task_id']) == ref
+    storage_matches_disk(s)
+    assert_no_strays(s)
