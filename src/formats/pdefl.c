@@ -243,21 +243,41 @@ static uc_err claim(pdefl *d)
     return UC_OK;
 }
 
+unsigned char *pdefl_room(pdefl *d, size_t *room)
+{
+    *room = 0;
+    if (d->e)
+        return NULL;
+    uc_err e = UC_OK;
+    if (d->filling && at(d, d->disp)->n == PDEFL_BLOCK)
+        e = dispatch(d);
+    if (!e && !d->filling)
+        e = claim(d);
+    if (e) {
+        d->e = e;
+        return NULL;
+    }
+    job *j = at(d, d->disp);
+    *room = PDEFL_BLOCK - j->n;
+    return j->in + DICT + j->n;
+}
+
+void pdefl_commit(pdefl *d, size_t n)
+{
+    at(d, d->disp)->n += n;
+}
+
 uc_err pdefl_write(pdefl *d, const void *p, size_t n)
 {
     const unsigned char *s = p;
-    while (n && !d->e) {
-        uc_err e = UC_OK;
-        if (d->filling && at(d, d->disp)->n == PDEFL_BLOCK)
-            e = dispatch(d);
-        if (!e && !d->filling)
-            e = claim(d);
-        if (e)
-            return d->e = e;
-        job *j = at(d, d->disp);
-        size_t m = PDEFL_BLOCK - j->n < n ? PDEFL_BLOCK - j->n : n;
-        memcpy(j->in + DICT + j->n, s, m);
-        j->n += m;
+    while (n) {
+        size_t room;
+        unsigned char *to = pdefl_room(d, &room);
+        if (!to)
+            return d->e;
+        size_t m = room < n ? room : n;
+        memcpy(to, s, m);
+        pdefl_commit(d, m);
         s += m;
         n -= m;
     }

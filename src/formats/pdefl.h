@@ -31,6 +31,12 @@ uc_err pdefl_new(pdefl_sink sink, void *ud, pdefl **out);
 void pdefl_begin(pdefl *d);
 /* Add n bytes (copied). The sink's failure, UC_EIO when zlib fails. */
 uc_err pdefl_write(pdefl *d, const void *p, size_t n);
+/* Room to write the stream's next bytes into directly (at least one
+ * byte, *room of them), instead of pdefl_write's copy; then pdefl_commit
+ * says how many were written. Valid until any other call. NULL on a
+ * failure, which pdefl_write and pdefl_finish then return. */
+unsigned char *pdefl_room(pdefl *d, size_t *room);
+void pdefl_commit(pdefl *d, size_t n);
 /* End the stream: everything deflated and handed to the sink. The
  * input's CRC-32 and size, and the deflated size, when it succeeds. */
 uc_err pdefl_finish(pdefl *d, uint32_t *crc, uint64_t *usize, uint64_t *csize);

@@ -26,12 +26,11 @@
 #define XLSX_MAX_CHARS 32767   /* Excel's limit per cell, in UTF-16 units */
 #define XLSX_MAX_ROWS 1048576
 #define XLSX_MAX_COLS 16384
-#define XML_BUF (256 * 1024)   /* XML gathered before deflating */
 
 struct xlsxw {
     zipw *zip;
-    char *xml;             /* pending XML of the streamed part */
-    size_t xml_n;
+    char *xml;             /* room in the streamed part (zipw_room), */
+    size_t xml_n, xml_cap; /* xml_n of xml_cap bytes written */
     uint32_t row;          /* next row (0-based) */
     uint32_t nxfs;         /* cell formats in styles.xml */
     uint32_t plain, bold;  /* the two added ones (xlsxw_added_style) */
@@ -106,33 +105,41 @@ static uc_err zfail(xlsxw *w, uc_err e)
 
 /* ---- XML into the streamed part ---- */
 
+/* The XML written into the streamed part's room, handed over. */
 static uc_err xml_flush(xlsxw *w)
 {
-    uc_err e = w->xml_n ? zipw_write(w->zip, w->xml, w->xml_n) : UC_OK;
-    w->xml_n = 0;
-    return e ? zfail(w, e) : UC_OK;
+    if (w->xml_n)
+        zipw_commit(w->zip, w->xml_n);
+    w->xml = NULL;
+    w->xml_n = w->xml_cap = 0;
+    return UC_OK;
 }
 
-/* put() when the buffer is full: flush it, then buffer s or, if larger
- * than the buffer, deflate it at once. */
+/* put() when the room is full: hand it over and take the next; s goes
+ * into that, or through zipw_write's copy when it is larger (the end of
+ * a deflate block). */
 static __attribute__((noinline)) uc_err put_full(xlsxw *w, const char *s, size_t n)
 {
-    uc_err e = xml_flush(w);
-    if (e)
-        return e;
-    if (n > XML_BUF) {
-        e = zipw_write(w->zip, s, n);
-        return e ? zfail(w, e) : UC_OK;
+    xml_flush(w);
+    size_t room;
+    char *p = (char *)zipw_room(w->zip, &room);
+    if (!p)
+        return zfail(w, zipw_write(w->zip, s, n)); /* says why */
+    if (n <= room) {
+        memcpy(p, s, n);
+        w->xml = p;
+        w->xml_n = n;
+        w->xml_cap = room;
+        return UC_OK;
     }
-    memcpy(w->xml, s, n);
-    w->xml_n = n;
-    return UC_OK;
+    uc_err e = zipw_write(w->zip, s, n);
+    return e ? zfail(w, e) : UC_OK;
 }
 
 /* Append n bytes of XML (several calls per cell: kept inline). */
 static inline __attribute__((always_inline)) uc_err put(xlsxw *w, const char *s, size_t n)
 {
-    if (w->xml_n + n > XML_BUF)
+    if (w->xml_n + n > w->xml_cap)
         return put_full(w, s, n);
     memcpy(w->xml + w->xml_n, s, n);
     w->xml_n += n;
@@ -483,8 +490,7 @@ uc_err xlsxw_create(const char *path, const xlsx_meta *like, xlsxw **outp)
     xlsxw *w = calloc(1, sizeof *w);
     if (!w)
         return UC_ENOMEM;
-    w->xml = malloc(XML_BUF);
-    uc_err e = w->xml ? zipw_open(path, &w->zip) : UC_ENOMEM;
+    uc_err e = zipw_open(path, &w->zip);
     if (!e)
         e = put_parts(w, like);
     if (e) {
@@ -620,6 +626,5 @@ void xlsxw_abort(xlsxw *w)
     if (!w)
         return;
     zipw_abort(w->zip);
-    free(w->xml);
     free(w);
 }

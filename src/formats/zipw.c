@@ -156,6 +156,17 @@ uc_err zipw_write(zipw *z, const void *p, size_t n)
     return z->streaming ? pdefl_write(z->d, p, n) : UC_EINVAL;
 }
 
+unsigned char *zipw_room(zipw *z, size_t *room)
+{
+    *room = 0;
+    return z->streaming ? pdefl_room(z->d, room) : NULL;
+}
+
+void zipw_commit(zipw *z, size_t n)
+{
+    pdefl_commit(z->d, n);
+}
+
 uc_err zipw_end(zipw *z)
 {
     if (!z->streaming)

@@ -23,6 +23,12 @@ uc_err zipw_add(zipw *z, const char *name, const void *data, size_t n);
 uc_err zipw_begin(zipw *z, const char *name);
 uc_err zipw_write(zipw *z, const void *p, size_t n);
 uc_err zipw_end(zipw *z);
+/* Instead of zipw_write's copy: room for the streamed entry's next bytes
+ * (at least one, *room of them; valid until any other call), then
+ * zipw_commit of how many were written. NULL when not streaming or on a
+ * failure, which zipw_write and zipw_end then return. */
+unsigned char *zipw_room(zipw *z, size_t *room);
+void zipw_commit(zipw *z, size_t n);
 /* Write the central directory and close the file. Frees z whatever the
  * result. UC_ELIMIT when the archive passed 4 GB; UC_EIO with errno set
  * to the failed write's or close's. */
