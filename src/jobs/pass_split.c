@@ -87,17 +87,6 @@ typedef struct split {
     size_t npieces;
 } split;
 
-/* An anonymous temp file in the data dir, or -1. */
-static int temp_fd(split *sp, const char *suffix)
-{
-    char path[FILES_PATH_MAX];
-    files_tmp_path(sp->r->env->data_dir, suffix, path);
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0)
-        unlink(path);
-    return fd;
-}
-
 /* ---- bounds: the quotes of one share of the file ---- */
 
 /* Read with pread into a buffer, not through a mapping: on this share's
@@ -199,7 +188,7 @@ static void read_piece(split *sp, size_t k)
     g->e = UC_EIO;
     /* a row takes at least 2 bytes (a line end), but the file's last */
     if (!sp->in_memory || rowrecs_open(&g->rs, (g->b - g->a) / 2 + 1, -1) != UC_OK) {
-        int fd = temp_fd(sp, ".rows");
+        int fd = files_scratch_fd(sp->r->env->data_dir, ".rows");
         if (fd < 0 || rowrecs_open(&g->rs, 0, fd) != UC_OK)
             goto done;
     }

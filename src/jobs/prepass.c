@@ -69,10 +69,7 @@ static int begin(prepass *pp)
         pass_delimited_layout(&pp->r, pp->rd, &pp->pre.lay) != UC_OK)
         return 0;
     pp->pre.end = pp->pre.lay.data_start;
-    FILE *f = files_scratch(pp->r.env->data_dir, ".rows", 0);
-    int fd = f ? dup(fileno(f)) : -1;
-    if (f)
-        fclose(f);
+    int fd = files_scratch_fd(pp->r.env->data_dir, ".rows");
     return fd >= 0 && rowrecs_open(&pp->out, 0, fd) == UC_OK;
 }
 

@@ -64,24 +64,26 @@ void files_tmp_path(const char *dir, const char *suffix, char *out)
 
 FILE *files_scratch(const char *dir, const char *suffix, bool in_memory)
 {
-    FILE *f = NULL;
-    if (in_memory) {
-        int fd = memfd_create(suffix, MFD_CLOEXEC);
-        if (fd < 0)
-            return NULL;
-        f = fdopen(fd, "w+");
-        if (!f)
-            close(fd);
-    } else {
-        char path[FILES_PATH_MAX];
-        files_tmp_path(dir, suffix, path);
-        f = fopen(path, "w+e");
-        if (f)
-            unlink(path);
+    int fd = in_memory ? memfd_create(suffix, MFD_CLOEXEC) : files_scratch_fd(dir, suffix);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "w+");
+    if (!f) {
+        close(fd);
+        return NULL;
     }
-    if (f)
-        setvbuf(f, NULL, _IOFBF, 1 << 20);
+    setvbuf(f, NULL, _IOFBF, 1 << 20);
     return f;
+}
+
+int files_scratch_fd(const char *dir, const char *suffix)
+{
+    char path[FILES_PATH_MAX];
+    files_tmp_path(dir, suffix, path);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        unlink(path);
+    return fd;
 }
 
 uc_err files_secret(const char *dir, unsigned char key[32], char *err, size_t errcap)

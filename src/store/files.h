@@ -38,6 +38,9 @@ void files_tmp_path(const char *dir, const char *suffix, char *out);
  * file system costs more than a small task's whole run); else a temp file
  * under DIR/tmp with the given suffix, unlinked at once. NULL on failure. */
 FILE *files_scratch(const char *dir, const char *suffix, bool in_memory);
+/* The same temp file under DIR/tmp, unlinked at once, as a descriptor
+ * (read and write, close-on-exec). -1 on failure. */
+int files_scratch_fd(const char *dir, const char *suffix);
 
 /* Load the signing secret, creating it (0600) on first start. */
 uc_err files_secret(const char *dir, unsigned char key[32], char *err, size_t errcap);
