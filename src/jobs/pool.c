@@ -161,6 +161,15 @@ uc_err pool_submit_held(pool *p, const task *t, pool_held **out)
     return UC_OK;
 }
 
+/* The queue's tail again, after nodes were taken out of it. Caller
+ * holds the lock. */
+static void retail(pool *p)
+{
+    p->tail = NULL;
+    for (node *n = p->head; n; n = n->next)
+        p->tail = n;
+}
+
 /* Take n off the queue if no worker has taken it yet: 1 if it was. */
 static int unqueue(pool *p, node *n)
 {
@@ -172,9 +181,7 @@ static int unqueue(pool *p, node *n)
             found = 1;
             break;
         }
-    p->tail = NULL;
-    for (node *q = p->head; q; q = q->next)
-        p->tail = q;
+    retail(p);
     pthread_mutex_unlock(&p->lock);
     return found;
 }
@@ -248,9 +255,7 @@ static int unqueue_matching(pool *p, const char *id, const char *key, int *held)
             pp = &n->next;
         }
     }
-    p->tail = NULL;
-    for (node *n = p->head; n; n = n->next)
-        p->tail = n;
+    retail(p);
     return found;
 }
 
