@@ -272,8 +272,15 @@ int main(int argc, char **argv)
      * deflate blocks) is mmap'd and given back when freed. glibc's moving
      * threshold would instead keep each large task's buffers in the heap
      * of the thread that ran it: the peak grew from 53 to 100 MB over
-     * three 1M-row XLSX tasks on one server, with no CPU seen saved. */
+     * three 1M-row XLSX tasks on one server, with no CPU seen saved.
+     * Fixing it also fixes the trim threshold at glibc's 128 KiB: each
+     * thread's arena was then given back (madvise) and faulted in again
+     * for every small task (SQLite's page caches, the upload's buffer),
+     * and each madvise of a threaded process flushes the other cores'
+     * TLBs: a fifth of the server's CPU over 1,000 10-row tasks. Below
+     * the mmap threshold, freed memory stays for the next task. */
     mallopt(M_MMAP_THRESHOLD, 1 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
 
     /* Signals are taken by sigwait() below; every thread inherits the
      * mask, so none of them is interrupted. */
