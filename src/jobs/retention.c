@@ -4,6 +4,7 @@
 #include "core/buf.h"
 #include "store/accounts.h"
 #include "store/files.h"
+#include "store/statuscache.h"
 #include "store/tasks.h"
 
 #include <stdint.h>
@@ -17,6 +18,7 @@ static uc_err delete_task(const retention_env *env, const char *id, const char *
         return e;
     pool_cancel(env->p, id);
     e = task_delete(env->d, id, api_key);
+    statuscache_forget(id); /* committed: its status answer goes too */
     if (e && e != UC_ENOTFOUND)
         return e;
     files_remove_task(env->data_dir, t.id, t.format);
@@ -90,6 +92,7 @@ uc_err retention_reset(const retention_env *env, const char *api_key)
         db_rollback(env->d);
     else
         e = db_commit(env->d);
+    statuscache_forget_key(api_key); /* after the commit (statuscache.h) */
     const task *t = (const task *)g.tasks.data;
     for (size_t i = 0; !e && i < g.tasks.len / sizeof *t; i++) {
         files_remove_task(env->data_dir, t[i].id, t[i].format);

@@ -91,7 +91,10 @@ typedef struct task_result {
 uc_err task_complete(db *d, const char *id, const task_result *r);
 uc_err task_fail(db *d, const char *id, const char *error);
 
-/* Delete the row. UC_ENOTFOUND if it was not there (or not api_key's). */
+/* Delete the row. UC_ENOTFOUND if it was not there (or not api_key's).
+ * Once the deletion is committed, the caller forgets the task's cached
+ * status answer (store/statuscache.h): jobs/retention.c does, for these
+ * two and every other deletion. */
 uc_err task_delete(db *d, const char *id, const char *api_key);
 
 /* Call fn for each task, oldest first. api_key NULL = all accounts;
