@@ -17,7 +17,7 @@ RUN meson setup /build && meson compile -C /build ucmock && strip /build/ucmock
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libmicrohttpd12 libsqlite3-0 libjansson4 libsodium23 libexpat1 zlib1g \
+      libmicrohttpd12 libsqlite3-0 libjansson4 libsodium23 libexpat1 zlib1g libisal2 \
       libxxhash0 libcsv3 libunistring2 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 ucmock \

@@ -1,4 +1,4 @@
-/* pdefl.h: one raw deflate stream (zlib, level 1) made in blocks of
+/* pdefl.h: one raw deflate stream (ISA-L's igzip, level 1) made in blocks of
  * PDEFL_BLOCK bytes, deflated on worker threads side by side (the way pigz
  * does it) and handed back in order. Each block is deflated on its own,
  * primed with the 32 KiB before it as the dictionary and ended with a
@@ -29,7 +29,7 @@ typedef uc_err (*pdefl_sink)(void *ud, const void *p, size_t n);
 uc_err pdefl_new(pdefl_sink sink, void *ud, pdefl **out);
 /* Start a new stream (after pdefl_finish, or to drop the current one). */
 void pdefl_begin(pdefl *d);
-/* Add n bytes (copied). The sink's failure, UC_EIO when zlib fails. */
+/* Add n bytes (copied). The sink's failure, UC_EIO when deflate fails. */
 uc_err pdefl_write(pdefl *d, const void *p, size_t n);
 /* Room to write the stream's next bytes into directly (at least one
  * byte, *room of them), instead of pdefl_write's copy; then pdefl_commit

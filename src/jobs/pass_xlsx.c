@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "formats/xlsx_read.h"
 #include "formats/xlsx_write.h"
 #include "jobs/cellspill.h"
@@ -239,15 +240,18 @@ uc_err pass_xlsx(pass *r, const char *in, const char *out_tmp)
 {
     xpass x = {.r = r};
     uc_err e;
+    int64_t t0 = clock_mono_ms(), t1;
     if ((e = pass_open_records(r)) || (e = cellspill_open(r->env->data_dir, &x.cells)) ||
         (e = read_sheet(&x, in)))
         goto done;
+    r->res.ms.read = (t1 = clock_mono_ms()) - t0;
     pass_progress(r, 50);
 
     if ((e = xlsxw_create(out_tmp, &x.meta, &x.w)) || (e = write_rows(&x)))
         goto done;
     e = xlsxw_close_err(x.w, r->err, r->errcap);
     x.w = NULL;
+    r->res.ms.write = clock_mono_ms() - t1;
     if (e)
         goto done;
     r->res.rows = r->nrows;

@@ -161,6 +161,43 @@ static void test_streams_in_turn(void **state)
     free(in);
 }
 
+/* Bytes that do not compress (random, then runs of one byte and random
+ * again, across block edges): every block fits its room, the stream
+ * inflates back, and the same bytes as on the caller's thread alone. */
+static void test_incompressible(void **state)
+{
+    (void)state;
+    size_t n = 4 * B + 777;
+    unsigned char *in = malloc(n);
+    assert_non_null(in);
+    uint64_t x = 88172645463325252ull;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        in[i] = (i / (B / 2)) % 3 == 1 ? 'a' : (unsigned char)(x >> 24);
+    }
+    sinkbuf a = {0}, b = {0};
+    pdefl *par, *ser;
+    uint32_t ca, cb;
+    uint64_t ua, ub, za, zb;
+    assert_int_equal(pdefl_new(to_mem, &a, &par), UC_OK);
+    assert_int_equal(pdefl_new(to_mem, &b, &ser), UC_OK);
+    pdefl_serial(ser);
+    assert_int_equal(run(par, in, n, 100000, &a, &ca, &ua, &za), UC_OK);
+    assert_int_equal(run(ser, in, n, 4096, &b, &cb, &ub, &zb), UC_OK);
+    assert_int_equal(a.n, b.n);
+    assert_memory_equal(a.p, b.p, a.n);
+    assert_int_equal(ca, (uint32_t)crc32(0, in, (uInt)n));
+    assert_true(za > n / 2);  /* the random half stayed random */
+    expect_inflates_to(&a, in, n);
+    pdefl_free(par);
+    pdefl_free(ser);
+    free(a.p);
+    free(b.p);
+    free(in);
+}
+
 /* The sink failing at its k-th call (a block in the middle, the last
  * one): the stream fails with its error from then on, nothing is lost or
  * leaked, and the next stream after pdefl_begin is whole. A pdefl freed
@@ -195,6 +232,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_bytes_as_serial),
         cmocka_unit_test(test_streams_in_turn),
+        cmocka_unit_test(test_incompressible),
         cmocka_unit_test(test_sink_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
