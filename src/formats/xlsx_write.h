@@ -1,5 +1,5 @@
 /* xlsx_write.h: result workbooks, streamed row by row into a zip of our
- * own (zipw, zlib deflate): constant memory. Cell types are kept: numbers
+ * own (zipw, igzip deflate): constant memory. Cell types are kept: numbers
  * stay numbers (with their text exactly as read), text stays text (inline
  * strings), booleans and error literals stay what they are; so is the
  * input's look (xlsx_meta: sheet name, number formats, bold, widths). */

@@ -1,4 +1,4 @@
-/* zip.h: a minimal streaming zip reader of our own (zlib for inflate).
+/* zip.h: a minimal streaming zip reader of our own (ISA-L's igzip for inflate).
  *
  * Central directory first, local headers only as a fallback; stored and
  * deflated entries; data descriptors; zip64. Part names are matched

@@ -1,5 +1,5 @@
 /* zipw.h: a zip archive written front to back, for result workbooks:
- * small entries stored whole, large ones deflated (zlib, level 1) as their
+ * small entries stored whole, large ones deflated (igzip, level 1) as their
  * bytes come, in blocks on worker threads past a MiB (pdefl.h), sizes in a
  * data descriptor. Memory is constant whatever the entries' sizes; the archive is not zip64 (4 GB at most). Entries carry
  * a fixed date, so the same input gives the same bytes. */
