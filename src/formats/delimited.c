@@ -36,6 +36,7 @@ struct delim_reader {
     int unclean;          /* the range ended inside a row (see delim_clean) */
     uint64_t row_start;   /* where the row being read began */
     uint64_t dropped;     /* pages of the map below this are released */
+    int borrowed;         /* the mapping is another reader's (delim_open_shared) */
 
     /* per-row state filled by the callbacks */
     uint32_t want;
@@ -120,12 +121,12 @@ static void on_row(int c, void *ud)
     ((delim_reader *)ud)->row_done = 1;
 }
 
-uc_err delim_open(const char *path, const delim_limits *lim, delim_reader **out,
-                  char *err, size_t errcap)
+/* A reader with no file yet; NULL on ENOMEM. */
+static delim_reader *reader_new(const delim_limits *lim)
 {
     delim_reader *r = calloc(1, sizeof *r);
     if (!r)
-        return UC_ENOMEM;
+        return NULL;
     r->fd = -1;
     buf_init(&r->field, SIZE_MAX);
     buf_init(&r->cells, SIZE_MAX);
@@ -134,6 +135,15 @@ uc_err delim_open(const char *path, const delim_limits *lim, delim_reader **out,
         r->lim = *lim;
     else
         delim_limits_default(&r->lim);
+    return r;
+}
+
+uc_err delim_open(const char *path, const delim_limits *lim, delim_reader **out,
+                  char *err, size_t errcap)
+{
+    delim_reader *r = reader_new(lim);
+    if (!r)
+        return UC_ENOMEM;
     r->fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (r->fd < 0 || fstat(r->fd, &st) != 0) {
@@ -174,13 +184,27 @@ uc_err delim_open(const char *path, const delim_limits *lim, delim_reader **out,
     return UC_OK;
 }
 
+uc_err delim_open_shared(const delim_reader *base, delim_reader **out)
+{
+    delim_reader *r = reader_new(&base->lim);
+    if (!r)
+        return UC_ENOMEM;
+    r->data = base->data;
+    r->size = base->size;
+    r->bom = base->bom;
+    r->borrowed = 1;
+    delim_rewind(r, ',');
+    *out = r;
+    return UC_OK;
+}
+
 void delim_close(delim_reader *r)
 {
     if (!r)
         return;
     if (r->p_live)
         csv_free(&r->p);
-    if (r->data)
+    if (r->data && !r->borrowed)
         munmap((void *)r->data, r->size);
     if (r->fd >= 0)
         close(r->fd);
@@ -193,6 +217,8 @@ void delim_close(delim_reader *r)
 uc_err delim_extend(delim_reader *r)
 {
     struct stat st;
+    if (r->borrowed)
+        return UC_EINVAL; /* another reader's mapping: that one extends */
     if (fstat(r->fd, &st) != 0 || (uint64_t)st.st_size < r->size)
         return UC_EIO;
     uint64_t size = (uint64_t)st.st_size;
@@ -254,94 +280,6 @@ void delim_rewind_range(delim_reader *r, char delim, uint64_t start, uint64_t en
 
 int delim_clean(const delim_reader *r) { return !r->unclean; }
 
-uint64_t delim_count_quotes(const delim_reader *r, uint64_t a, uint64_t b)
-{
-    const char *s = r->data;
-    uint64_t n = 0;
-    if (b > r->size)
-        b = r->size;
-    /* memchr: most files have few quotes, and it skips the rest fast */
-    for (const char *p = s + a, *end = s + (b > a ? b : a);
-         p < end && (p = memchr(p, '"', (size_t)(end - p))); p++)
-        n++;
-    return n;
-}
-
-uint64_t delim_boundary(const delim_reader *r, char delim, uint64_t from, int odd)
-{
-    const char *s = r->data;
-    if (from < r->bom)
-        from = r->bom;
-    for (uint64_t i = from; i < r->size; i++) {
-        char ch = s[i];
-        if (ch == '"' && delim != DELIM_LINES) {
-            odd = !odd;
-        } else if ((ch == '\n' || ch == '\r') && !odd) {
-            if (ch == '\r' && i + 1 < r->size && s[i + 1] == '\n')
-                i++;
-            return i + 1;
-        }
-    }
-    return r->size;
-}
-
-uint64_t delim_next_bound(const delim_reader *r, char delim, uint64_t a, uint64_t step,
-                          uint64_t tail)
-{
-    uint64_t m = r->size;
-    if (a >= m)
-        return 0;
-    uint64_t t = m - a > step ? a + step : m;
-    uint64_t x = t - a > tail ? t - tail : a;
-    uint64_t q = delim == DELIM_LINES ? 0 : delim_count_quotes(r, a, x);
-    uint64_t b = delim_boundary(r, delim, x, (int)(q & 1));
-    return b < m ? b : 0;
-}
-
-uint64_t delim_share_start(const delim_reader *r, uint64_t start, size_t n, size_t k)
-{
-    if (start > r->size)
-        start = r->size;
-    return start + (r->size - start) * k / n;
-}
-
-void delim_split_counted(const delim_reader *r, char delim, uint64_t start, size_t n,
-                         const uint64_t *quotes, uint64_t *bounds)
-{
-    /* quotes before the first share: the header's */
-    uint64_t before = delim == DELIM_LINES ? 0 : delim_count_quotes(r, r->bom, start);
-    delim_split_after(r, delim, start, before, n, quotes, bounds);
-}
-
-void delim_split_after(const delim_reader *r, char delim, uint64_t start, uint64_t before,
-                       size_t n, const uint64_t *quotes, uint64_t *bounds)
-{
-    uint64_t size = r->size, prev = start;
-    uint64_t q = delim == DELIM_LINES ? 0 : before;
-    bounds[0] = start;
-    for (size_t k = 1; k < n; k++) {
-        uint64_t s = delim_share_start(r, start, n, k);
-        if (delim != DELIM_LINES)
-            q += quotes ? quotes[k - 1]
-                        : delim_count_quotes(r, delim_share_start(r, start, n, k - 1), s);
-        uint64_t b;
-        if (s < prev)
-            b = prev;
-        else if (s > r->bom && !(q & 1) && (r->data[s - 1] == '\n' ||
-                 (r->data[s - 1] == '\r' && (s == size || r->data[s] != '\n'))))
-            b = s; /* right after a line end already */
-        else
-            b = delim_boundary(r, delim, s, (int)(q & 1));
-        bounds[k] = prev = b > prev ? b : prev;
-    }
-    bounds[n] = size;
-}
-
-void delim_split(const delim_reader *r, char delim, uint64_t start, size_t n, uint64_t *bounds)
-{
-    delim_split_counted(r, delim, start, n, NULL, bounds);
-}
-
 char delim_sniff(const delim_reader *r, const char *candidates)
 {
     size_t counts[8] = {0};
@@ -399,6 +337,8 @@ static void release_before(delim_reader *r, uint64_t off)
     /* Mapped pages count as the process's memory until released; the
      * file stays in the page cache, so a later read is a minor fault. */
     static _Atomic uint64_t page; /* sysconf per row showed in profiles */
+    if (r->borrowed)
+        return; /* other readers share the pages: their owner keeps them */
     if (!page)
         page = (uint64_t)sysconf(_SC_PAGESIZE);
     off -= off % page;
@@ -672,6 +612,7 @@ const cell *delim_fields(const delim_reader *r, size_t *n)
 }
 
 uint64_t delim_size(const delim_reader *r) { return r->size; }
+const char *delim_data(const delim_reader *r) { return r->data; }
 
 const char *delim_bytes_at(delim_reader *r, uint64_t off)
 {

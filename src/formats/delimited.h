@@ -47,6 +47,13 @@ char delim_sniff(const delim_reader *r, const char *candidates);
 uc_err delim_open(const char *path, const delim_limits *lim, delim_reader **out,
                   char *err, size_t errcap);
 void delim_close(delim_reader *r);  /* accepts NULL */
+/* A second reader of the file base maps, on base's mapping (borrowed:
+ * base must outlive it and must not be extended meanwhile), so that
+ * pages one reader faulted in cost the others nothing. Starts as
+ * delim_open leaves a reader; never releases pages (delim_bytes_at), and
+ * cannot be extended. Several shared readers may read on several threads
+ * while base is idle. */
+uc_err delim_open_shared(const delim_reader *base, delim_reader **out);
 /* For a file that another thread appends to: map the bytes it holds now
  * (delim_size grows; pointers from delim_bytes_at before the call are
  * stale after it). The pages read so far stay mapped: a reader that
@@ -121,6 +128,9 @@ const cell *delim_fields(const delim_reader *r, size_t *n);
 
 /* Bytes in the file, and the length of its UTF-8 BOM (0 or 3). */
 uint64_t delim_size(const delim_reader *r);
+/* All of the file's bytes as mapped now (delim_size of them), borrowed
+ * until delim_close or delim_extend; read-only. */
+const char *delim_data(const delim_reader *r);
 size_t delim_bom_len(const delim_reader *r);
 
 /* The file's bytes from offset off on (to its end), borrowed from the

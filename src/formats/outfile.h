@@ -24,7 +24,7 @@ uc_err outfile_region(outfile *f, int64_t len, int *fd, int64_t *at);
  *     outfile_pw w = {.fd = fd, .at = at, .buf = OUTFILE_PW_BUF bytes};
  *     outfile_pw_put(&w, ...) ...; outfile_pw_flush(&w); then w.e
  * (the first failure, UC_EIO; the puts after it do nothing). */
-#define OUTFILE_PW_BUF (1u << 20)
+#define OUTFILE_PW_BUF (256u << 10)
 typedef struct outfile_pw {
     int fd;
     int64_t at;            /* where the buffer's bytes go */

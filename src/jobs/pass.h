@@ -135,6 +135,8 @@ typedef struct delim_layout {
 typedef struct split_pre {
     delim_layout lay;       /* read with this layout */
     uint64_t end;           /* a record boundary one reader reached */
+    struct delim_reader *rd; /* the pre-pass's mapping of the file (its
+                               own: borrowed), or NULL */
     int fd;                 /* the rows' records; -1: none */
     uint32_t nrows;
     uint64_t keyed;         /* rows with an address */
@@ -145,6 +147,8 @@ typedef struct split_pre {
 
 typedef struct split_job {
     const char *in;         /* the upload's path */
+    const struct delim_reader *rd; /* the caller's reader of it (borrowed,
+                               idle during the split) */
     char d;                 /* delimiter, or DELIM_LINES */
     uint64_t data_start;    /* first byte after the header row */
     int threads;            /* >= 1: the caller's and helpers */

@@ -273,7 +273,7 @@ static uc_err write_split(dpass *x, const char *in, int threads, split_pre *pre,
     uc_err e = write_head(x, of, od);
     if (e)
         return e;
-    split_job sj = {in, x->d, layout_of(x).data_start, threads, pre};
+    split_job sj = {in, x->rd, x->d, layout_of(x).data_start, threads, pre};
     return pass_split(r, &sj, of, retry);
 }
 

@@ -23,7 +23,7 @@
 #define SPLIT_THREADS_MAX PASS_SPLIT_THREADS_MAX
 #define SPLIT_PER_THREAD 4     /* ranges per thread: a slow core takes fewer */
 #define SPLIT_RANGES_MAX (SPLIT_THREADS_MAX * SPLIT_PER_THREAD)
-#define SPLIT_BUF (1u << 20)   /* bytes of input or output per buffer */
+#define SPLIT_IO OUTFILE_PW_BUF /* bytes of input or output per buffer */
 
 
 typedef struct srange {
@@ -49,6 +49,15 @@ typedef struct sslice {
     uint32_t dups, invalid, charged;
     uc_err e;
 } sslice;
+
+/* One thread's buffers, made when a piece first needs them and kept for
+ * the thread's later pieces and phases: fresh pages cost a fault each
+ * (about 20 us on a virtual machine), so every piece's own would cost
+ * more than the work on them. */
+typedef struct scratch {
+    srec *recs;            /* ROWRECS_BUF bytes: records read from a file */
+    char *io;              /* SPLIT_IO bytes: quotes counted, result written */
+} scratch;
 
 /* under threads * SPLIT_PER_THREAD of nrows / that, plus one a range */
 #define SPLIT_SLICES_MAX (2 * SPLIT_RANGES_MAX + 1)
@@ -80,10 +89,14 @@ typedef struct split {
     atomic_size_t first_bad; /* read: the first range that failed or
                                 ended unclean; the ranges after it stop */
     atomic_int stop;       /* write: a piece failed, the others stop */
-    delim_reader *rd;      /* the file, for the quote counts (read-only) */
+    const delim_reader *rd; /* the file, for the bounds (the caller's) */
+    const delim_reader *base; /* a mapping of the whole file that every
+                                 piece's reader shares, or NULL: each maps
+                                 its own (and lets go of what it read) */
+    scratch scr[SPLIT_THREADS_MAX]; /* the crew's, by its place */
     uint64_t quotes[SPLIT_RANGES_MAX];
     int in_memory;         /* the ranges' records in memory */
-    void (*piece)(struct split *, size_t);
+    void (*piece)(struct split *, size_t, scratch *);
     size_t npieces;
 } split;
 
@@ -92,15 +105,15 @@ typedef struct split {
 /* Read with pread into a buffer, not through a mapping: on this share's
  * first touch a mapping costs a page fault per few pages, more than the
  * copy (0.6 against 0.25 s of CPU for 535 MB on a virtual machine). */
-static void count_piece(split *sp, size_t k)
+static void count_piece(split *sp, size_t k, scratch *sc)
 {
     uint64_t a = delim_share_start(sp->rd, sp->from, sp->nshares, k);
     uint64_t b = delim_share_start(sp->rd, sp->from, sp->nshares, k + 1);
-    char *buf = malloc(SPLIT_BUF);
+    char *buf = sc->io;
     int fd = buf ? open(sp->sj->in, O_RDONLY | O_CLOEXEC) : -1;
     uint64_t n = 0;
     while (fd >= 0 && a < b) {
-        size_t want = b - a < SPLIT_BUF ? (size_t)(b - a) : SPLIT_BUF;
+        size_t want = b - a < SPLIT_IO ? (size_t)(b - a) : SPLIT_IO;
         ssize_t got = pread(fd, buf, want, (off_t)a);
         if (got <= 0)
             break;
@@ -116,7 +129,6 @@ static void count_piece(split *sp, size_t k)
     sp->quotes[k] = n;
     if (fd >= 0)
         close(fd);
-    free(buf);
 }
 
 /* The dedup part (the share of the hash space) of hash h. */
@@ -179,8 +191,17 @@ static uc_err read_range(split *sp, srange *g, delim_reader *rd, rowrecs *out)
     return out->out && fflush(out->out) != 0 ? UC_EIO : UC_OK;
 }
 
-static void read_piece(split *sp, size_t k)
+/* A reader of the file for one piece: on the shared mapping, or its own. */
+static uc_err piece_reader(const split *sp, delim_reader **rd, char *err, size_t errcap)
 {
+    if (sp->base)
+        return delim_open_shared(sp->base, rd);
+    return delim_open(sp->sj->in, NULL, rd, err, errcap);
+}
+
+static void read_piece(split *sp, size_t k, scratch *sc)
+{
+    (void)sc;
     srange *g = &sp->rg[k];
     delim_reader *rd = NULL;
     if (g->pre || atomic_load(&sp->first_bad) < k)
@@ -192,7 +213,7 @@ static void read_piece(split *sp, size_t k)
         if (fd < 0 || rowrecs_open(&g->rs, 0, fd) != UC_OK)
             goto done;
     }
-    if ((g->e = delim_open(sp->sj->in, NULL, &rd, g->err, sizeof g->err)))
+    if ((g->e = piece_reader(sp, &rd, g->err, sizeof g->err)))
         goto done;
     g->e = read_range(sp, g, rd, &g->rs);
 done:
@@ -300,9 +321,9 @@ static uc_err dedup_part(split *sp, size_t p, dedup *t, srec *room)
     return UC_OK;
 }
 
-static void dedup_piece(split *sp, size_t p)
+static void dedup_piece(split *sp, size_t p, scratch *sc)
 {
-    srec *buf = malloc(ROWRECS_BUF);
+    srec *buf = sc->recs;
     dedup *t = dedup_new();
     uc_err e = UC_ENOMEM;
     size_t keyed = 0, most = 0; /* about this many distinct addresses; at most */
@@ -320,7 +341,6 @@ static void dedup_piece(split *sp, size_t p)
         dedup_reserve(t, keyed + 1);
         e = dedup_part(sp, p, t, buf);
     }
-    free(buf);
     sp->part[p] = t;
     sp->part_e[p] = e;
 }
@@ -364,11 +384,9 @@ static uc_err keep_slice(split *sp, size_t j, srec *buf)
     return walk.e;
 }
 
-static void keep_piece(split *sp, size_t j)
+static void keep_piece(split *sp, size_t j, scratch *sc)
 {
-    srec *buf = malloc(ROWRECS_BUF);
-    sp->sl[j].e = buf ? keep_slice(sp, j, buf) : UC_ENOMEM;
-    free(buf);
+    sp->sl[j].e = sc->recs ? keep_slice(sp, j, sc->recs) : UC_ENOMEM;
 }
 
 /* ---- write phase: one slice's kept rows at its place in the output ---- */
@@ -409,54 +427,67 @@ static uc_err write_slice(split *sp, size_t j, delim_reader *rd, outfile_pw *w, 
     return w->e;
 }
 
-static void write_piece(split *sp, size_t j)
+static void write_piece(split *sp, size_t j, scratch *sc)
 {
     sslice *g = &sp->sl[j];
     delim_reader *rd = NULL;
-    srec *buf = malloc(ROWRECS_BUF);
-    outfile_pw w = {.fd = sp->out_fd, .at = g->out_at, .buf = malloc(OUTFILE_PW_BUF)};
+    outfile_pw w = {.fd = sp->out_fd, .at = g->out_at, .buf = sc->io};
     char err[TASK_ERROR_MAX + 1];
     g->e = UC_ENOMEM;
-    if (!buf || !w.buf)
+    if (!sc->recs || !w.buf)
         goto done;
-    if ((g->e = delim_open(sp->sj->in, NULL, &rd, err, sizeof err)))
+    if ((g->e = piece_reader(sp, &rd, err, sizeof err)))
         goto done;
-    g->e = write_slice(sp, j, rd, &w, buf);
+    g->e = write_slice(sp, j, rd, &w, sc->recs);
 done:
     if (g->e)
         atomic_store(&sp->stop, 1);
     delim_close(rd);
-    free(buf);
-    free(w.buf);
 }
 
 /* ---- the crew ---- */
 
+typedef struct crewman {
+    split *sp;
+    scratch *sc;           /* its place's buffers */
+} crewman;
+
 static void *crew(void *arg)
 {
-    split *sp = arg;
+    crewman *c = arg;
+    split *sp = c->sp;
+    scratch *sc = c->sc;
+    /* a piece that finds a buffer missing fails with UC_ENOMEM */
+    if (!sc->recs)
+        sc->recs = malloc(ROWRECS_BUF);
+    if (!sc->io)
+        sc->io = malloc(SPLIT_IO);
     for (;;) {
         size_t k = atomic_fetch_add(&sp->next, 1);
         if (k >= sp->npieces)
             break;
-        sp->piece(sp, k);
+        sp->piece(sp, k, sc);
     }
     return NULL;
 }
 
 /* Run npieces pieces on the caller's thread and threads - 1 helpers
  * (fewer if a thread cannot be made: the pieces get done all the same). */
-static void run_phase(split *sp, void (*piece)(split *, size_t), size_t npieces, int threads)
+static void run_phase(split *sp, void (*piece)(split *, size_t, scratch *), size_t npieces,
+                      int threads)
 {
     pthread_t th[SPLIT_THREADS_MAX];
+    crewman men[SPLIT_THREADS_MAX];
     int made = 0;
     sp->piece = piece;
     sp->npieces = npieces;
     atomic_store(&sp->next, 0);
-    for (int i = 1; i < threads && i < SPLIT_THREADS_MAX; i++)
-        if (pthread_create(&th[made], NULL, crew, sp) == 0)
+    for (int i = 1; i < threads && i < SPLIT_THREADS_MAX; i++) {
+        men[made] = (crewman){sp, &sp->scr[1 + made]};
+        if (pthread_create(&th[made], NULL, crew, &men[made]) == 0)
             made++;
-    crew(sp);
+    }
+    crew(&(crewman){sp, &sp->scr[0]});
     for (int i = 0; i < made; i++)
         pthread_join(th[i], NULL);
 }
@@ -511,9 +542,8 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
     const split_job *sj = sp->sj;
     int threads = sj->threads < SPLIT_THREADS_MAX ? sj->threads : SPLIT_THREADS_MAX;
     int64_t t0 = clock_mono_ms(), t1;
-    uc_err e = delim_open(sj->in, NULL, &sp->rd, r->err, r->errcap);
-    if (e)
-        return e;
+    uc_err e;
+    sp->rd = sj->rd;
     /* With a pre-pass, its rows are range 0 and the bounds cut the rest,
      * from its end on: a record boundary, so no quote before it counts. */
     split_pre *pre = sj->pre;
@@ -522,6 +552,11 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
     sp->from = pre ? pre->end : sj->data_start;
     sp->nshares = (size_t)threads * SPLIT_PER_THREAD;
     sp->in_memory = delim_size(sp->rd) <= r->env->split_mem_max;
+    /* An upload small enough is mapped once for every phase: the pages
+     * the pre-pass read, and those the read phase faults in, are there
+     * for the write phase. A larger one would stay mapped whole. */
+    if (sp->in_memory)
+        sp->base = pre && pre->rd && delim_extend(pre->rd) == UC_OK ? pre->rd : sj->rd;
     if (sj->d != DELIM_LINES) /* the last share's quotes are not needed */
         run_phase(sp, count_piece, sp->nshares - 1, threads);
     bounds[0] = sj->data_start;
@@ -529,8 +564,6 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
         delim_split_after(sp->rd, sj->d, sp->from, 0, sp->nshares, sp->quotes, bounds + 1);
     else
         delim_split_counted(sp->rd, sj->d, sj->data_start, sp->nshares, sp->quotes, bounds);
-    delim_close(sp->rd);
-    sp->rd = NULL;
     sp->nranges = sp->nshares + first;
     for (size_t k = 0; k < sp->nranges; k++)
         sp->rg[k] = (srange){.a = bounds[k], .b = bounds[k + 1], .rs = ROWRECS_NONE};
@@ -655,6 +688,10 @@ uc_err pass_split(pass *r, const split_job *sj, outfile *of, int *retry)
         free(sp->pv[p]);
     }
     free(sp->kv);
+    for (size_t i = 0; i < SPLIT_THREADS_MAX; i++) {
+        free(sp->scr[i].recs);
+        free(sp->scr[i].io);
+    }
     free(sp);
     return e;
 }

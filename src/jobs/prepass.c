@@ -202,8 +202,8 @@ static void finish(prepass *pp)
         pp->usable = 0;
     pp->pre.fd = pp->out.fd; /* handed over */
     pp->out.fd = -1;
-    delim_close(pp->rd); /* the run maps the file itself */
-    pp->rd = NULL;
+    /* lent to the run (its pages are faulted in already); closed with pp */
+    pp->pre.rd = pp->rd;
 }
 
 split_pre *prepass_rows(prepass *pp)

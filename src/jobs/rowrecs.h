@@ -37,7 +37,7 @@ typedef struct rowrecs {
 } rowrecs;
 
 /* Bytes of records read back at a time (rowrecs_read's buffer). */
-#define ROWRECS_BUF ((1u << 20) / sizeof(srec) * sizeof(srec))
+#define ROWRECS_BUF ((256u << 10) / sizeof(srec) * sizeof(srec))
 
 /* An empty set, to open or adopt (closing it is a no-op). */
 #define ROWRECS_NONE ((rowrecs){.fd = -1})

@@ -2,7 +2,8 @@
  * boundary resolver (delim_boundary, delim_split) puts bounds only after
  * line ends outside quotes, CR LF whole; readers over the ranges read
  * exactly the rows and errors of one reader over the file; a bound that a
- * stray quote put inside a quoted field is reported (delim_clean). */
+ * stray quote put inside a quoted field is reported (delim_clean);
+ * readers sharing one mapping (delim_open_shared) read as the owner. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -81,8 +82,10 @@ static int read_range(delim_reader *r, char d, uint64_t a, uint64_t b, trace *t)
     return 0;
 }
 
-/* Split the file into n ranges and check the ranges read as the file. */
-static void check_split(const char *data, char d, size_t n, int expect_clean)
+/* Split the file into n ranges and check the ranges read as the file;
+ * with shared set, each range by a reader of its own on the file's
+ * mapping (delim_open_shared), as the split's threads read them. */
+static void check_split_by(const char *data, char d, size_t n, int expect_clean, int shared)
 {
     file f;
     open_data(&f, data, strlen(data));
@@ -100,14 +103,32 @@ static void check_split(const char *data, char d, size_t n, int expect_clean)
         assert_true(bounds[k] <= bounds[k + 1]);
         if (bounds[k] > delim_bom_len(f.r) && bounds[k] < strlen(data))
             assert_true(data[bounds[k] - 1] == '\n' || data[bounds[k] - 1] == '\r');
-        if (read_range(f.r, d, bounds[k], bounds[k + 1], &parts))
+        delim_reader *rd = f.r;
+        if (shared)
+            assert_int_equal(delim_open_shared(f.r, &rd), UC_OK);
+        int stopped = read_range(rd, d, bounds[k], bounds[k + 1], &parts);
+        if (shared)
+            delim_close(rd); /* leaves the owner's mapping alone */
+        if (stopped)
             break;
         clean = parts.clean || k + 1 == n;
     }
     assert_int_equal(clean, expect_clean);
     if (clean)
         assert_string_equal(parts.s, whole.s);
+    if (shared) { /* the owner reads on, its mapping whole */
+        static trace again;
+        memset(&again, 0, sizeof again);
+        read_range(f.r, d, 0, 0, &again);
+        assert_string_equal(again.s, whole.s);
+    }
     close_data(&f);
+}
+
+static void check_split(const char *data, char d, size_t n, int expect_clean)
+{
+    check_split_by(data, d, n, expect_clean, 0);
+    check_split_by(data, d, n, expect_clean, 1);
 }
 
 static const char QUOTED[] =
@@ -198,6 +219,28 @@ static void test_stray_quote_is_noticed(void **state)
     close_data(&f);
 }
 
+static void test_shared_reader_borrows_the_mapping(void **state)
+{
+    (void)state;
+    file f;
+    open_data(&f, QUOTED, strlen(QUOTED));
+    delim_reader *a = NULL, *b = NULL;
+    assert_int_equal(delim_open_shared(f.r, &a), UC_OK);
+    assert_int_equal(delim_open_shared(f.r, &b), UC_OK);
+    /* the same bytes at the same place: one mapping, no copy */
+    assert_ptr_equal(delim_bytes_at(a, 5), delim_bytes_at(f.r, 5));
+    assert_ptr_equal(delim_data(b), delim_data(f.r));
+    assert_int_equal(delim_size(a), strlen(QUOTED));
+    assert_int_equal(delim_bom_len(a), delim_bom_len(f.r));
+    /* only the owner may map more of a growing file */
+    assert_int_equal(delim_extend(a), UC_EINVAL);
+    assert_int_equal(delim_extend(f.r), UC_OK);
+    delim_close(a);
+    delim_close(b);
+    assert_memory_equal(delim_bytes_at(f.r, 0), QUOTED, strlen(QUOTED));
+    close_data(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_split_reads_as_one_reader),
         cmocka_unit_test(test_split_errors_are_the_first),
         cmocka_unit_test(test_stray_quote_is_noticed),
+        cmocka_unit_test(test_shared_reader_borrows_the_mapping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
