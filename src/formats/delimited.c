@@ -17,6 +17,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* libcsv's parser state for "no field of this row seen yet" (libcsv.c
  * defines it as 0; csv.h exposes the field). */
@@ -470,6 +473,29 @@ static uc_err next_line_only(delim_reader *r, delim_row *row, char *err, size_t 
  * (*blank: no row, as libcsv skips it); 0 to leave the line to libcsv
  * (a quote, no line end before the range's end or within the field and
  * row caps, more than FAST_FIELDS fields), having handed over nothing. */
+/* The first of d, CR, LF or a double quote in s[i, lim), or lim: 16
+ * bytes at a time where SSE2 is there (every x86-64), never reading at
+ * or past lim (the mapping may end there). */
+static uint64_t next_special(const unsigned char *s, uint64_t i, uint64_t lim, unsigned char d)
+{
+#ifdef __SSE2__
+    const __m128i vd = _mm_set1_epi8((char)d), vq = _mm_set1_epi8('"');
+    const __m128i vn = _mm_set1_epi8('\n'), vr = _mm_set1_epi8('\r');
+    for (; i + 16 <= lim; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vd), _mm_cmpeq_epi8(x, vq)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, vn), _mm_cmpeq_epi8(x, vr)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits)
+            return i + (uint64_t)__builtin_ctz(bits);
+    }
+#endif
+    for (; i < lim; i++)
+        if (s[i] == d || s[i] == '\n' || s[i] == '\r' || s[i] == '"')
+            return i;
+    return lim;
+}
+
 static int fast_line(delim_reader *r, uint64_t start, uint64_t *eol, int *blank)
 {
     const unsigned char *s = (const unsigned char *)r->data;
@@ -480,20 +506,16 @@ static int fast_line(delim_reader *r, uint64_t start, uint64_t *eol, int *blank)
     size_t nf = 0;
     uint64_t i = start, fs = start;
     for (;; i++) {
-        if (i >= lim)
+        if ((i = next_special(s, i, lim, d)) >= lim)
             return 0;
         unsigned char c = s[i];
-        if (c == d || c == '\n' || c == '\r') {
-            if (nf == FAST_FIELDS)
-                return 0;
-            fa[nf] = fs;
-            fb[nf++] = i;
-            fs = i + 1;
-            if (c != d)
-                break;
-        } else if (c == '"') {
+        if (c == '"' || nf == FAST_FIELDS)
             return 0;
-        }
+        fa[nf] = fs;
+        fb[nf++] = i;
+        fs = i + 1;
+        if (c != d)
+            break;
     }
     int tab_is_space = d != '\t';
     for (size_t k = 0; k < nf; k++) {

@@ -3,10 +3,11 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistr.h>
 #include <unicase.h>
 #include <xxhash.h>
+
+#include "jobs/bigmem.h"
 
 /* A slot holds the entry id and 32 bits of its hash, so a probe touches
  * the entry array only on a likely match: one cache miss per new key. */
@@ -15,27 +16,18 @@ typedef struct slot {
     uint32_t hbits;      /* bits 32..63 of the hash */
 } slot;
 
+/* The arrays come from bigmem_alloc: a large table lies on 2 MiB pages
+ * (a probe at random costs no TLB miss, the table fills with a few
+ * hundred page faults instead of hundreds of thousands) and goes back for
+ * the next task, faulted in already. */
 struct dedup {
     slot *slots;
     size_t mask;         /* slots - 1 (power of two) */
     dedup_entry *e;
     uint8_t *tags;
     size_t n, cap;
+    size_t slots_cap, e_cap, tags_cap; /* bigmem_alloc's */
 };
-
-/* Large tables are probed at random: on 2 MiB pages a probe costs no TLB
- * miss, and the table fills with a few hundred page faults instead of
- * hundreds of thousands. Only a hint (transparent huge pages may be off). */
-static void huge_pages(void *p, size_t bytes)
-{
-    const uintptr_t huge = (uintptr_t)2 << 20;
-    if (!p || bytes < 2 * huge)
-        return;
-    uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-    uintptr_t b = ((uintptr_t)p + bytes) & ~(huge - 1);
-    if (b > a)
-        madvise((void *)a, b - a, MADV_HUGEPAGE);
-}
 
 dedup *dedup_new(void)
 {
@@ -43,7 +35,7 @@ dedup *dedup_new(void)
     if (!d)
         return NULL;
     d->mask = 1023;
-    d->slots = calloc(d->mask + 1, sizeof *d->slots);
+    d->slots = calloc(d->mask + 1, sizeof *d->slots); /* under BIGMEM_MIN */
     if (!d->slots) {
         free(d);
         return NULL;
@@ -53,18 +45,20 @@ dedup *dedup_new(void)
 
 static int rehash(dedup *d, size_t nmask)
 {
-    slot *ns = calloc(nmask + 1, sizeof *ns);
+    size_t cap, bytes = (nmask + 1) * sizeof(slot);
+    slot *ns = bigmem_alloc(bytes, &cap);
     if (!ns)
         return -1;
-    huge_pages(ns, (nmask + 1) * sizeof *ns);
+    memset(ns, 0, bytes);
     for (size_t i = 0; i < d->n; i++) {
         size_t j = d->e[i].h & nmask;
         while (ns[j].id1)
             j = (j + 1) & nmask;
         ns[j] = (slot){(uint32_t)i + 1, (uint32_t)(d->e[i].h >> 32)};
     }
-    free(d->slots);
+    bigmem_free(d->slots, d->slots_cap);
     d->slots = ns;
+    d->slots_cap = cap;
     d->mask = nmask;
     return 0;
 }
@@ -72,12 +66,11 @@ static int rehash(dedup *d, size_t nmask)
 /* Room for nc entries (nc > d->cap): -1 on ENOMEM. */
 static int entries_grow(dedup *d, size_t nc)
 {
-    dedup_entry *ne = realloc(d->e, nc * sizeof *ne);
+    dedup_entry *ne = bigmem_resize(d->e, d->n * sizeof *ne, &d->e_cap, nc * sizeof *ne);
     if (!ne)
         return -1;
     d->e = ne;
-    huge_pages(ne, nc * sizeof *ne);
-    uint8_t *nt = realloc(d->tags, nc);
+    uint8_t *nt = bigmem_resize(d->tags, d->n, &d->tags_cap, nc);
     if (!nt)
         return -1;
     d->tags = nt;
@@ -104,9 +97,10 @@ void dedup_free(dedup *d)
 {
     if (!d)
         return;
-    free(d->slots);
-    free(d->e);
-    free(d->tags);
+    /* slots_cap 0: from calloc (dedup_new), freed alike */
+    bigmem_free(d->slots, d->slots_cap);
+    bigmem_free(d->e, d->e_cap);
+    bigmem_free(d->tags, d->tags_cap);
     free(d);
 }
 

@@ -17,6 +17,7 @@
 #include "core/messages.h"
 #include "formats/delimited.h"
 #include "formats/outfile.h"
+#include "jobs/bigmem.h"
 #include "jobs/rowrecs.h"
 #include "store/files.h"
 
@@ -76,10 +77,12 @@ typedef struct split {
      * written by its part's thread alone (no cache line shared) */
     uint8_t *pv[SPLIT_THREADS_MAX];
     uint32_t pv_cap[SPLIT_THREADS_MAX];
+    size_t pv_mem[SPLIT_THREADS_MAX]; /* bigmem_alloc's caps */
     uint32_t pv_from[SPLIT_THREADS_MAX][SPLIT_SLICES_MAX]; /* slice j's first */
     sslice sl[SPLIT_SLICES_MAX];
     size_t nslices;
     uint8_t *kv;           /* per row: 0 dropped, else 1 + its verdict */
+    size_t kv_mem;         /* bigmem_alloc's cap */
     int out_fd;            /* the result (outfile_region) */
     uint32_t nrows;
     pass_tails tails;
@@ -229,52 +232,12 @@ done:
 
 /* ---- dedup phase: one share of the hash space ---- */
 
-/* Each record of slice j with its row, a buffer at a time:
- *     rwalk walk = rwalk_of(sp, j, buf);
- *     while (rwalk_fill(&walk))
- *         while ((s = rwalk_next(&walk, &row))) ...
- * and walk.e afterwards (UC_EIO on a short or failed read). */
-typedef struct rwalk {
-    const srange *g;
-    srec *buf;             /* borrowed: ROWRECS_BUF bytes */
-    const srec *at;        /* the records at hand: buf, or g's own */
-    uint64_t off;          /* the next byte of g's records to read */
-    uint32_t left;         /* the slice's records not yet at hand */
-    size_t i, n;           /* the next record in buf, records in buf */
-    uint32_t row;          /* the row of buf[i] */
-    uc_err e;
-} rwalk;
-
+/* Each record of slice j with its row (rowrecs_walk). */
 static rwalk rwalk_of(const split *sp, size_t j, srec *buf)
 {
     const sslice *l = &sp->sl[j];
     const srange *g = &sp->rg[l->k];
-    return (rwalk){.g = g, .buf = buf, .off = (uint64_t)l->from * sizeof(srec), .left = l->n,
-                   .row = g->first_row + l->from};
-}
-
-/* Read the next buffer: false at the end of the slice or on an error. */
-static bool rwalk_fill(rwalk *w)
-{
-    w->i = 0;
-    w->n = 0;
-    if (!w->left || (w->e = rowrecs_read(&w->g->rs, &w->off, w->buf, &w->at, &w->n)))
-        return false;
-    if (!w->n)
-        w->e = UC_EIO; /* fewer records than the read phase counted */
-    if (w->n > w->left)
-        w->n = w->left;
-    w->left -= (uint32_t)w->n;
-    return w->n > 0;
-}
-
-/* The next record of the buffer and its row, or NULL when it is used up. */
-static const srec *rwalk_next(rwalk *w, uint32_t *row)
-{
-    if (w->i == w->n)
-        return NULL;
-    *row = w->row++;
-    return &w->at[w->i++];
+    return rowrecs_walk(&g->rs, l->from, l->n, g->first_row + l->from, buf);
 }
 
 #define PV_LAST 0x80
@@ -334,7 +297,7 @@ static void dedup_piece(split *sp, size_t p, scratch *sc)
         most += g->pre ? g->keyed_all : g->keyed[p];
     }
     if (most < UINT32_MAX) {
-        sp->pv[p] = malloc(most + 1);
+        sp->pv[p] = bigmem_alloc(most + 1, &sp->pv_mem[p]);
         sp->pv_cap[p] = (uint32_t)most;
     }
     if (buf && t && sp->pv[p]) {
@@ -599,7 +562,7 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
     }
     pass_progress_max(r, 80);
 
-    sp->kv = malloc(sp->nrows ? sp->nrows : 1);
+    sp->kv = bigmem_alloc(sp->nrows ? sp->nrows : 1, &sp->kv_mem);
     if (!sp->kv)
         return UC_ENOMEM;
     run_phase(sp, keep_piece, sp->nslices, threads);
@@ -615,7 +578,7 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
         r->res.charged += sp->sl[j].charged;
     }
     for (size_t p = 0; p < sp->nparts; p++) { /* what is left needs only kv */
-        free(sp->pv[p]);
+        bigmem_free(sp->pv[p], sp->pv_mem[p]);
         sp->pv[p] = NULL;
     }
     r->res.ms.merge += (t0 = clock_mono_ms()) - t1;
@@ -685,9 +648,9 @@ uc_err pass_split(pass *r, const split_job *sj, outfile *of, int *retry)
         rowrecs_close(&sp->rg[k].rs);
     for (size_t p = 0; p < sp->nparts; p++) {
         dedup_free(sp->part[p]);
-        free(sp->pv[p]);
+        bigmem_free(sp->pv[p], sp->pv_mem[p]);
     }
-    free(sp->kv);
+    bigmem_free(sp->kv, sp->kv_mem);
     for (size_t i = 0; i < SPLIT_THREADS_MAX; i++) {
         free(sp->scr[i].recs);
         free(sp->scr[i].io);

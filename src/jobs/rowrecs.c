@@ -2,26 +2,45 @@
  * rowrecs.h). */
 #include "jobs/rowrecs.h"
 
-#include <sys/mman.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+_Static_assert(BIGMEM_UNIT % sizeof(srec) == 0, "a block holds whole records");
+
+uc_err rowrecs_grow(rowrecs *rs)
+{
+    if (rs->n >= rs->cap)
+        return UC_EIO;
+    if (rs->nblk == rs->blk_room) {
+        size_t nr = rs->blk_room ? rs->blk_room * 2 : 16;
+        srec **nb = realloc(rs->blk, nr * sizeof *nb);
+        if (!nb)
+            return UC_EIO;
+        rs->blk = nb;
+        rs->blk_room = nr;
+    }
+    size_t cap;
+    srec *b = bigmem_take(ROWRECS_BLK * sizeof(srec), &cap);
+    if (!b)
+        return UC_EIO;
+    rs->blk[rs->nblk++] = b;
+    rs->at = b;
+    rs->room = ROWRECS_BLK;
+    return UC_OK;
+}
 
 uc_err rowrecs_open(rowrecs *rs, uint64_t most, int fd)
 {
     *rs = ROWRECS_NONE;
-    if (most && most < SIZE_MAX / sizeof(srec)) {
-        size_t len = (size_t)most * sizeof(srec);
-        /* only what is written is ever touched: room costs address space */
-        void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
-                       MAP_NORESERVE, -1, 0);
-        if (m != MAP_FAILED) {
-            madvise(m, len, MADV_HUGEPAGE); /* fewer page faults; only a hint */
-            rs->mem = m;
-            rs->cap = most;
-            rs->map_len = len;
+    if (most) {
+        rs->in_mem = 1;
+        rs->cap = most;
+        if (rowrecs_grow(rs) == UC_OK) { /* a first block, or the file */
             if (fd >= 0)
                 close(fd);
             return UC_OK;
         }
+        rowrecs_close(rs);
     }
     if (fd < 0)
         return UC_EIO;
@@ -59,8 +78,12 @@ uc_err rowrecs_read(const rowrecs *rs, uint64_t *off, srec *buf, const srec **go
     if (*off >= total)
         return UC_OK;
     size_t want = total - *off < ROWRECS_BUF ? (size_t)(total - *off) : ROWRECS_BUF;
-    if (rs->mem) {
-        *got = rs->mem + *off / sizeof(srec);
+    if (rs->in_mem) {
+        uint64_t i = *off / sizeof(srec);
+        size_t k = (size_t)(i % ROWRECS_BLK); /* up to the block's end */
+        if (want / sizeof(srec) > ROWRECS_BLK - k)
+            want = (ROWRECS_BLK - k) * sizeof(srec);
+        *got = rs->blk[i / ROWRECS_BLK] + k;
     } else {
         ssize_t k = pread(rs->fd, buf, want, (off_t)*off);
         if (k <= 0 || (size_t)k % sizeof(srec))
@@ -73,13 +96,28 @@ uc_err rowrecs_read(const rowrecs *rs, uint64_t *off, srec *buf, const srec **go
     return UC_OK;
 }
 
+bool rwalk_fill(rwalk *w)
+{
+    w->i = 0;
+    w->n = 0;
+    if (!w->left || (w->e = rowrecs_read(w->rs, &w->off, w->buf, &w->at, &w->n)))
+        return false;
+    if (!w->n)
+        w->e = UC_EIO; /* fewer records than the writer counted */
+    if (w->n > w->left)
+        w->n = w->left;
+    w->left -= (uint32_t)w->n;
+    return w->n > 0;
+}
+
 void rowrecs_close(rowrecs *rs)
 {
     if (rs->out)
         fclose(rs->out);
     if (rs->fd >= 0)
         close(rs->fd);
-    if (rs->mem)
-        munmap(rs->mem, rs->map_len);
+    for (size_t i = 0; i < rs->nblk; i++)
+        bigmem_give(rs->blk[i], ROWRECS_BLK * sizeof(srec));
+    free(rs->blk);
     *rs = ROWRECS_NONE;
 }
