@@ -32,7 +32,10 @@
 #define SMALL_BODY_MAX (16u << 20) /* control API bodies (lists, faults) */
 #define PEM_MAX (16u << 20)        /* a --tls-cert or --tls-key file */
 #define DRAIN_MS 8000
-#define HTTP_THREADS 2  /* epoll threads (one a core); request work is short and never waits */
+/* Epoll threads, one a core (4 gave a worse p99 under wrk -c64: bench/RESULTS.md).
+ * Request work is short, except an upload's: its writes and, at the end, its fsync
+ * (submit) block its thread, and that thread's other connections wait meanwhile. */
+#define HTTP_THREADS 2
 #define MAX_CONNECTIONS 1024 /* open at once, waiting ones included */
 #define IDLE_TIMEOUT_S 20 /* a connection silent this long is closed (slow clients) */
 /* Each connection's memory pool: it holds the request's headers (so it
