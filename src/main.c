@@ -189,7 +189,7 @@ static int start_work(running *r, char *err, size_t cap)
     a->env = (job_env){a->d, cfg->data_dir, a->dl, cfg->processing_delay_ms,
                        cfg->xlsx_max_inflated, cfg->xlsx_max_entries,
                        {log_task_event, NULL}, outcomes_slot_new(), cfg->split_min,
-                       JOB_SPLIT_MEM_MAX};
+                       JOB_SPLIT_MEM_MAX, cfg->credits};
     if (!a->env.outcomes) {
         snprintf(err, cap, "out of memory");
         return -1;

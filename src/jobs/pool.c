@@ -121,6 +121,11 @@ void pool_stop(pool *p)
     free(p);
 }
 
+const job_env *pool_env(const pool *p)
+{
+    return p->env;
+}
+
 static void enqueue(pool *p, node *n)
 {
     pthread_mutex_lock(&p->lock);
@@ -159,6 +164,31 @@ uc_err pool_submit_held(pool *p, const task *t, pool_held **out)
         enqueue(p, n);
     *out = (pool_held *)n;
     return UC_OK;
+}
+
+uc_err pool_here_begin(pool *p, const task *t, job **out)
+{
+    node *n = calloc(1, sizeof *n);
+    if (!n)
+        return UC_ENOMEM;
+    job_init(&n->j, p->env, t);
+    n->running = 1;
+    pthread_mutex_lock(&p->lock);
+    n->next = p->running;
+    p->running = n;
+    pthread_mutex_unlock(&p->lock);
+    *out = &n->j;
+    return UC_OK;
+}
+
+void pool_here_end(pool *p, job *j)
+{
+    node *n = (node *)j; /* j is its node's first member */
+    pthread_mutex_lock(&p->lock);
+    unlink_running(p, n);
+    pthread_cond_broadcast(&p->done);
+    pthread_mutex_unlock(&p->lock);
+    free(n);
 }
 
 /* The queue's tail again, after nodes were taken out of it. Caller

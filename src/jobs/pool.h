@@ -40,6 +40,9 @@ uc_err pool_start(const job_env *env, int nthreads, pool **out);
  * start. Accepts NULL. */
 void pool_stop(pool *p);
 
+/* The env the pool's jobs run with (borrowed, as given to pool_start). */
+const job_env *pool_env(const pool *p);
+
 /* Queue a copy of t (or, with 0 workers, run it now). UC_ENOMEM when no
  * job could be made: nothing was queued then. */
 uc_err pool_submit(pool *p, const task *t);
@@ -59,6 +62,14 @@ uc_err pool_submit_held(pool *p, const task *t, pool_held **out);
  * and the job is dropped (a queued one at once; a started one removes its
  * files and ends as cancelled). */
 void pool_release(pool *p, pool_held *h, bool row_in);
+
+/* A job that runs on the caller's thread (job_execute_first), listed with
+ * the running ones from pool_here_begin to pool_here_end, so that a cancel
+ * (pool_cancel_all: a reset) sets its cancel flag and waits for its end
+ * (its row is in by then, or never will be). *out is the caller's to run,
+ * and to end with pool_here_end exactly once. UC_ENOMEM: no job. */
+uc_err pool_here_begin(pool *p, const task *t, job **out);
+void pool_here_end(pool *p, job *j);
 
 /* Progress (0..100) of task id if the pool holds it: returns 1 and sets
  * *progress, else 0. */

@@ -145,12 +145,20 @@ static uc_err work(const job_env *env, job *j, const char *tmp, task_result *res
 }
 
 /* Charge for the result and mark the task completed, in one transaction:
- * both or neither. UC_EQUOTA (err says so) when the credits do not cover
- * it, UC_ENOTFOUND when the task was deleted meanwhile (nothing charged). */
-static uc_err record(const job_env *env, const task *t, const task_result *res, char *err,
-                     size_t errcap)
+ * both or neither. insert: the row is not in yet (job_execute_first) and
+ * goes in in the same transaction. UC_EQUOTA (err says so) when the
+ * credits do not cover it, UC_ENOTFOUND when the task was deleted
+ * meanwhile (nothing charged). */
+static uc_err record(const job_env *env, const task *t, const task_result *res, bool insert,
+                     char *err, size_t errcap)
 {
     uc_err e = db_begin(env->d);
+    if (!e && insert)
+        e = task_insert(env->d, t);
+    /* The task's row is in, so its account must be: a reset between the
+     * submission's credit check and now removed it, not this task. */
+    if (!e && res->charged > 0)
+        e = account_make(env->d, t->api_key, env->start_credits);
     if (!e && res->charged > 0)
         e = account_charge(env->d, t->api_key, res->charged);
     if (!e)
@@ -163,6 +171,89 @@ static uc_err record(const job_env *env, const task *t, const task_result *res, 
     if (e && e != UC_ENOTFOUND)
         snprintf(err, errcap, "%s", e == UC_EQUOTA ? MSG_NO_CREDITS : MSG_ERROR_PROCESSING);
     return e;
+}
+
+/* The row of a task run before it was in, failed with err, inserted in
+ * one transaction. */
+static uc_err insert_failed(const job_env *env, const task *t, const char *err)
+{
+    uc_err e = db_begin(env->d);
+    if (!e)
+        e = task_insert(env->d, t);
+    if (!e)
+        e = task_fail(env->d, t->id, err);
+    if (e) {
+        db_rollback(env->d);
+        return e;
+    }
+    return db_commit(env->d);
+}
+
+uc_err job_execute_first(const job_env *env, job *j, files_pending *upload,
+                         const task_hook *submitted)
+{
+    const task *t = &j->t;
+    char err[TASK_ERROR_MAX + 1] = "";
+    char final[FILES_PATH_MAX], tmp[FILES_PATH_MAX];
+    task_result res = {0};
+
+    int64_t t0 = clock_mono_ms();
+    files_result_path(env->data_dir, t->id, t->format, final);
+    files_tmp_path(env->data_dir, t->format == TASK_XLSX ? ".xlsx" : ".out", tmp);
+    uc_err e = work(env, j, tmp, &res, err, sizeof err);
+    prepass_free(j->t.pre);
+    j->t.pre = NULL;
+    /* Both files made durable at once: the result's commit started, then
+     * the upload's ended (its fsync while the directories' run on the
+     * dirsync thread), then the result's. */
+    int64_t t1 = clock_mono_ms();
+    files_pending out;
+    bool out_in = false;
+    if (!e && files_commit_begin(tmp, final, &out) != UC_OK) {
+        snprintf(err, sizeof err, MSG_ERROR_PROCESSING);
+        e = UC_EIO;
+    } else if (!e) {
+        out_in = true;
+    }
+    uc_err up = files_commit_end(upload);
+    if (out_in && files_commit_end(&out) != UC_OK) { /* final removed */
+        snprintf(err, sizeof err, MSG_ERROR_PROCESSING);
+        e = UC_EIO;
+        out_in = false;
+    }
+    res.ms.commit = clock_mono_ms() - t1;
+    if (e)
+        unlink(tmp); /* a pass that failed may have left it */
+    if (up) { /* the upload is not durable: no task */
+        if (out_in)
+            unlink(final);
+        return up;
+    }
+    if (!e) {
+        atomic_store(&j->progress, 100);
+        e = record(env, t, &res, true, err, sizeof err);
+        if (e && e != UC_EQUOTA) { /* the row could not go in */
+            unlink(final);
+            return e;
+        }
+    }
+    if (e) {
+        if (out_in)
+            unlink(final);
+        if (!err[0])
+            snprintf(err, sizeof err, MSG_ERROR_PROCESSING);
+        uc_err ie = insert_failed(env, t, err);
+        if (ie)
+            return ie;
+    }
+    task_hook_emit(submitted, &(task_event){.kind = TASK_EV_SUBMITTED, .t = t});
+    if (e)
+        task_hook_emit(&env->hook, &(task_event){.kind = TASK_EV_FAILED, .t = t, .reason = err,
+                                                 .ms = clock_mono_ms() - t0});
+    else
+        task_hook_emit(&env->hook, &(task_event){.kind = TASK_EV_COMPLETED, .t = t,
+                                                 .res = &res, .ms = clock_mono_ms() - t0});
+    return UC_OK;
 }
 
 uc_err job_execute(const job_env *env, job *j)
@@ -205,7 +296,7 @@ uc_err job_execute(const job_env *env, job *j)
     }
     if (!e) {
         atomic_store(&j->progress, 100);
-        e = record(env, t, &res, err, sizeof err);
+        e = record(env, t, &res, false, err, sizeof err);
         if (e)
             unlink(final);
         if (e == UC_ENOTFOUND) /* deleted while we worked */

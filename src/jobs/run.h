@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "jobs/events.h"
 #include "store/db.h"
+#include "store/files.h"
 #include "store/tasks.h"
 #include "verify/classify.h"
 
@@ -35,6 +36,10 @@ typedef struct job_env {
                                     row records in memory, a larger one in
                                     temp files (jobs/rowrecs.h); 0: always
                                     in files (tests) */
+    int64_t start_credits;       /* of an account made for a task's charge
+                                    (-1 = unlimited): a reset may have
+                                    removed the account after the task's
+                                    submission was let in */
 } job_env;
 
 /* split_mem_max for a server: at most 40 bytes of records a row, about
@@ -89,6 +94,20 @@ bool job_row_held(job *j);
  * UC_ECANCELED when the job was cancelled (its files are removed; the row
  * is the canceller's). */
 uc_err job_execute(const job_env *env, job *j);
+
+/* Run j (made by job_init, its task's row not in yet) on the calling
+ * thread, for a small task with no delay (jobs/submit.c): write its result,
+ * then make the result and the upload durable at the same time (upload:
+ * the caller's files_commit_begin, ended here exactly once, whatever
+ * happens), then insert the row already finished, completed and charged
+ * (or failed, as job_execute would fail it) in one transaction. The task's
+ * first status read then finds it finished. UC_OK: the row is in, and
+ * submitted (NULL: none) was told TASK_EV_SUBMITTED, then env's hook the
+ * end. Otherwise no row went in and the result is removed: UC_EIO when
+ * the upload could not be made durable (files_commit_end removed it), or
+ * the database's error; what is left of the upload is the caller's. */
+uc_err job_execute_first(const job_env *env, job *j, files_pending *upload,
+                         const task_hook *submitted);
 
 /* Progress as a client should see it: the work done, held back so that
  * the task takes at least its delay. */

@@ -38,7 +38,13 @@ bool submit_fits(int64_t room, uint64_t bytes);
  * or the pool; upload_tmp may still exist and stays the caller's. UC_EIO
  * (the file could not be made durable), UC_EDB (the row), UC_ENOMEM (the
  * job). hook (NULL: none) is told TASK_EV_SUBMITTED once the row is in,
- * before the job may end. */
+ * before the job may end.
+ *
+ * A small delimited upload with no delay (up to 64 KiB, no processing or
+ * fault delay) runs on the calling thread instead (job_execute_first):
+ * upload and result made durable together, then the row inserted already
+ * completed (or failed) and charged, in one transaction; the task is never
+ * seen processing. The same undo applies: on failure nothing is left. */
 uc_err submit(db *d, pool *p, const char *data_dir, const char *upload_tmp, task *t,
               const task_hook *hook);
 

@@ -30,13 +30,18 @@ uc_err account_get(db *d, const char *key, int64_t start_credits, account *out)
     uc_err e = account_read(d, key, out);
     if (e != UC_ENOTFOUND)
         return e;
-    e = db_exec(d, "INSERT INTO accounts (api_key, created_at, credits) "
-                   "VALUES (?1, ?2, nullif(?3, -1)) ON CONFLICT DO NOTHING", NULL,
-                DB_ARGS(DB_TEXT(key), DB_I64(clock_now_ms()),
-                        DB_I64(start_credits < 0 ? -1 : start_credits)));
+    e = account_make(d, key, start_credits);
     if (!e)
         e = account_read(d, key, out);
     return e == UC_ENOTFOUND ? UC_EDB : e; /* inserted just before */
+}
+
+uc_err account_make(db *d, const char *key, int64_t start_credits)
+{
+    return db_exec(d, "INSERT INTO accounts (api_key, created_at, credits) "
+                      "VALUES (?1, ?2, nullif(?3, -1)) ON CONFLICT DO NOTHING", NULL,
+                   DB_ARGS(DB_TEXT(key), DB_I64(clock_now_ms()),
+                           DB_I64(start_credits < 0 ? -1 : start_credits)));
 }
 
 uc_err account_set_credits(db *d, const char *key, int64_t credits)

@@ -19,6 +19,10 @@ typedef struct account {
  * it does not exist yet. */
 uc_err account_get(db *d, const char *key, int64_t start_credits, account *out);
 
+/* Make key's account with start_credits (-1 = unlimited) unless it has
+ * one (left as it is). */
+uc_err account_make(db *d, const char *key, int64_t start_credits);
+
 /* Set key's balance to credits (>= 0; -1 = unlimited), creating the
  * account if it does not exist yet. */
 uc_err account_set_credits(db *d, const char *key, int64_t credits);

@@ -196,16 +196,18 @@ uc_err files_sync_dir(const char *path_in_dir)
     return dirsync(dir);
 }
 
-uc_err files_commit_begin(const char *tmp, const char *final, files_pending *fp)
+/* files_commit_begin; helper: the file's fsync on a helper thread, else
+ * on the thread that ends the commit. */
+static uc_err commit_begin(const char *tmp, const char *final, files_pending *fp, bool helper)
 {
     fp->fd = open(tmp, O_RDONLY | O_CLOEXEC);
     if (fp->fd < 0)
         return UC_EIO;
     /* Renamed first, then the file and its directory fsynced at the same
-     * time (the directory's on the dirsync thread, shared with other
-     * commits into it): nothing counts on final before files_commit_end
-     * returns (no row names it yet), and a crash before then leaves a
-     * file without a row, which the start-up sweep removes. */
+     * time (the file's on a helper, the directory's on the dirsync thread,
+     * shared with other commits into it): nothing counts on final before
+     * files_commit_end returns (no row names it yet), and a crash before
+     * then leaves a file without a row, which the start-up sweep removes. */
     if (rename(tmp, final) != 0) {
         close(fp->fd);
         return UC_EIO;
@@ -213,13 +215,22 @@ uc_err files_commit_begin(const char *tmp, const char *final, files_pending *fp)
     char dir[FILES_PATH_MAX];
     snprintf(fp->final, sizeof fp->final, "%s", final);
     dir_of(final, dir);
+    if (helper)
+        fsyncq_request(fp->fd, &fp->file);
+    else
+        fsyncq_here(fp->fd, &fp->file);
     dirsync_request(dir, &fp->dir);
     return UC_OK;
 }
 
+uc_err files_commit_begin(const char *tmp, const char *final, files_pending *fp)
+{
+    return commit_begin(tmp, final, fp, true);
+}
+
 uc_err files_commit_end(files_pending *fp)
 {
-    int rc = fsync(fp->fd);
+    int rc = fsyncq_wait(&fp->file);
     close(fp->fd);
     uc_err e = dirsync_wait(&fp->dir);
     if (rc != 0 || e) {
@@ -232,6 +243,6 @@ uc_err files_commit_end(files_pending *fp)
 uc_err files_commit(const char *tmp, const char *final)
 {
     files_pending fp;
-    uc_err e = files_commit_begin(tmp, final, &fp);
+    uc_err e = commit_begin(tmp, final, &fp, false); /* nothing to do meanwhile */
     return e ? e : files_commit_end(&fp);
 }

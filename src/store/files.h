@@ -19,6 +19,7 @@
 #include "core/err.h"
 #include "store/db.h"
 #include "store/dirsync.h"
+#include "store/fsyncq.h"
 #include "store/tasks.h"
 
 #define FILES_PATH_MAX 1200
@@ -64,16 +65,18 @@ int64_t files_size(const char *path);
 uc_err files_commit(const char *tmp, const char *final);
 
 /* files_commit in two halves, for a caller with work to do while the
- * file's directory is being fsynced (and a reader of final may start:
- * it sees the whole file, not yet durable). files_commit_begin renames
- * tmp to final and starts the directory's fsync: UC_EIO when it cannot
- * (nothing at final then, tmp left as it was). After UC_OK,
- * files_commit_end must be called exactly once: it fsyncs the file and
- * waits for the directory, as files_commit does (on failure final is
- * removed, UC_EIO). */
+ * file and its directory are being fsynced (and a reader of final may
+ * start: it sees the whole file, not yet durable). files_commit_begin
+ * renames tmp to final and starts both fsyncs (the file's on a helper
+ * thread, fsyncq.h; the directory's on the dirsync thread): UC_EIO when
+ * it cannot (nothing at final then, tmp left as it was). After UC_OK,
+ * files_commit_end must be called exactly once: it waits for both, as
+ * files_commit does (on failure final is removed, UC_EIO). A thread may
+ * have several commits begun at once: their fsyncs run together. */
 typedef struct files_pending {
     int fd;
     char final[FILES_PATH_MAX];
+    fsyncq_ticket file;
     dirsync_ticket dir;
 } files_pending;
 uc_err files_commit_begin(const char *tmp, const char *final, files_pending *fp);

@@ -96,3 +96,34 @@ def test_resets_amid_submissions_leave_every_task_whole(make_server):
         assert s.download(t['api_key'], t['task_id']) == ref
     storage_matches_disk(s)
     assert_no_strays(s)
+
+
+
+def test_small_task_is_finished_when_answered(make_server):
+    """A small delimited upload with no delay runs before its answer: the
+    first status read finds it completed (or failed: a file without an
+    address column), with the result the worker path gives (a server with
+    a delay, where every task starts processing)."""
+    s = make_server(['--rate-limit', '0'])
+    slow = make_server(['--rate-limit', '0', '--processing-delay', '50'])
+    for name, body, want in [('a.csv', CSV, 'completed'),
+                             ('b.tsv', CSV.replace(b',', b'\t'), 'completed'),
+                             ('c.csv', b'name\nAnn\n', 'failed')]:
+        r = s.submit('k', name, body)
+        assert r.status_code == 200, r.text
+        assert r.json()['status'] == 'processing'  # the real API's answer
+        st = s.status('k', r.json()['task_id']).json()
+        assert st['status'] == want, st
+        r2 = slow.submit('k', name, body)
+        assert slow.status('k', r2.json()['task_id']).json()['status'] == 'processing'
+        st2 = slow.wait('k', r2.json()['task_id'])
+        assert (st['rows'], st['invalid'], st['charged'], st.get('error')) == \
+            (st2['rows'], st2['invalid'], st2['charged'], st2.get('error'))
+        if want == 'completed':
+            assert s.download('k', st['task_id']) == slow.download('k', st2['task_id'])
+    # past 64 KiB: the worker path, without a delay
+    big = b'email\n' + b''.join(b'u%d@example.com\n' % i for i in range(5000))
+    st, out = s.run('k', 'big.csv', big)
+    assert st['status'] == 'completed' and out.count(b'\n') == 5001
+    storage_matches_disk(s)
+    assert_no_strays(s)

@@ -51,7 +51,7 @@ static int setup_workers(void **state, int workers, int delay_ms)
     if (account_get(f->d, "k", -1, &acct) != UC_OK)
         return -1;
     f->env = (job_env){f->d, f->dir, f->dl, delay_ms, 1u << 30, 10000, {NULL, NULL}, NULL,
-                       UINT64_MAX, 0};
+                       UINT64_MAX, 0, -1};
     if (pool_start(&f->env, workers, &f->p) != UC_OK)
         return -1;
     *state = f;
@@ -407,6 +407,38 @@ static void test_submit_insert_fails_on_workers(void **state)
     assert_int_equal(count_files(f, "uploads"), 0);
     assert_int_equal(count_files(f, "results"), 0);
     assert_int_equal(count_files(f, "tmp"), 0);
+}
+
+/* A small upload with no delay runs on the submitting thread: its row is
+ * in finished when submit returns, and nothing of it is left in the pool
+ * or in tmp/. */
+static void test_small_task_finished_when_submitted(void **state)
+{
+    fx *f = *state;
+    task t = submit_bytes(f, TASK_CSV, 1, CSV_IN, sizeof CSV_IN - 1);
+    expect_task(&t, TASK_COMPLETED, 6, 1, 2, 3);
+    assert_true(t.finished_at >= t.created_at && t.finished_at > 0);
+    assert_int_equal(t.result_bytes, (int64_t)sizeof CSV_OUT - 1);
+    int progress;
+    assert_int_equal(pool_progress(f->p, t.id, &progress), 0);
+    assert_int_equal(count_files(f, "uploads"), 1);
+    assert_int_equal(count_files(f, "results"), 1);
+    assert_int_equal(count_files(f, "tmp"), 0);
+}
+
+/* A reset may remove the account between the submission's credit check
+ * and the charge: the task, let in, is charged to the account made again
+ * with the starting credits (here unlimited). */
+static void test_charge_makes_a_removed_account(void **state)
+{
+    fx *f = *state;
+    scratch_sql(f->d, "DELETE FROM accounts");
+    task t = submit_bytes(f, TASK_CSV, 1, CSV_IN, sizeof CSV_IN - 1);
+    expect_task(&t, TASK_COMPLETED, 6, 1, 2, 3);
+    account acct;
+    assert_int_equal(account_get(f->d, "k", 0, &acct), UC_OK);
+    assert_int_equal(acct.credits, -1);
+    assert_int_equal(acct.charged, 3);
 }
 
 /* A held job of a task whose upload is in place, as submit makes it. */
@@ -772,6 +804,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_submit_commit_fails, setup_inline, teardown),
         cmocka_unit_test_setup_teardown(test_submit_insert_fails, setup_inline, teardown),
         cmocka_unit_test_setup_teardown(test_submit_on_workers, setup_two_workers, teardown),
+        cmocka_unit_test_setup_teardown(test_small_task_finished_when_submitted,
+                                        setup_two_workers, teardown),
+        cmocka_unit_test_setup_teardown(test_charge_makes_a_removed_account, setup_two_workers,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_submit_insert_fails_on_workers, setup_two_workers,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_held_job_waits_for_its_row, setup_two_workers,
