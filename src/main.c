@@ -23,6 +23,7 @@
 #include "http/listener.h"
 #include "http/scenario.h"
 #include "http/server.h"
+#include "jobs/bigmem.h"
 #include "jobs/events.h"
 #include "jobs/pool.h"
 #include "jobs/retention.h"
@@ -100,7 +101,9 @@ static void log_task_event(void *ud, const task_event *ev)
 }
 
 /* The sweeper: applies retention every minute (the clock endpoint also
- * applies it at once whenever the clock moves). */
+ * applies it at once whenever the clock moves), and gives back the big
+ * buffers kept for the next large task once no task has used them for a
+ * minute (jobs/bigmem.h): an idle server holds no large task's memory. */
 static void *sweeper(void *arg)
 {
     app *a = arg;
@@ -116,6 +119,12 @@ static void *sweeper(void *arg)
         retention_env env = {a->d, a->pool, a->cfg->data_dir, &a->env.hook};
         /* each deletion is logged by the task event hook */
         retention_sweep(&env, clock_retention_cutoff(a->cfg->retention_days), NULL);
+        size_t freed = bigmem_trim_idle(clock_mono_ms(), SWEEP_EVERY_S * 1000);
+        log_line l;
+        if (freed && log_begin(&l, LOG_INFO, "memory_released")) {
+            log_int(&l, "bytes", (long long)freed);
+            log_end(&l);
+        }
         pthread_mutex_lock(&stop_lock);
     }
     pthread_mutex_unlock(&stop_lock);

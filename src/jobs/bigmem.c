@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "core/clock.h"
+
 #define KEPT_MAX 64 /* buffers kept at most */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -15,6 +17,7 @@ static struct kept {
     size_t cap;
 } kept[KEPT_MAX];
 static size_t nkept, kept_bytes;
+static int64_t last_use_ms; /* clock_mono_ms of the last take or give */
 
 /* A fresh mapping of cap bytes (a multiple of BIGMEM_UNIT) aligned to
  * BIGMEM_UNIT, so that it can be backed by huge pages whole. */
@@ -40,6 +43,7 @@ void *bigmem_take(size_t len, size_t *cap)
         return NULL;
     size_t want = (len + BIGMEM_UNIT - 1) & ~(BIGMEM_UNIT - 1);
     pthread_mutex_lock(&lock);
+    last_use_ms = clock_mono_ms();
     /* only one of the same size: a task's arrays come in the same sizes
      * as the last one's when its upload does, and a larger buffer would
      * be wasted on a smaller array (or given back under the wrong size) */
@@ -71,6 +75,7 @@ void bigmem_give(void *p, size_t cap)
     if (!p)
         return;
     pthread_mutex_lock(&lock);
+    last_use_ms = clock_mono_ms();
     if (nkept < KEPT_MAX && kept_bytes + cap <= BIGMEM_KEEP) {
         kept[nkept++] = (struct kept){p, cap};
         kept_bytes += cap;
@@ -110,6 +115,23 @@ void bigmem_free(void *p, size_t cap)
         bigmem_give(p, cap);
     else
         free(p);
+}
+
+size_t bigmem_trim_idle(int64_t now_ms, int64_t idle_ms)
+{
+    struct kept gone[KEPT_MAX];
+    size_t n = 0, bytes = 0;
+    pthread_mutex_lock(&lock);
+    if (now_ms - last_use_ms >= idle_ms) {
+        n = nkept;
+        memcpy(gone, kept, n * sizeof *kept);
+        bytes = kept_bytes;
+        nkept = kept_bytes = 0;
+    }
+    pthread_mutex_unlock(&lock);
+    for (size_t i = 0; i < n; i++) /* outside the lock: munmap is slow */
+        munmap(gone[i].p, gone[i].cap);
+    return bytes;
 }
 
 size_t bigmem_kept(void)

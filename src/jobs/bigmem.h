@@ -5,12 +5,15 @@
  * 315 ms, the same pages again 4 ms). A large task's big arrays (row
  * records, dedup tables, per-row outcomes) come from here and go back
  * here; the pages stay mapped and faulted in for the next task, up to
- * BIGMEM_KEEP bytes in all (the rest is unmapped). Thread-safe. Internal
- * to src/jobs. */
+ * BIGMEM_KEEP bytes in all (the rest is unmapped), and given back to the
+ * system when no task has used them for a while (bigmem_trim_idle, from
+ * the sweeper): an idle server does not hold a large task's memory.
+ * Thread-safe. Internal to src/jobs, and main's sweeper. */
 #ifndef UC_BIGMEM_H
 #define UC_BIGMEM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define BIGMEM_UNIT ((size_t)2 << 20)  /* sizes are rounded up to this */
 #define BIGMEM_KEEP ((size_t)160 << 20) /* bytes kept between tasks at most */
@@ -33,6 +36,9 @@ void *bigmem_alloc(size_t n, size_t *cap);
 void *bigmem_resize(void *p, size_t used, size_t *cap, size_t n);
 /* Back to where bigmem_alloc took it from. Accepts NULL. */
 void bigmem_free(void *p, size_t cap);
+/* Unmap every kept buffer when none was taken or given back in the
+ * idle_ms before now_ms (clock_mono_ms); the bytes given back. */
+size_t bigmem_trim_idle(int64_t now_ms, int64_t idle_ms);
 /* Bytes kept now (for tests). */
 size_t bigmem_kept(void);
 

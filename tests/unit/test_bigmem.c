@@ -2,7 +2,7 @@
  * comes back (its contents with it: its pages were never let go) for the
  * same size only; what passes BIGMEM_KEEP is unmapped; bigmem_alloc keeps
  * small arrays on the heap; a dedup table's arrays go back when it is
- * freed. */
+ * freed; all of it is unmapped once unused for the idle time. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/clock.h"
 #include "jobs/bigmem.h"
 #include "jobs/dedup.h"
 
@@ -121,6 +122,29 @@ static void test_a_freed_dedup_table_is_kept(void **state)
     dedup_free(d);
 }
 
+static void test_kept_buffers_go_back_when_idle(void **state)
+{
+    (void)state;
+    size_t cap;
+    char *p = bigmem_take(BIGMEM_UNIT, &cap);
+    assert_non_null(p);
+    bigmem_give(p, cap);
+    assert_true(bigmem_kept() >= cap);
+    /* used just now: kept */
+    assert_int_equal(bigmem_trim_idle(clock_mono_ms(), 60000), 0);
+    assert_true(bigmem_kept() >= cap);
+    /* a minute later with no take or give: all of it given back */
+    size_t kept = bigmem_kept();
+    assert_int_equal(bigmem_trim_idle(clock_mono_ms() + 60000, 60000), kept);
+    assert_int_equal(bigmem_kept(), 0);
+    assert_int_equal(bigmem_trim_idle(clock_mono_ms() + 60000, 60000), 0);
+    /* and the next task maps afresh */
+    p = bigmem_take(BIGMEM_UNIT, &cap);
+    assert_non_null(p);
+    memset(p, 3, cap);
+    bigmem_give(p, cap);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,6 +153,7 @@ int main(void)
         cmocka_unit_test(test_alloc_keeps_small_arrays_on_the_heap),
         cmocka_unit_test(test_a_freed_dedup_table_is_kept),
         cmocka_unit_test(test_no_more_than_the_cap_is_kept),
+        cmocka_unit_test(test_kept_buffers_go_back_when_idle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
