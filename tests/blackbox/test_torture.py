@@ -5,6 +5,7 @@ Each run must end cleanly: a JSON error or a failed task with a reason,
 or a correct result; the server keeps serving and stops with exit 0; and
 after a restart without faults, earlier work is intact, storage equals
 the bytes on disk, and nothing is left in tmp/."""
+import contextlib
 import os
 import time
 
@@ -84,14 +85,23 @@ def check_after(s, keep_id, keep_out):
     assert not any(f.startswith('tmp/') for f in s.data_files())
 
 
+@contextlib.contextmanager
+def torture_bin():
+    """Servers started inside run the torture build (BIN)."""
+    import harness
+    old = harness.UCMOCK_BIN
+    harness.UCMOCK_BIN = BIN
+    try:
+        yield
+    finally:
+        harness.UCMOCK_BIN = old
+
+
 def sweep(kind, limit, name='a.csv', content=CSV, want=None):
     """The scenario with the Nth counted call failing, for N = 1..limit."""
     outcomes = {}
     for n in range(1, limit + 1):
-        import harness
-        old = harness.UCMOCK_BIN
-        harness.UCMOCK_BIN = BIN
-        try:
+        with torture_bin():
             s = Server(env={})
             try:
                 keep, keep_out = s.run('t', 'keep.csv', KEEP)  # before any fault
@@ -106,8 +116,6 @@ def sweep(kind, limit, name='a.csv', content=CSV, want=None):
                 check_after(s, keep['task_id'], keep_out)
             finally:
                 s.close()
-        finally:
-            harness.UCMOCK_BIN = old
     # the sweep reached past the last counted call: some run saw no fault
     assert 'completed' in outcomes.values(), outcomes
     assert len(set(outcomes.values())) > 1, outcomes
@@ -149,6 +157,31 @@ def files_settle(s, within=30.0):
     return s.data_files()
 
 
+def fsync_fault_submit(n, content):
+    """Submit content to a server whose nth fsync fails: either a JSON 500
+    with no task and no file left, or the submission stands and its task
+    is failed, never completed; the next submission completes. The
+    status code of the first answer."""
+    with torture_bin():
+        s = Server(env={'UCMOCK_TORTURE': 'fsync:%d' % n})
+        try:
+            r = s.submit('t', 'a.csv', content)
+            if r.status_code == 500:
+                assert r.json() == {'detail': 'Error processing file'}
+                assert s.get('/__mock/tasks').json()['tasks'] == []
+                # a job started on the upload before its fsync is told
+                # there is no task and removes its result file as it ends
+                assert files_settle(s) == []
+            else:
+                assert r.status_code == 200, r.text
+                st = s.wait('t', r.json()['task_id'])
+                assert st['status'] == 'failed', st
+            assert s.run('t', 'b.csv', KEEP)[0]['status'] == 'completed'
+            return r.status_code
+        finally:
+            s.close()
+
+
 @pytest.mark.parametrize('n,stored', [(1, False), (2, False), (3, True), (4, True)])
 def test_upload_commit_fsyncs(n, stored):
     """The upload is made durable by two fsyncs (the file, and its
@@ -159,28 +192,7 @@ def test_upload_commit_fsyncs(n, stored):
     third and fourth fsyncs are the result's and results/'s: the
     submission stands and the task fails."""
     assert len(WORKER_CSV) > 64 << 10
-    import harness
-    old = harness.UCMOCK_BIN
-    harness.UCMOCK_BIN = BIN
-    try:
-        s = Server(env={'UCMOCK_TORTURE': 'fsync:%d' % n})
-        try:
-            r = s.submit('t', 'a.csv', WORKER_CSV)
-            if not stored:
-                assert r.status_code == 500, r.text
-                assert r.json() == {'detail': 'Error processing file'}
-                assert s.get('/__mock/tasks').json()['tasks'] == []
-                # the job, started on the upload before its fsync, is told
-                # there is no task and removes its result file as it ends
-                assert files_settle(s) == []
-            else:
-                assert r.status_code == 200, r.text
-                assert s.wait('t', r.json()['task_id'])['status'] == 'failed'
-            assert s.run('t', 'b.csv', KEEP)[0]['status'] == 'completed'
-        finally:
-            s.close()
-    finally:
-        harness.UCMOCK_BIN = old
+    assert fsync_fault_submit(n, WORKER_CSV) == (200 if stored else 500)
 
 
 @pytest.mark.parametrize('n', [1, 2, 3, 4])
@@ -188,29 +200,8 @@ def test_small_task_fsyncs(n):
     """A small upload runs on the thread that received it, its upload's and
     result's fsyncs (files on src/store/fsyncq.c's threads, directories on
     the dirsync thread) under way at once, so which one is the nth is not
-    fixed. Whichever fails: never a completed task; either a JSON 500 with
-    no task and no file (the upload's), or the submission stands and the
-    task is failed (the result's); the next submission completes."""
-    import harness
-    old = harness.UCMOCK_BIN
-    harness.UCMOCK_BIN = BIN
-    try:
-        s = Server(env={'UCMOCK_TORTURE': 'fsync:%d' % n})
-        try:
-            r = s.submit('t', 'a.csv', KEEP)
-            if r.status_code == 500:
-                assert r.json() == {'detail': 'Error processing file'}
-                assert s.get('/__mock/tasks').json()['tasks'] == []
-                assert files_settle(s) == []
-            else:
-                assert r.status_code == 200, r.text
-                st = s.wait('t', r.json()['task_id'])
-                assert st['status'] == 'failed', st
-            assert s.run('t', 'b.csv', KEEP)[0]['status'] == 'completed'
-        finally:
-            s.close()
-    finally:
-        harness.UCMOCK_BIN = old
+    fixed. Whichever fails: never a completed task (fsync_fault_submit)."""
+    assert fsync_fault_submit(n, KEEP) in (200, 500)
 
 
 def large_workbook(rows=15000):
@@ -257,14 +248,11 @@ def test_torture_scenario_put():
     apply, from exporting the answer: putting it again is harmless). The
     server stops with exit 0."""
     import json
-    import harness
     with open(os.path.join(FIXTURES, '..', 'examples', 'scenario.json')) as f:
         doc = json.load(f)
     doc['faults'][0]['match']['api_key'] = 'nobody'  # the GETs below stay unfaulted
-    old = harness.UCMOCK_BIN
-    harness.UCMOCK_BIN = BIN
     seen = set()
-    try:
+    with torture_bin():
         for n in range(1, 121):
             s = Server(env={'UCMOCK_TORTURE': 'alloc:%d' % n})
             try:
@@ -283,6 +271,4 @@ def test_torture_scenario_put():
                 seen.add((r.status_code, got == doc))
             finally:
                 s.close()
-    finally:
-        harness.UCMOCK_BIN = old
     assert (200, True) in seen and (500, False) in seen, seen
