@@ -40,6 +40,7 @@ struct delim_reader {
     uint64_t row_start;   /* where the row being read began */
     uint64_t dropped;     /* pages of the map below this are released */
     int borrowed;         /* the mapping is another reader's (delim_open_shared) */
+    int copied;           /* data is a malloc'd copy, not a mapping (small files) */
 
     /* per-row state filled by the callbacks */
     uint32_t want;
@@ -141,6 +142,29 @@ static delim_reader *reader_new(const delim_limits *lim)
     return r;
 }
 
+/* Files up to this size are read into memory rather than mapped: for a
+ * 10-row upload the mapping's page fault and its munmap (which flushes
+ * the TLBs of the process's other cores) cost more than the copy. */
+#define COPY_MAX (64u << 10)
+
+/* The file's first size bytes, in a malloc'd buffer; NULL on failure. */
+static char *read_copy(int fd, uint64_t size)
+{
+    char *m = malloc(size);
+    for (uint64_t got = 0; m && got < size;) {
+        ssize_t n = pread(fd, m + got, size - got, (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) { /* an error, or the file shrank */
+            free(m);
+            m = NULL;
+        } else {
+            got += (uint64_t)n;
+        }
+    }
+    return m;
+}
+
 uc_err delim_open(const char *path, const delim_limits *lim, delim_reader **out,
                   char *err, size_t errcap)
 {
@@ -160,13 +184,22 @@ uc_err delim_open(const char *path, const delim_limits *lim, delim_reader **out,
         delim_close(r);
         return UC_EFORMAT;
     }
-    void *m = mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, r->fd, 0);
-    if (m == MAP_FAILED) {
+    void *m;
+    if (r->size <= COPY_MAX) {
+        m = read_copy(r->fd, r->size);
+        r->copied = m != NULL;
+    } else {
+        m = mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, r->fd, 0);
+        if (m != MAP_FAILED)
+            madvise(m, r->size, MADV_SEQUENTIAL);
+        else
+            m = NULL;
+    }
+    if (!m) {
         snprintf(err, errcap, "Cannot read the uploaded file");
         delim_close(r);
         return UC_EIO;
     }
-    madvise(m, r->size, MADV_SEQUENTIAL);
     r->data = m;
     const unsigned char *u = m;
     if (r->size >= 4 && ((u[0] == 0xFF && u[1] == 0xFE && u[2] == 0 && u[3] == 0) ||
@@ -207,7 +240,9 @@ void delim_close(delim_reader *r)
         return;
     if (r->p_live)
         csv_free(&r->p);
-    if (r->data && !r->borrowed)
+    if (r->data && r->copied)
+        free((void *)r->data);
+    else if (r->data && !r->borrowed)
         munmap((void *)r->data, r->size);
     if (r->fd >= 0)
         close(r->fd);
@@ -227,9 +262,18 @@ uc_err delim_extend(delim_reader *r)
     uint64_t size = (uint64_t)st.st_size;
     if (size == r->size)
         return UC_OK;
-    void *m = mremap((void *)r->data, r->size, size, MREMAP_MAYMOVE);
-    if (m == MAP_FAILED)
-        return UC_EIO;
+    void *m;
+    if (r->copied) { /* a small file read whole: map it now */
+        m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, r->fd, 0);
+        if (m == MAP_FAILED)
+            return UC_EIO;
+        free((void *)r->data);
+        r->copied = 0;
+    } else {
+        m = mremap((void *)r->data, r->size, size, MREMAP_MAYMOVE);
+        if (m == MAP_FAILED)
+            return UC_EIO;
+    }
     madvise(m, size, MADV_SEQUENTIAL);
     if (r->end == r->size)
         r->end = size;
@@ -340,8 +384,9 @@ static void release_before(delim_reader *r, uint64_t off)
     /* Mapped pages count as the process's memory until released; the
      * file stays in the page cache, so a later read is a minor fault. */
     static _Atomic uint64_t page; /* sysconf per row showed in profiles */
-    if (r->borrowed)
-        return; /* other readers share the pages: their owner keeps them */
+    if (r->borrowed || r->copied)
+        return; /* other readers share the pages: their owner keeps them;
+                 * a copy is small and freed whole */
     if (!page)
         page = (uint64_t)sysconf(_SC_PAGESIZE);
     off -= off % page;

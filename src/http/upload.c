@@ -126,7 +126,7 @@ static int file_add(upload *up, const char *data, size_t size)
     return 0;
 }
 
-/* A new file part (the last one wins): an empty temp file. 0 or -1. */
+/* A new file part (the last one wins): an empty file. 0 or -1. */
 static int file_start(upload *up, const char *filename)
 {
     if (!up->wbuf && !(up->wbuf = malloc(WRITE_CHUNK)))
@@ -135,7 +135,9 @@ static int file_start(upload *up, const char *filename)
     prepass_free(up->pre);
     up->pre = NULL;
     if (up->fd < 0) {
-        files_tmp_path(up->a->cfg->data_dir, ".part", up->tmp);
+        /* straight into its place in uploads/ (submit keeps the path;
+         * a later file part of another format is moved by submit) */
+        files_upload_new_path(up->a->cfg->data_dir, filename, up->tmp);
         up->fd = open(up->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (up->fd < 0)
             return -1;

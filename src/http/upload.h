@@ -1,9 +1,10 @@
 /* upload.h: the multipart body of POST batch-check-emails.
  *
  * libmicrohttpd's post processor splits the form; the file part streams
- * straight into a temp file in the data dir (never into memory), small
- * fields are kept with a cap. The storage quota and --max-upload are
- * enforced while the bytes arrive: past them the upload stops at once. */
+ * straight into its file in the data dir's uploads/ (files_upload_new_path;
+ * never into memory), small fields are kept with a cap. The storage quota
+ * and --max-upload are enforced while the bytes arrive: past them the
+ * upload stops at once. */
 #ifndef UC_UPLOAD_H
 #define UC_UPLOAD_H
 
@@ -38,8 +39,8 @@ void upload_form_get(req *rq, upload_form *f);
 /* Answer a refused upload (413 quota or size, 500 write error). */
 enum MHD_Result upload_refuse(req *rq);
 
-/* Close the stored file part and give its temp path (borrowed until
- * upload_free), for submit() to move into place. UC_EIO when there is no
+/* Close the stored file part and give its path (borrowed until
+ * upload_free), for submit() to commit in place or move. UC_EIO when there is no
  * file or it could not be closed. */
 uc_err upload_file(req *rq, const char **path);
 
@@ -51,7 +52,7 @@ void upload_file_moved(req *rq);
  * (to put in the task it submits); NULL when none ran. */
 struct prepass *upload_prepass_take(req *rq);
 
-/* Free, removing the temp file if it is still there. Accepts NULL. */
+/* Free, removing the stored file if submit did not take it. Accepts NULL. */
 void upload_free(upload *up);
 
 #endif

@@ -194,13 +194,14 @@ uc_err job_execute_first(const job_env *env, job *j, files_pending *upload,
 {
     const task *t = &j->t;
     char err[TASK_ERROR_MAX + 1] = "";
-    char final[FILES_PATH_MAX], tmp[FILES_PATH_MAX];
+    char final[FILES_PATH_MAX];
     task_result res = {0};
 
     int64_t t0 = clock_mono_ms();
+    /* The result written in place: no row names the task yet, so nothing
+     * reads it before it is whole and durable (files.h). */
     files_result_path(env->data_dir, t->id, t->format, final);
-    files_tmp_path(env->data_dir, t->format == TASK_XLSX ? ".xlsx" : ".out", tmp);
-    uc_err e = work(env, j, tmp, &res, err, sizeof err);
+    uc_err e = work(env, j, final, &res, err, sizeof err);
     prepass_free(j->t.pre);
     j->t.pre = NULL;
     /* Both files made durable at once: the result's commit started, then
@@ -209,7 +210,7 @@ uc_err job_execute_first(const job_env *env, job *j, files_pending *upload,
     int64_t t1 = clock_mono_ms();
     files_pending out;
     bool out_in = false;
-    if (!e && files_commit_begin(tmp, final, &out) != UC_OK) {
+    if (!e && files_commit_begin(final, final, &out) != UC_OK) {
         snprintf(err, sizeof err, MSG_ERROR_PROCESSING);
         e = UC_EIO;
     } else if (!e) {
@@ -223,7 +224,7 @@ uc_err job_execute_first(const job_env *env, job *j, files_pending *upload,
     }
     res.ms.commit = clock_mono_ms() - t1;
     if (e)
-        unlink(tmp); /* a pass that failed may have left it */
+        unlink(final); /* a pass that failed may have left it */
     if (up) { /* the upload is not durable: no task */
         if (out_in)
             unlink(final);

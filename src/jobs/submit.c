@@ -2,6 +2,7 @@
  * in reverse order when a step fails (see submit.h). */
 #include "jobs/submit.h"
 
+#include <stdio.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -57,7 +58,7 @@ static uc_err submit_here(pool *p, const char *upload_tmp, const char *path, con
         return e;
     files_pending up;
     e = files_commit_begin(upload_tmp, path, &up);
-    if (e) { /* nothing at path */
+    if (e) { /* nothing moved: upload_tmp is still the caller's */
         pool_here_end(p, j);
         return e;
     }
@@ -74,9 +75,15 @@ uc_err submit(db *d, pool *p, const char *data_dir, const char *upload_tmp, task
               const task_hook *hook)
 {
     char path[FILES_PATH_MAX];
-    task_new_id(t->id);
+    /* An upload written in place (files_upload_new_path) keeps its id;
+     * any other is renamed to a new one's place. */
+    if (files_upload_placed(data_dir, upload_tmp, t->format, t->id)) {
+        snprintf(path, sizeof path, "%s", upload_tmp);
+    } else {
+        task_new_id(t->id);
+        files_upload_path(data_dir, t->id, t->format, path);
+    }
     t->created_at = clock_now_ms();
-    files_upload_path(data_dir, t->id, t->format, path);
     if (runs_here(pool_env(p), t))
         return submit_here(p, upload_tmp, path, t, hook);
 
@@ -88,7 +95,7 @@ uc_err submit(db *d, pool *p, const char *data_dir, const char *upload_tmp, task
     pool_held *held;
     uc_err e = files_commit_begin(upload_tmp, path, &up);
     if (e)
-        goto fail; /* nothing at path */
+        goto fail; /* nothing moved: upload_tmp is still the caller's */
     e = pool_submit_held(p, t, &held);
     if (e) {
         if (files_commit_end(&up) == UC_OK) /* never half done: end it, then undo */

@@ -26,16 +26,17 @@ uc_err submit_room(db *d, const char *key, uint64_t limit, int64_t *room);
 /* The quota rule: whether bytes more fit in room (from submit_room). */
 bool submit_fits(int64_t room, uint64_t bytes);
 
-/* Submit t (its fields filled by the caller, faults included): give it a
- * new id and creation time (written into t), move the closed upload file
- * at upload_tmp (a path under data_dir/tmp, borrowed) to its place in
- * uploads/, queue its job on p (pool_submit_held: it may start reading the
+/* Submit t (its fields filled by the caller, faults included): give it an
+ * id and creation time (written into t), move the closed upload file at
+ * upload_tmp (borrowed) to its place in uploads/ (an upload already there,
+ * files_upload_new_path, keeps its path and its id becomes the task's), queue its job on p (pool_submit_held: it may start reading the
  * upload at once), make the upload durable, insert the row (status
  * processing) and let the job go on to write it. UC_OK: the task now
  * belongs to the database and the pool (with a pool of 0 workers the job
  * has already run); t->pre is the job's then, as soon as the job exists
- * (NULL in t). On failure nothing of it is left in uploads/, the database
- * or the pool; upload_tmp may still exist and stays the caller's. UC_EIO
+ * (NULL in t). On failure nothing of it is left in the database or the
+ * pool, nor in uploads/ but upload_tmp itself, which may still exist and
+ * stays the caller's (to remove). UC_EIO
  * (the file could not be made durable), UC_EDB (the row), UC_ENOMEM (the
  * job). hook (NULL: none) is told TASK_EV_SUBMITTED once the row is in,
  * before the job may end.

@@ -62,6 +62,38 @@ void files_tmp_path(const char *dir, const char *suffix, char *out)
     snprintf(out, FILES_PATH_MAX, "%s/tmp/%s%s", dir, id, suffix);
 }
 
+void files_upload_new_path(const char *dir, const char *filename, char *out)
+{
+    const char *dot = strrchr(filename, '.');
+    enum task_format fmt;
+    char id[TASK_ID_LEN + 1];
+    if (!dot || !task_format_parse(dot + 1, &fmt)) {
+        files_tmp_path(dir, ".part", out);
+        return;
+    }
+    task_new_id(id);
+    files_upload_path(dir, id, fmt, out);
+}
+
+bool files_upload_placed(const char *dir, const char *path, enum task_format fmt,
+                         char id[TASK_ID_LEN + 1])
+{
+    char own[FILES_PATH_MAX];
+    int n = snprintf(own, sizeof own, "%s/uploads/", dir);
+    if (n < 0 || strncmp(path, own, (size_t)n) != 0 || strlen(path + n) <= TASK_ID_LEN)
+        return false;
+    char cand[TASK_ID_LEN + 1];
+    memcpy(cand, path + n, TASK_ID_LEN);
+    cand[TASK_ID_LEN] = 0;
+    if (!task_id_valid(cand))
+        return false;
+    files_upload_path(dir, cand, fmt, own);
+    if (strcmp(own, path) != 0)
+        return false;
+    memcpy(id, cand, sizeof cand);
+    return true;
+}
+
 FILE *files_scratch(const char *dir, const char *suffix, bool in_memory)
 {
     int fd = in_memory ? memfd_create(suffix, MFD_CLOEXEC) : files_scratch_fd(dir, suffix);
@@ -203,12 +235,13 @@ static uc_err commit_begin(const char *tmp, const char *final, files_pending *fp
     fp->fd = open(tmp, O_RDONLY | O_CLOEXEC);
     if (fp->fd < 0)
         return UC_EIO;
-    /* Renamed first, then the file and its directory fsynced at the same
-     * time (the file's on a helper, the directory's on the dirsync thread,
-     * shared with other commits into it): nothing counts on final before
-     * files_commit_end returns (no row names it yet), and a crash before
-     * then leaves a file without a row, which the start-up sweep removes. */
-    if (rename(tmp, final) != 0) {
+    /* Renamed first (unless written in place), then the file and its
+     * directory fsynced at the same time (the file's on a helper, the
+     * directory's on the dirsync thread, shared with other commits into
+     * it): nothing counts on final before files_commit_end returns (no row
+     * names it yet), and a crash before then leaves a file without a row,
+     * which the start-up sweep removes. */
+    if (strcmp(tmp, final) != 0 && rename(tmp, final) != 0) {
         close(fp->fd);
         return UC_EIO;
     }

@@ -5,7 +5,17 @@
  *   DIR/ucmock.lock        the running server's pid and lock (dirlock.h)
  *   DIR/uploads/ID.EXT     a task's stored upload
  *   DIR/results/ID.EXT     a task's finished result
- *   DIR/tmp/               uploads in flight and results being written
+ *   DIR/tmp/               scratch files, uploads of a file name with no known
+ *                          extension (refused), results of worker-run tasks
+ *                          being written
+ *
+ * An upload streams straight into its place in uploads/ under a fresh id
+ * (files_upload_new_path), and a task run on the submitting thread writes
+ * its result straight into results/: a file there without a row is
+ * unfinished, and nothing reads it until a row names it (the start-up
+ * sweep removes it after a crash). Creating in tmp/ and renaming cost a
+ * second path, a reopen and the tmp/ directory's own write at each fsync
+ * (ext4 without a journal writes a new file's directory with it).
  *
  * Names are made only from task ids and fixed extensions: nothing a client
  * sends ever becomes part of a path. Directories are 0700, files 0600. */
@@ -32,6 +42,14 @@ void files_upload_path(const char *dir, const char *id, enum task_format fmt, ch
 void files_result_path(const char *dir, const char *id, enum task_format fmt, char *out);
 /* A fresh unique temp path under DIR/tmp with the given suffix. */
 void files_tmp_path(const char *dir, const char *suffix, char *out);
+/* Where a new upload of the client's filename is written: its place in
+ * DIR/uploads under a fresh task id when the extension names a format,
+ * else a temp path under DIR/tmp (that upload is refused). */
+void files_upload_new_path(const char *dir, const char *filename, char *out);
+/* Whether path is DIR/uploads/ID.EXT for a valid id and fmt's extension
+ * (an upload written in place); the id into id when it is. */
+bool files_upload_placed(const char *dir, const char *path, enum task_format fmt,
+                         char id[TASK_ID_LEN + 1]);
 
 /* A task's scratch file, anonymous (nothing to clean up whatever happens),
  * read and written through stdio with a 1 MiB buffer. in_memory: a memfd,
@@ -56,7 +74,8 @@ uc_err files_sweep(const char *dir, db *d, int *n);
 /* Size of a file in bytes, or -1. */
 int64_t files_size(const char *path);
 
-/* Move tmp to final (rename) and make it durable there: the file and its
+/* Move tmp to final (rename; none when tmp is final, a file written in
+ * place) and make it durable there: the file and its
  * directory fsynced at the same time, the directory's fsync shared with
  * other threads committing into it (dirsync.h). Returns once both are on
  * disk; on failure final is removed (UC_EIO). A reader sees either nothing
