@@ -39,6 +39,7 @@ struct upload {
     uint64_t bytes;          /* of the file part, received */
     uint64_t written;        /* of them, in the file (the rest in wbuf) */
     uint64_t synced;         /* bytes whose writeback has started */
+    int quoted;              /* a double quote was written */
     char *wbuf;              /* WRITE_CHUNK bytes, NULL until a file part */
     size_t wlen;
     int64_t room;            /* bytes the account may still store */
@@ -91,6 +92,10 @@ static int flush(upload *up)
 {
     if (up->wlen == 0)
         return 0;
+    /* while the bytes are in cache: a file with none spares the split
+     * a pass over it after the upload (about 10 ms for 50 MB) */
+    if (!up->quoted && memchr(up->wbuf, '"', up->wlen))
+        up->quoted = 1;
     if (io_write_all(up->fd, up->wbuf, up->wlen) != UC_OK)
         return -1;
     up->written += up->wlen;
@@ -145,6 +150,7 @@ static int file_start(upload *up, const char *filename)
         return -1;
     }
     up->bytes = up->written = up->synced = 0;
+    up->quoted = 0;
     up->wlen = 0;
     up->has_file = 1;
     up->file_is_text = 0;
@@ -385,7 +391,7 @@ struct prepass *upload_prepass_take(req *rq)
     upload *up = rq->up;
     prepass *pp = up->pre;
     up->pre = NULL;
-    prepass_complete(pp);
+    prepass_complete(pp, !up->quoted);
     return pp;
 }
 

@@ -143,6 +143,8 @@ typedef struct split_pre {
     uc_err e;               /* the first error met (it stopped there) */
     char err[TASK_ERROR_MAX + 1];
     int64_t ms;             /* spent reading */
+    int quote_free;         /* the whole file holds no double quote (the
+                               split need not count them) */
 } split_pre;
 
 typedef struct split_job {

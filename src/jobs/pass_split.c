@@ -522,7 +522,9 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
      * for the write phase. A larger one would stay mapped whole. */
     if (sp->in_memory)
         sp->base = pre && pre->rd && delim_extend(pre->rd) == UC_OK ? pre->rd : sj->rd;
-    if (sj->d != DELIM_LINES) /* the last share's quotes are not needed */
+    /* the last share's quotes are not needed; none at all in a file
+     * without any (sp->quotes stay 0) */
+    if (sj->d != DELIM_LINES && !(pre && pre->quote_free))
         run_phase(sp, count_piece, sp->nshares - 1, threads);
     bounds[0] = sj->data_start;
     if (pre)

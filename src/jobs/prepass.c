@@ -170,12 +170,13 @@ void prepass_grow(prepass *pp, uint64_t size)
     pthread_mutex_unlock(&pp->lock);
 }
 
-void prepass_complete(prepass *pp)
+void prepass_complete(prepass *pp, int quote_free)
 {
     if (!pp)
         return;
     pthread_mutex_lock(&pp->lock);
     pp->complete = 1;
+    pp->pre.quote_free = quote_free;
     pthread_cond_signal(&pp->grew);
     pthread_mutex_unlock(&pp->lock);
 }

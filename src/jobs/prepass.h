@@ -40,9 +40,11 @@ void prepass_grow(prepass *pp, uint64_t size);
 /* The upload is complete (the HTTP layer, after its last write): the
  * pre-pass reads on to the end of the file, while the upload is
  * committed and the task queued, until the run takes its rows. The file
- * may be renamed from now on (the pre-pass holds it open). Does not wait.
- * Accepts NULL. */
-void prepass_complete(prepass *pp);
+ * may be renamed from now on (the pre-pass holds it open). quote_free:
+ * no byte of the file is a double quote (the writer saw each byte as it
+ * went by), so the run's split can cut it without counting them. Does
+ * not wait. Accepts NULL. */
+void prepass_complete(prepass *pp, int quote_free);
 
 /* The run takes the rows: the pre-pass starts no more steps; wait for
  * the thread to end (the step under way ends on its own), then give its

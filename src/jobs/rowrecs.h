@@ -36,6 +36,8 @@ typedef struct srec {
 typedef struct rowrecs {
     int fd;                /* the file; -1: none (in memory, or not made) */
     FILE *out;             /* writing to the file */
+    char *obuf;            /* out's buffer (bigmem), NULL: stdio's own */
+    size_t obuf_cap;
     int in_mem;            /* in memory: in blk */
     srec **blk;            /* nblk blocks of ROWRECS_BLK records */
     size_t nblk, blk_room;
