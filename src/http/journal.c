@@ -1,5 +1,5 @@
 /* journal.c: a fixed ring of entries kept in arrival order, behind one
- * mutex. */
+ * (adaptive) mutex. */
 #include "http/journal.h"
 
 #include <pthread.h>
@@ -26,7 +26,11 @@ journal *journal_new(size_t cap)
         free(j);
         return NULL;
     }
-    pthread_mutex_init(&j->lock, NULL);
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ADAPTIVE_NP);
+    pthread_mutex_init(&j->lock, &ma);
+    pthread_mutexattr_destroy(&ma);
     atomic_init(&j->arrivals, 0);
     return j;
 }

@@ -1,6 +1,9 @@
 /* statuscache.c: finished tasks' status answers in memory (see
  * statuscache.h): a direct-mapped table of STATUSCACHE_SLOTS entries under
- * one mutex, and the generation that makes a put after a forget a no-op. */
+ * one read-write lock, and the generation that makes a put after a forget
+ * a no-op. Polls only read: the HTTP threads never wait for each other
+ * here (a futex sleep on a mutex, then a wait for a core, was a tail of
+ * the status endpoint's latency). */
 #include "store/statuscache.h"
 
 #include <pthread.h>
@@ -16,7 +19,7 @@ typedef struct entry {
     size_t len;
 } entry;
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
 static entry slots[STATUSCACHE_SLOTS];
 static uint64_t gen;   /* under lock: bumped by every forget */
 static size_t count;   /* under lock: slots in use */
@@ -42,23 +45,23 @@ static void clear(entry *e)
 
 uint64_t statuscache_gen(void)
 {
-    pthread_mutex_lock(&lock);
+    pthread_rwlock_rdlock(&lock);
     uint64_t g = gen;
-    pthread_mutex_unlock(&lock);
+    pthread_rwlock_unlock(&lock);
     return g;
 }
 
 char *statuscache_get(const char *id, const char *api_key, size_t *len)
 {
     char *copy = NULL;
-    pthread_mutex_lock(&lock);
+    pthread_rwlock_rdlock(&lock);
     entry *e = slot_of(id);
     if (e->id[0] && !strcmp(e->id, id) && !strcmp(e->key, api_key) &&
         (copy = malloc(e->len ? e->len : 1))) {
         memcpy(copy, e->body, e->len);
         *len = e->len;
     }
-    pthread_mutex_unlock(&lock);
+    pthread_rwlock_unlock(&lock);
     return copy;
 }
 
@@ -76,9 +79,9 @@ void statuscache_put(const char *id, const char *api_key, const char *body,
         return;
     }
     memcpy(b, body, len);
-    pthread_mutex_lock(&lock);
+    pthread_rwlock_wrlock(&lock);
     if (at != gen) {
-        pthread_mutex_unlock(&lock);
+        pthread_rwlock_unlock(&lock);
         free(k);
         free(b);
         return;
@@ -90,33 +93,33 @@ void statuscache_put(const char *id, const char *api_key, const char *body,
     e->body = b;
     e->len = len;
     count++;
-    pthread_mutex_unlock(&lock);
+    pthread_rwlock_unlock(&lock);
 }
 
 void statuscache_forget(const char *id)
 {
-    pthread_mutex_lock(&lock);
+    pthread_rwlock_wrlock(&lock);
     gen++;
     entry *e = slot_of(id);
     if (!strcmp(e->id, id))
         clear(e);
-    pthread_mutex_unlock(&lock);
+    pthread_rwlock_unlock(&lock);
 }
 
 void statuscache_forget_key(const char *api_key)
 {
-    pthread_mutex_lock(&lock);
+    pthread_rwlock_wrlock(&lock);
     gen++;
     for (size_t i = 0; i < STATUSCACHE_SLOTS; i++)
         if (slots[i].id[0] && (!api_key || !strcmp(slots[i].key, api_key)))
             clear(&slots[i]);
-    pthread_mutex_unlock(&lock);
+    pthread_rwlock_unlock(&lock);
 }
 
 size_t statuscache_count(void)
 {
-    pthread_mutex_lock(&lock);
+    pthread_rwlock_rdlock(&lock);
     size_t n = count;
-    pthread_mutex_unlock(&lock);
+    pthread_rwlock_unlock(&lock);
     return n;
 }
