@@ -153,16 +153,15 @@ static uc_err record(const job_env *env, const task *t, const task_result *res, 
                      char *err, size_t errcap)
 {
     uc_err e = db_begin(env->d);
-    if (!e && insert)
-        e = task_insert(env->d, t);
-    /* The task's row is in, so its account must be: a reset between the
-     * submission's credit check and now removed it, not this task. */
+    /* The task's row is in (or goes in), so its account must be: a reset
+     * between the submission's credit check and now removed it, not this
+     * task. */
     if (!e && res->charged > 0)
         e = account_make(env->d, t->api_key, env->start_credits);
     if (!e && res->charged > 0)
         e = account_charge(env->d, t->api_key, res->charged);
     if (!e)
-        e = task_complete(env->d, t->id, res);
+        e = insert ? task_insert_finished(env->d, t, res, NULL) : task_complete(env->d, t->id, res);
     if (e) {
         db_rollback(env->d);
     } else {
@@ -173,20 +172,11 @@ static uc_err record(const job_env *env, const task *t, const task_result *res, 
     return e;
 }
 
-/* The row of a task run before it was in, failed with err, inserted in
- * one transaction. */
+/* The row of a task run before it was in, inserted failed with err (one
+ * statement). */
 static uc_err insert_failed(const job_env *env, const task *t, const char *err)
 {
-    uc_err e = db_begin(env->d);
-    if (!e)
-        e = task_insert(env->d, t);
-    if (!e)
-        e = task_fail(env->d, t->id, err);
-    if (e) {
-        db_rollback(env->d);
-        return e;
-    }
-    return db_commit(env->d);
+    return task_insert_finished(env->d, t, NULL, err);
 }
 
 uc_err job_execute_first(const job_env *env, job *j, files_pending *upload,
@@ -204,24 +194,24 @@ uc_err job_execute_first(const job_env *env, job *j, files_pending *upload,
     uc_err e = work(env, j, final, &res, err, sizeof err);
     prepass_free(j->t.pre);
     j->t.pre = NULL;
-    /* Both files made durable at once: the result's commit started, then
-     * the upload's ended (its fsync while the directories' run on the
-     * dirsync thread), then the result's. */
+    /* Both files made durable at once: the result's fsync on this thread
+     * while the upload's (begun before the run) ends on its helper, then
+     * the upload's commit ended. */
     int64_t t1 = clock_mono_ms();
     files_pending out;
     bool out_in = false;
-    if (!e && files_commit_begin(final, final, &out) != UC_OK) {
+    if (!e && files_commit_begin_here(final, final, &out) != UC_OK) {
         snprintf(err, sizeof err, MSG_ERROR_PROCESSING);
         e = UC_EIO;
     } else if (!e) {
         out_in = true;
     }
-    uc_err up = files_commit_end(upload);
     if (out_in && files_commit_end(&out) != UC_OK) { /* final removed */
         snprintf(err, sizeof err, MSG_ERROR_PROCESSING);
         e = UC_EIO;
         out_in = false;
     }
+    uc_err up = files_commit_end(upload);
     res.ms.commit = clock_mono_ms() - t1;
     if (e)
         unlink(final); /* a pass that failed may have left it */

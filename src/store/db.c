@@ -272,6 +272,19 @@ uc_err db_exec(db *d, const char *sql, int *changes, const db_arg *args, size_t 
     return e;
 }
 
+/* Run a statement without arguments or rows (BEGIN, COMMIT) from the
+ * connection's cache: sqlite3_exec would parse it each time, twice a
+ * task. SQLITE_OK once done. */
+static int run_cached(db_conn *c, const char *sql)
+{
+    sqlite3_stmt *st = stmt(c, sql);
+    if (!st)
+        return SQLITE_ERROR;
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 uc_err db_begin(db *d)
 {
     if (tl_tx.d == d) { /* nested: joins the outer transaction */
@@ -283,7 +296,7 @@ uc_err db_begin(db *d)
     db_conn *c = db_acquire(d);
     if (!c)
         return UC_EDB;
-    if (sqlite3_exec(c->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+    if (run_cached(c, "BEGIN IMMEDIATE") != SQLITE_OK) {
         db_release(d, c);
         return UC_EDB;
     }
@@ -311,7 +324,7 @@ uc_err db_commit(db *d)
         return tl_tx.doomed ? UC_EDB : UC_OK;
     uc_err e = UC_OK;
     if (tl_tx.doomed ||
-        sqlite3_exec(tl_tx.c->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        run_cached(tl_tx.c, "COMMIT") != SQLITE_OK) {
         sqlite3_exec(tl_tx.c->h, "ROLLBACK", NULL, NULL, NULL);
         e = UC_EDB;
     }

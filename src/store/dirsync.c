@@ -1,38 +1,31 @@
-/* dirsync.c: the directory-fsync thread and its batches (see dirsync.h). */
+/* dirsync.c: directory fsyncs shared by the threads waiting for them
+ * (group commit; see dirsync.h). */
 #include "store/dirsync.h"
 
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define DIRS 16 /* directories known at once: a data dir has 3 */
 
-/* The requests one fsync answers. Freed by whoever drops the last ref. */
-struct dirsync_batch {
-    int refs;   /* waiters, plus the syncer while it runs the batch */
-    int done;
-    int rc;     /* 0, or -1: the fsync (or the open) failed */
-};
-
-struct dir {
+/* A directory's fsyncs, numbered from 1 as they start; one runs at a
+ * time, so the one numbered done and every earlier one have ended. */
+struct dirsync_dir {
     char path[DIRSYNC_PATH_MAX];
-    struct dirsync_batch *open; /* joined, no fsync started on it yet */
+    uint64_t started;
+    uint64_t done;
+    uint64_t failed; /* the number of the last that failed, 0: none */
+    int running;
 };
 
 static struct {
     pthread_mutex_t lock;
-    pthread_cond_t work; /* a batch was opened */
-    pthread_cond_t done; /* a batch was answered */
-    struct dir dirs[DIRS];
+    pthread_cond_t done; /* an fsync ended (any directory's) */
+    struct dirsync_dir dirs[DIRS];
     int ndirs;
-    int running;         /* the thread is there */
-} S = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-       .ndirs = 0, .running = 0};
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+} S = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, .ndirs = 0};
 
 static int sync_path(const char *dir)
 {
@@ -44,98 +37,61 @@ static int sync_path(const char *dir)
     return rc == 0 ? 0 : -1;
 }
 
-static void unref(struct dirsync_batch *b)
-{
-    if (--b->refs == 0)
-        free(b);
-}
-
-static void *syncer(void *arg)
-{
-    (void)arg;
-    pthread_mutex_lock(&S.lock);
-    for (;;) {
-        struct dir *d = NULL;
-        for (int i = 0; i < S.ndirs && !d; i++)
-            if (S.dirs[i].open)
-                d = &S.dirs[i];
-        if (!d) {
-            pthread_cond_wait(&S.work, &S.lock);
-            continue;
-        }
-        /* From here on, new requests open the next batch: this fsync
-         * starts after every rename of this one. */
-        struct dirsync_batch *b = d->open;
-        d->open = NULL;
-        b->refs++;
-        pthread_mutex_unlock(&S.lock);
-        int rc = sync_path(d->path);
-        pthread_mutex_lock(&S.lock);
-        b->rc = rc;
-        b->done = 1;
-        unref(b);
-        pthread_cond_broadcast(&S.done);
-    }
-    return NULL;
-}
-
-static void start(void)
-{
-    pthread_t th;
-    pthread_attr_t at;
-    if (pthread_attr_init(&at) != 0)
-        return;
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&th, &at, syncer, NULL) == 0)
-        S.running = 1;
-    pthread_attr_destroy(&at);
-}
-
 /* dir's entry, added if new; NULL when the table is full. Lock held. */
-static struct dir *find(const char *dir)
+static struct dirsync_dir *find(const char *dir)
 {
     for (int i = 0; i < S.ndirs; i++)
         if (!strcmp(S.dirs[i].path, dir))
             return &S.dirs[i];
     if (S.ndirs == DIRS)
         return NULL;
-    struct dir *d = &S.dirs[S.ndirs++];
+    struct dirsync_dir *d = &S.dirs[S.ndirs++];
     snprintf(d->path, sizeof d->path, "%s", dir);
-    d->open = NULL;
+    d->started = d->done = d->failed = 0;
+    d->running = 0;
     return d;
 }
 
 void dirsync_request(const char *dir, dirsync_ticket *t)
 {
     snprintf(t->dir, sizeof t->dir, "%s", dir);
-    t->b = NULL;
-    pthread_once(&once, start);
     pthread_mutex_lock(&S.lock);
-    struct dir *d = S.running ? find(dir) : NULL;
-    if (d && !d->open) {
-        d->open = calloc(1, sizeof *d->open);
-        if (d->open)
-            pthread_cond_signal(&S.work);
-    }
-    if (d && d->open) {
-        t->b = d->open;
-        t->b->refs++;
-    }
+    t->d = find(dir);
+    if (t->d) /* the next fsync to start on it comes after this call */
+        t->need = t->d->started + 1;
     pthread_mutex_unlock(&S.lock);
 }
 
 uc_err dirsync_wait(dirsync_ticket *t)
 {
-    if (!t->b)
+    struct dirsync_dir *d = t->d;
+    if (!d)
         return sync_path(t->dir) == 0 ? UC_OK : UC_EIO;
     pthread_mutex_lock(&S.lock);
-    while (!t->b->done)
-        pthread_cond_wait(&S.done, &S.lock);
-    int rc = t->b->rc;
-    unref(t->b);
-    t->b = NULL;
+    while (d->done < t->need) {
+        if (d->running) { /* it may have started before the request */
+            pthread_cond_wait(&S.done, &S.lock);
+            continue;
+        }
+        /* Lead the next one: it starts after every request made so far,
+         * and answers all of them. */
+        uint64_t n = ++d->started;
+        d->running = 1;
+        pthread_mutex_unlock(&S.lock);
+        int rc = sync_path(d->path);
+        pthread_mutex_lock(&S.lock);
+        d->running = 0;
+        d->done = n;
+        if (rc != 0)
+            d->failed = n;
+        pthread_cond_broadcast(&S.done);
+    }
+    /* Any failure since the request fails it, even if a later fsync
+     * succeeded (the error may have been reported to the failed one only). */
+    uc_err e = d->failed >= t->need ? UC_EIO : UC_OK;
     pthread_mutex_unlock(&S.lock);
-    return rc == 0 ? UC_OK : UC_EIO;
+    t->d = NULL;
+    return e;
 }
 
 uc_err dirsync(const char *dir)

@@ -235,10 +235,10 @@ static uc_err commit_begin(const char *tmp, const char *final, files_pending *fp
     fp->fd = open(tmp, O_RDONLY | O_CLOEXEC);
     if (fp->fd < 0)
         return UC_EIO;
-    /* Renamed first (unless written in place), then the file and its
-     * directory fsynced at the same time (the file's on a helper, the
-     * directory's on the dirsync thread, shared with other commits into
-     * it): nothing counts on final before files_commit_end returns (no row
+    /* Renamed first (unless written in place), then the file fsynced (on
+     * a helper, or in files_commit_end), then its directory (in
+     * files_commit_end, shared with other commits into it: dirsync.h):
+     * nothing counts on final before files_commit_end returns (no row
      * names it yet), and a crash before then leaves a file without a row,
      * which the start-up sweep removes. */
     if (strcmp(tmp, final) != 0 && rename(tmp, final) != 0) {
@@ -261,8 +261,16 @@ uc_err files_commit_begin(const char *tmp, const char *final, files_pending *fp)
     return commit_begin(tmp, final, fp, true);
 }
 
+uc_err files_commit_begin_here(const char *tmp, const char *final, files_pending *fp)
+{
+    return commit_begin(tmp, final, fp, false);
+}
+
 uc_err files_commit_end(files_pending *fp)
 {
+    /* The directory after the file: a file system that writes a new
+     * file's directory entry with the file (ext4, XFS, btrfs) then leaves
+     * the directory's fsync nothing to write. */
     int rc = fsyncq_wait(&fp->file);
     close(fp->fd);
     uc_err e = dirsync_wait(&fp->dir);

@@ -75,23 +75,26 @@ uc_err files_sweep(const char *dir, db *d, int *n);
 int64_t files_size(const char *path);
 
 /* Move tmp to final (rename; none when tmp is final, a file written in
- * place) and make it durable there: the file and its
- * directory fsynced at the same time, the directory's fsync shared with
- * other threads committing into it (dirsync.h). Returns once both are on
+ * place) and make it durable there: the file fsynced, then its directory,
+ * the directory's fsync shared with other threads committing into it
+ * (dirsync.h). Returns once both are on
  * disk; on failure final is removed (UC_EIO). A reader sees either nothing
  * or the whole file; after a crash before the return, final may exist
  * without the row that would name it (the start-up sweep removes it). */
 uc_err files_commit(const char *tmp, const char *final);
 
 /* files_commit in two halves, for a caller with work to do while the
- * file and its directory are being fsynced (and a reader of final may
- * start: it sees the whole file, not yet durable). files_commit_begin
- * renames tmp to final and starts both fsyncs (the file's on a helper
- * thread, fsyncq.h; the directory's on the dirsync thread): UC_EIO when
+ * file is being fsynced (and a reader of final may start: it sees the
+ * whole file, not yet durable). files_commit_begin renames tmp to final
+ * and starts the file's fsync on a helper thread (fsyncq.h): UC_EIO when
  * it cannot (nothing at final then, tmp left as it was). After UC_OK,
- * files_commit_end must be called exactly once: it waits for both, as
- * files_commit does (on failure final is removed, UC_EIO). A thread may
- * have several commits begun at once: their fsyncs run together. */
+ * files_commit_end must be called exactly once: it waits for the file's
+ * fsync, then fsyncs the directory (shared with other threads committing
+ * into it: dirsync.h), as files_commit does (on failure final is removed,
+ * UC_EIO). A thread may have several commits begun at once: their file
+ * fsyncs run together. files_commit_begin_here leaves the file's fsync to
+ * files_commit_end, on the calling thread (no hand-off to a helper: for
+ * the last of several commits, the one the caller ends first). */
 typedef struct files_pending {
     int fd;
     char final[FILES_PATH_MAX];
@@ -99,6 +102,7 @@ typedef struct files_pending {
     dirsync_ticket dir;
 } files_pending;
 uc_err files_commit_begin(const char *tmp, const char *final, files_pending *fp);
+uc_err files_commit_begin_here(const char *tmp, const char *final, files_pending *fp);
 uc_err files_commit_end(files_pending *fp);
 
 /* fsync a file's directory so a rename into it is durable (shared with

@@ -91,6 +91,11 @@ typedef struct task_result {
 uc_err task_complete(db *d, const char *id, const task_result *r);
 uc_err task_fail(db *d, const char *id, const char *error);
 
+/* Insert a new task already finished, as task_insert then task_complete
+ * (r) or task_fail (error, r NULL) would leave it, in one statement (a
+ * task run before its row went in: jobs/run.c job_execute_first). */
+uc_err task_insert_finished(db *d, const task *t, const task_result *r, const char *error);
+
 /* Delete the row. UC_ENOTFOUND if it was not there (or not api_key's).
  * Once the deletion is committed, the caller forgets the task's cached
  * status answer (store/statuscache.h): jobs/retention.c does, for these

@@ -173,6 +173,49 @@ static void test_task_finish(void **state)
     assert_int_equal(task_get(f->d, a.id, NULL, &g), UC_ENOTFOUND);
 }
 
+/* A row inserted finished is the row insert + complete (or fail) makes,
+ * storage sum included. */
+static void test_task_insert_finished(void **state)
+{
+    fx *f = *state;
+    task a = new_task("k1", TASK_CSV, 1, 10), b = new_task("k1", TASK_TSV, 2, 20);
+    a.fault_delay_ms = 5;
+    task_result r = {.rows = 5, .duplicates_removed = 1, .invalid = 2, .charged = 3,
+                     .result_bytes = 99};
+    assert_int_equal(task_insert_finished(f->d, &a, &r, NULL), UC_OK);
+    assert_int_equal(task_insert_finished(f->d, &a, &r, NULL), UC_EDB); /* same id */
+    assert_int_equal(task_insert_finished(f->d, &b, NULL, "No email column found"), UC_OK);
+    task g;
+    assert_int_equal(task_get(f->d, a.id, NULL, &g), UC_OK);
+    assert_int_equal(g.status, TASK_COMPLETED);
+    assert_string_equal(g.error, "");
+    assert_string_equal(g.project_name, a.project_name);
+    assert_int_equal(g.format, TASK_CSV);
+    assert_true(g.deduplicate);
+    assert_int_equal(g.created_at, 1);
+    assert_true(g.finished_at > 0);
+    assert_int_equal(g.rows, 5);
+    assert_int_equal(g.duplicates_removed, 1);
+    assert_int_equal(g.invalid, 2);
+    assert_int_equal(g.charged, 3);
+    assert_int_equal(g.upload_bytes, 10);
+    assert_int_equal(g.result_bytes, 99);
+    assert_string_equal(g.fault_fail, "");
+    assert_int_equal(g.fault_delay_ms, 5);
+    assert_int_equal(task_get(f->d, b.id, NULL, &g), UC_OK);
+    assert_int_equal(g.status, TASK_FAILED);
+    assert_string_equal(g.error, "No email column found");
+    assert_int_equal(g.rows, 0);
+    assert_int_equal(g.result_bytes, 0);
+    assert_true(g.finished_at > 0);
+    int64_t used = 0;
+    assert_int_equal(task_storage_used(f->d, "k1", &used), UC_OK);
+    assert_int_equal(used, 10 + 99 + 20);
+    /* finished already: nothing more finishes it */
+    assert_int_equal(task_complete(f->d, a.id, &r), UC_ENOTFOUND);
+    assert_int_equal(task_fail(f->d, b.id, "late"), UC_ENOTFOUND);
+}
+
 typedef struct walk {
     int n, stop_after;
     char ids[8][TASK_ID_LEN + 1];
@@ -705,7 +748,7 @@ static void test_dirsync_failure_reaches_every_waiter(void **state)
     run_threads(sync_one, args);
     for (int i = 0; i < SYNCERS; i++)
         assert_int_equal(args[i].e, UC_EIO);
-    /* and the thread still serves: the same directory, once it exists */
+    /* and later requests are served: the same directory, once it exists */
     assert_int_equal(mkdir(missing, 0700), 0);
     for (int i = 0; i < SYNCERS; i++)
         args[i] = (syncer_arg){missing, i, UC_EIO};
@@ -722,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_id),
         T(test_task_roundtrip),
         T(test_task_finish),
+        T(test_task_insert_finished),
         T(test_task_each),
         T(test_task_each_writes),
         T(test_storage_used),
