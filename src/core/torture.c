@@ -18,6 +18,7 @@ char *__real_strndup(const char *s, size_t n);
 ssize_t __real_write(int fd, const void *b, size_t n);
 ssize_t __real_pwrite(int fd, const void *b, size_t n, off_t off);
 int __real_fsync(int fd);
+int __real_fdatasync(int fd);
 int __real_rename(const char *a, const char *b);
 
 static atomic_int armed;
@@ -115,6 +116,16 @@ int __wrap_fsync(int fd)
         return -1;
     }
     return __real_fsync(fd);
+}
+
+/* Counted with fsync: a flush along the way (outfile_syncer) is one. */
+int __wrap_fdatasync(int fd)
+{
+    if (hit(&n_fsync, want_fsync)) {
+        errno = EIO;
+        return -1;
+    }
+    return __real_fdatasync(fd);
 }
 
 int __wrap_rename(const char *a, const char *b)

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -103,8 +104,11 @@ void outfile_pw_flush(outfile_pw *w)
         else if (!(k < 0 && errno == EINTR))
             w->e = UC_EIO;
     }
-    if (!w->e && w->n)
+    if (!w->e && w->n) {
         io_writeback(w->fd, (uint64_t)w->at, w->n);
+        if (w->sync)
+            outfile_syncer_add(w->sync, w->n);
+    }
     w->at += (int64_t)w->n;
     w->n = 0;
 }
@@ -120,6 +124,82 @@ void outfile_pw_put(outfile_pw *w, const void *p, size_t len)
         p = (const char *)p + k;
         len -= k;
     }
+}
+
+struct outfile_syncer {
+    int fd;
+    uint64_t step;
+    pthread_mutex_t lock;
+    pthread_cond_t cv;
+    uint64_t written;      /* bytes the writers reported */
+    uint64_t synced;       /* of them, written before the last flush began */
+    int done;
+    int failed;
+    pthread_t th;
+};
+
+static void *syncer_run(void *arg)
+{
+    outfile_syncer *s = arg;
+    pthread_mutex_lock(&s->lock);
+    for (;;) {
+        while (!s->done && s->written - s->synced < s->step)
+            pthread_cond_wait(&s->cv, &s->lock);
+        if (s->done)
+            break;
+        uint64_t upto = s->written;
+        pthread_mutex_unlock(&s->lock);
+        int rc = fdatasync(s->fd);
+        pthread_mutex_lock(&s->lock);
+        s->synced = upto;
+        if (rc != 0)
+            s->failed = 1;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+outfile_syncer *outfile_syncer_start(int fd, uint64_t step)
+{
+    outfile_syncer *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->fd = fd;
+    s->step = step ? step : 1;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    if (pthread_create(&s->th, NULL, syncer_run, s) != 0) {
+        pthread_mutex_destroy(&s->lock);
+        pthread_cond_destroy(&s->cv);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void outfile_syncer_add(outfile_syncer *s, uint64_t bytes)
+{
+    pthread_mutex_lock(&s->lock);
+    s->written += bytes;
+    if (s->written - s->synced >= s->step)
+        pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->lock);
+}
+
+uc_err outfile_syncer_stop(outfile_syncer *s)
+{
+    if (!s)
+        return UC_OK;
+    pthread_mutex_lock(&s->lock);
+    s->done = 1;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->lock);
+    pthread_join(s->th, NULL);
+    int failed = s->failed;
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->cv);
+    free(s);
+    return failed ? UC_EIO : UC_OK;
 }
 
 static void release(outfile *f)

@@ -25,6 +25,9 @@
 #define SPLIT_PER_THREAD 4     /* ranges per thread: a slow core takes fewer */
 #define SPLIT_RANGES_MAX (SPLIT_THREADS_MAX * SPLIT_PER_THREAD)
 #define SPLIT_IO OUTFILE_PW_BUF /* bytes of input or output per buffer */
+/* A result this large is flushed to the device behind its writers, a
+ * step at a time (outfile_syncer). */
+#define SPLIT_SYNC_STEP (8u << 20)
 
 
 typedef struct srange {
@@ -84,6 +87,7 @@ typedef struct split {
     uint8_t *kv;           /* per row: 0 dropped, else 1 + its verdict */
     size_t kv_mem;         /* bigmem_alloc's cap */
     int out_fd;            /* the result (outfile_region) */
+    outfile_syncer *sync;  /* flushing it behind the writers, or NULL */
     uint32_t nrows;
     pass_tails tails;
     char od;
@@ -396,7 +400,7 @@ static void write_piece(split *sp, size_t j, scratch *sc)
 {
     sslice *g = &sp->sl[j];
     delim_reader *rd = NULL;
-    outfile_pw w = {.fd = sp->out_fd, .at = g->out_at, .buf = sc->io};
+    outfile_pw w = {.fd = sp->out_fd, .at = g->out_at, .buf = sc->io, .sync = sp->sync};
     char err[TASK_ERROR_MAX + 1];
     g->e = UC_ENOMEM;
     if (!sc->recs || !w.buf)
@@ -595,7 +599,11 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
     }
     pass_progress_max(r, 85);
 
+    if (total >= 2 * SPLIT_SYNC_STEP)
+        sp->sync = outfile_syncer_start(sp->out_fd, SPLIT_SYNC_STEP);
     run_phase(sp, write_piece, sp->nslices, threads);
+    e = outfile_syncer_stop(sp->sync);
+    sp->sync = NULL;
     if (pass_cancelled(r))
         return UC_ECANCELED;
     for (size_t j = 0; j < sp->nslices; j++) {
@@ -604,6 +612,8 @@ static uc_err split_run(split *sp, outfile *of, int *retry)
         if (sp->sl[j].e && sp->sl[j].e != UC_ECANCELED)
             return sp->sl[j].e;
     }
+    if (e)
+        return e; /* a flush failed: the result is not sure to be durable */
     r->nrows = sp->nrows;
     r->res.ms.write += clock_mono_ms() - t0;
     return UC_OK;

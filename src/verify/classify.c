@@ -33,6 +33,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -277,7 +278,10 @@ static const struct {
 
 struct domain_lists {
     hset set;
+    uint64_t gen;   /* this load's number, > 0: the domain caches' key */
 };
+
+static _Atomic uint64_t dl_loads; /* domain_lists loaded so far */
 
 static uc_err add_list_text(hset *s, uint8_t bit, const char *text,
                             size_t len, const char *what, char *err,
@@ -379,6 +383,7 @@ uc_err domain_lists_load(const char *user_dir, domain_lists **out,
         return UC_ENOMEM;
     }
     hset_init(&dl->set);
+    dl->gen = atomic_fetch_add(&dl_loads, 1) + 1;
     uc_err rc = UC_OK;
     for (size_t i = 0; i < NLISTS; i++) {
         char fname[64];
@@ -599,6 +604,36 @@ static uint8_t lookup_suffixes(const hset *s, const char *dom, size_t n)
     }
 }
 
+/* The domain lists' bits of a domain and its parents (lookup_suffixes),
+ * through a small cache per thread: a list of a million addresses holds a
+ * few hundred domains, and every lookup walks the domain's labels, a hash
+ * and a probe of a large table each (a tenth of a large task's CPU). A
+ * slot is known by the lists' load number, so lists loaded later at the
+ * same address never meet an earlier load's bits. */
+#define DCACHE_SLOTS 256
+#define DCACHE_DOM 55
+typedef struct dcache_slot {
+    uint64_t gen;   /* 0: empty */
+    uint8_t len, bits;
+    char dom[DCACHE_DOM];
+} dcache_slot;
+static __thread dcache_slot dcache[DCACHE_SLOTS];
+
+static uint8_t domain_bits(const domain_lists *dl, const char *dom, size_t n)
+{
+    if (n > DCACHE_DOM)
+        return lookup_suffixes(&dl->set, dom, n);
+    dcache_slot *c = &dcache[XXH3_64bits(dom, n) & (DCACHE_SLOTS - 1)];
+    if (c->gen == dl->gen && c->len == n && memcmp(c->dom, dom, n) == 0)
+        return c->bits;
+    uint8_t bits = lookup_suffixes(&dl->set, dom, n);
+    c->gen = dl->gen;
+    c->len = (uint8_t)n;
+    c->bits = bits;
+    memcpy(c->dom, dom, n);
+    return bits;
+}
+
 /* The account-list bits of an address: its folded key, its domain and the
  * domain's parents, in both spellings of an internationalised domain. */
 static uint8_t account_bits(const acct_lists *al, const email_addr *e, const char *key,
@@ -642,7 +677,7 @@ verdict classify_valid(const domain_lists *dl, const acct_lists *al, const email
 
     uint8_t d = 0;
     if (dl) {
-        d = lookup_suffixes(&dl->set, dom, dn);
+        d = domain_bits(dl, dom, dn);
         if (idn)
             d |= lookup_suffixes(&dl->set, e->ascii_domain, e->ascii_domain_len);
     }

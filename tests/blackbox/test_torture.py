@@ -204,6 +204,21 @@ def test_small_task_fsyncs(n):
     assert fsync_fault_submit(n, KEEP) in (200, 500)
 
 
+# A result past 16 MiB (twice src/jobs/pass_split.c's SPLIT_SYNC_STEP) is
+# flushed to the device behind its writers (fdatasync, counted with fsync):
+# after the upload's two fsyncs, the next are those flushes.
+BIG_CSV = b'email,name\n' + b''.join(b'user%d@example.com,Name %d\n' % (i, i)
+                                     for i in range(400000))
+
+
+def test_result_flush_fsyncs():
+    """The first flush of a large result failing fails the task: its error
+    may be seen by that flush alone (a later fsync of the file need not
+    report it), so the task must not complete."""
+    assert len(BIG_CSV) + 400000 * len(b',white,unknown') > 16 << 20
+    assert fsync_fault_submit(3, BIG_CSV) == 200
+
+
 def large_workbook(rows=15000):
     """A workbook whose sheet XML, and its result's, pass 1 MiB: the sheet
     is inflated on the read-ahead thread (src/core/slots.c) and the result
