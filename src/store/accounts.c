@@ -98,6 +98,23 @@ uc_err account_list_get(db *d, const char *key, const char *kind, char **out)
     return e;
 }
 
+uc_err account_lists_each(db *d, const char *key, account_list_fn fn, void *ud)
+{
+    db_query q;
+    uc_err e = db_start(&q, d, "SELECT kind, body FROM account_lists WHERE api_key = ?1 "
+                               "ORDER BY kind",
+                        DB_ARGS(DB_TEXT(key)));
+    while (!e && (e = db_next(&q)) == UC_OK) {
+        const char *kind = (const char *)sqlite3_column_text(q.st, 0);
+        const char *body = (const char *)sqlite3_column_text(q.st, 1);
+        e = fn(ud, kind ? kind : "", body ? body : "", body ? strlen(body) : 0);
+    }
+    if (e == UC_ENOTFOUND) /* no more rows */
+        e = UC_OK;
+    db_done(&q);
+    return e;
+}
+
 uc_err account_list_put(db *d, const char *key, const char *kind,
                         const char *body, size_t len)
 {

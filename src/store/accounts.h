@@ -42,6 +42,14 @@ uc_err account_list_get(db *d, const char *key, const char *kind, char **out);
 uc_err account_list_put(db *d, const char *key, const char *kind,
                         const char *body, size_t len);
 
+/* Call fn with each list key has stored (kind "white", "grey" or "black",
+ * body and its length, borrowed for the call; fn must not use the
+ * database), all read at once, in the order of their kind names; a kind
+ * never put is not called. Stops at fn's first error and returns it;
+ * UC_EDB when the read fails. */
+typedef uc_err (*account_list_fn)(void *ud, const char *kind, const char *body, size_t len);
+uc_err account_lists_each(db *d, const char *key, account_list_fn fn, void *ud);
+
 /* Delete accounts and their lists, all (key NULL) or one, in one
  * transaction (or as part of the caller's, see db_begin). */
 uc_err account_delete_all(db *d, const char *key);

@@ -235,9 +235,9 @@ static uc_err commit_begin(const char *tmp, const char *final, files_pending *fp
     fp->fd = open(tmp, O_RDONLY | O_CLOEXEC);
     if (fp->fd < 0)
         return UC_EIO;
-    /* Renamed first (unless written in place), then the file fsynced (on
-     * a helper, or in files_commit_end), then its directory (in
-     * files_commit_end, shared with other commits into it: dirsync.h):
+    /* Renamed first (unless written in place), then the file fsynced,
+     * then its directory (shared with other commits into it: dirsync.h),
+     * both on a helper or both in files_commit_end:
      * nothing counts on final before files_commit_end returns (no row
      * names it yet), and a crash before then leaves a file without a row,
      * which the start-up sweep removes. */
@@ -248,11 +248,14 @@ static uc_err commit_begin(const char *tmp, const char *final, files_pending *fp
     char dir[FILES_PATH_MAX];
     snprintf(fp->final, sizeof fp->final, "%s", final);
     dir_of(final, dir);
+    dirsync_request(dir, &fp->dir);
+    /* On a helper, the directory's fsync follows the file's there: the
+     * whole commit is done while the caller works. */
+    fp->dir_on_helper = helper;
     if (helper)
-        fsyncq_request(fp->fd, &fp->file);
+        fsyncq_request(fp->fd, &fp->dir, &fp->file);
     else
         fsyncq_here(fp->fd, &fp->file);
-    dirsync_request(dir, &fp->dir);
     return UC_OK;
 }
 
@@ -273,7 +276,7 @@ uc_err files_commit_end(files_pending *fp)
      * the directory's fsync nothing to write. */
     int rc = fsyncq_wait(&fp->file);
     close(fp->fd);
-    uc_err e = dirsync_wait(&fp->dir);
+    uc_err e = fp->dir_on_helper ? UC_OK : dirsync_wait(&fp->dir);
     if (rc != 0 || e) {
         unlink(fp->final); /* not durable: as if it never happened */
         return UC_EIO;

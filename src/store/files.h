@@ -86,17 +86,19 @@ uc_err files_commit(const char *tmp, const char *final);
 /* files_commit in two halves, for a caller with work to do while the
  * file is being fsynced (and a reader of final may start: it sees the
  * whole file, not yet durable). files_commit_begin renames tmp to final
- * and starts the file's fsync on a helper thread (fsyncq.h): UC_EIO when
- * it cannot (nothing at final then, tmp left as it was). After UC_OK,
- * files_commit_end must be called exactly once: it waits for the file's
- * fsync, then fsyncs the directory (shared with other threads committing
- * into it: dirsync.h), as files_commit does (on failure final is removed,
- * UC_EIO). A thread may have several commits begun at once: their file
- * fsyncs run together. files_commit_begin_here leaves the file's fsync to
- * files_commit_end, on the calling thread (no hand-off to a helper: for
- * the last of several commits, the one the caller ends first). */
+ * and starts the file's fsync on a helper thread (fsyncq.h), then the
+ * directory's there (shared with other threads committing into it:
+ * dirsync.h): UC_EIO when it cannot (nothing at final then, tmp left as
+ * it was). After UC_OK, files_commit_end must be called exactly once: it
+ * waits for both, as files_commit does (on failure final is removed,
+ * UC_EIO). A thread may have several commits begun at once: they run
+ * together. files_commit_begin_here leaves both fsyncs to
+ * files_commit_end, on the calling thread, the file's then the
+ * directory's (no hand-off to a helper: for the last of several commits,
+ * the one the caller ends first). */
 typedef struct files_pending {
     int fd;
+    int dir_on_helper;  /* the directory's fsync follows the file's on its helper */
     char final[FILES_PATH_MAX];
     fsyncq_ticket file;
     dirsync_ticket dir;

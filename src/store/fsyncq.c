@@ -32,6 +32,8 @@ static void *helper(void *arg)
             Q.tail = NULL;
         pthread_mutex_unlock(&Q.lock);
         int rc = fsync(t->fd);
+        if (t->dir && dirsync_wait(t->dir) != UC_OK)
+            rc = -1;
         pthread_mutex_lock(&Q.lock);
         t->rc = rc;
         t->done = 1;
@@ -60,12 +62,14 @@ void fsyncq_here(int fd, fsyncq_ticket *t)
     t->fd = fd;
     t->queued = t->done = 0;
     t->rc = 0;
+    t->dir = NULL;
     t->next = NULL;
 }
 
-void fsyncq_request(int fd, fsyncq_ticket *t)
+void fsyncq_request(int fd, dirsync_ticket *dir, fsyncq_ticket *t)
 {
     fsyncq_here(fd, t);
+    t->dir = dir;
     pthread_once(&once, start);
     if (!Q.running || pthread_cond_init(&t->cv, NULL) != 0)
         return;
@@ -82,8 +86,12 @@ void fsyncq_request(int fd, fsyncq_ticket *t)
 
 int fsyncq_wait(fsyncq_ticket *t)
 {
-    if (!t->queued)
-        return fsync(t->fd) == 0 ? 0 : -1;
+    if (!t->queued) {
+        int rc = fsync(t->fd) == 0 ? 0 : -1;
+        if (t->dir && dirsync_wait(t->dir) != UC_OK)
+            rc = -1;
+        return rc;
+    }
     pthread_mutex_lock(&Q.lock);
     while (!t->done)
         pthread_cond_wait(&t->cv, &Q.lock);

@@ -11,6 +11,7 @@
 #define UC_FSYNCQ_H
 
 #include <pthread.h>
+#include "store/dirsync.h"
 
 /* A request in flight: fill with fsyncq_request, end with fsyncq_wait
  * (exactly once). Lives with its requester (e.g. on its stack). */
@@ -18,21 +19,25 @@ typedef struct fsyncq_ticket {
     int fd;
     int queued;   /* 0: no helper, fsyncq_wait syncs itself */
     int done;
-    int rc;       /* fsync's return */
+    int rc;       /* fsync's return (and the directory's: -1 if either failed) */
+    dirsync_ticket *dir; /* NULL, or the directory's fsync to wait for after */
     pthread_cond_t cv;
     struct fsyncq_ticket *next;
 } fsyncq_ticket;
 
-/* Ask for fsync(fd) to start on a helper thread. Never fails: without a
- * helper (none could start) fsyncq_wait does the fsync itself. fd must
- * stay open until fsyncq_wait returns. */
-void fsyncq_request(int fd, fsyncq_ticket *t);
+/* Ask for fsync(fd) to start on a helper thread, then (dir not NULL: a
+ * request made, dirsync_request) the directory's fsync there too, after
+ * the file's (dirsync_wait, which the caller must then leave alone). Never
+ * fails: without a helper (none could start) fsyncq_wait does both
+ * itself. fd must stay open until fsyncq_wait returns. */
+void fsyncq_request(int fd, dirsync_ticket *dir, fsyncq_ticket *t);
 
 /* A ticket for fd that no helper takes: fsyncq_wait does the fsync on
  * the waiting thread (for a caller with nothing to do meanwhile). */
 void fsyncq_here(int fd, fsyncq_ticket *t);
 
-/* Wait for t's fsync: its return value (0, or -1 with errno unknown). */
+/* Wait for t's fsync (and its directory's): 0, or -1 if either failed
+ * (errno unknown). */
 int fsyncq_wait(fsyncq_ticket *t);
 
 #endif

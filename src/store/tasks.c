@@ -96,21 +96,10 @@ static uc_err row_to_task(sqlite3_stmt *st, task *t)
     return UC_OK;
 }
 
-uc_err task_insert(db *d, const task *t)
-{
-    return db_exec(d,
-        "INSERT INTO tasks (id, api_key, project_name, filename, format, "
-        "deduplicate, status, created_at, upload_bytes, fault_fail, "
-        "fault_delay_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-        "nullif(?10, ''), ?11)", NULL,
-        DB_ARGS(DB_TEXT(t->id), DB_TEXT(t->api_key), DB_TEXT(t->project_name),
-                DB_TEXT(t->filename), DB_TEXT(task_format_name(t->format)),
-                DB_I64(t->deduplicate), DB_TEXT(task_status_name(TASK_PROCESSING)),
-                DB_I64(t->created_at), DB_I64(t->upload_bytes), DB_TEXT(t->fault_fail),
-                DB_I64(t->fault_delay_ms)));
-}
-
-uc_err task_insert_finished(db *d, const task *t, const task_result *r, const char *error)
+/* One INSERT for both: a new processing row (task_insert: no finish time,
+ * counts 0), or one already finished (r, or the error of a failure). */
+static uc_err insert_row(db *d, const task *t, enum task_status st, const char *error,
+                         const task_result *r)
 {
     static const task_result none;
     if (!r)
@@ -120,15 +109,25 @@ uc_err task_insert_finished(db *d, const task *t, const task_result *r, const ch
         "deduplicate, status, error, created_at, finished_at, rows, "
         "duplicates_removed, invalid, charged, upload_bytes, result_bytes, "
         "fault_fail, fault_delay_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-        "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, nullif(?17, ''), ?18)", NULL,
+        "?9, CASE WHEN ?7 = 'processing' THEN NULL ELSE ?10 END, ?11, ?12, "
+        "?13, ?14, ?15, ?16, nullif(?17, ''), ?18)", NULL,
         DB_ARGS(DB_TEXT(t->id), DB_TEXT(t->api_key), DB_TEXT(t->project_name),
                 DB_TEXT(t->filename), DB_TEXT(task_format_name(t->format)),
-                DB_I64(t->deduplicate),
-                DB_TEXT(task_status_name(error ? TASK_FAILED : TASK_COMPLETED)),
-                DB_TEXT(error), DB_I64(t->created_at), DB_I64(clock_now_ms()),
-                DB_I64(r->rows), DB_I64(r->duplicates_removed), DB_I64(r->invalid),
-                DB_I64(r->charged), DB_I64(t->upload_bytes), DB_I64(r->result_bytes),
-                DB_TEXT(t->fault_fail), DB_I64(t->fault_delay_ms)));
+                DB_I64(t->deduplicate), DB_TEXT(task_status_name(st)), DB_TEXT(error),
+                DB_I64(t->created_at), DB_I64(clock_now_ms()), DB_I64(r->rows),
+                DB_I64(r->duplicates_removed), DB_I64(r->invalid), DB_I64(r->charged),
+                DB_I64(t->upload_bytes), DB_I64(r->result_bytes), DB_TEXT(t->fault_fail),
+                DB_I64(t->fault_delay_ms)));
+}
+
+uc_err task_insert(db *d, const task *t)
+{
+    return insert_row(d, t, TASK_PROCESSING, NULL, NULL);
+}
+
+uc_err task_insert_finished(db *d, const task *t, const task_result *r, const char *error)
+{
+    return insert_row(d, t, error ? TASK_FAILED : TASK_COMPLETED, error, error ? NULL : r);
 }
 
 uc_err task_get(db *d, const char *id, const char *api_key, task *out)

@@ -346,6 +346,23 @@ static void test_storage_used(void **state)
 
 /* ---- accounts ---- */
 
+/* account_lists_each's callback for test_accounts: kinds and bodies
+ * gathered as "kind:body;" in the order seen. */
+typedef struct seen_lists {
+    int n, fail_at; /* fail_at: answer UC_EINVAL at that call (1-based), 0 never */
+    char all[256];
+} seen_lists;
+
+static uc_err see_list(void *ud, const char *kind, const char *body, size_t len)
+{
+    seen_lists *s = ud;
+    if (++s->n == s->fail_at)
+        return UC_EINVAL;
+    size_t at = strlen(s->all);
+    snprintf(s->all + at, sizeof s->all - at, "%s:%.*s;", kind, (int)len, body);
+    return UC_OK;
+}
+
 static void test_accounts(void **state)
 {
     fx *f = *state;
@@ -392,6 +409,18 @@ static void test_accounts(void **state)
     assert_int_equal(account_list_get(f->d, "paid", "white", &body), UC_OK);
     assert_string_equal(body, "");
     free(body);
+    /* all of a key's lists in one read: the ones put, no other key's */
+    assert_int_equal(account_list_put(f->d, "paid", "grey", "g.org", 5), UC_OK);
+    assert_int_equal(account_list_put(f->d, "free", "white", "w.org", 5), UC_OK);
+    seen_lists seen = {0};
+    assert_int_equal(account_lists_each(f->d, "paid", see_list, &seen), UC_OK);
+    assert_int_equal(seen.n, 2);
+    assert_string_equal(seen.all, "black:spam.example\n# note\nbad@x.org\n;grey:g.org;");
+    seen.n = 0;
+    seen.all[0] = 0;
+    seen.fail_at = 1; /* fn's error ends the walk and is returned */
+    assert_int_equal(account_lists_each(f->d, "paid", see_list, &seen), UC_EINVAL);
+    assert_int_equal(seen.n, 1);
 
     assert_int_equal(account_delete_all(f->d, "paid"), UC_OK);
     assert_int_equal(account_list_get(f->d, "paid", "black", &body), UC_OK);
