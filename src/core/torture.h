@@ -5,7 +5,8 @@
  * the Nth such call made by our code (not by the libraries) can be made to
  * fail. UCMOCK_TORTURE="alloc:N", "write:N" or "fsync:N" (fdatasync
  * counted with fsync) chooses the call,
- * counted from torture_arm(), which main() calls once the server is ready.
+ * counted from torture_arm(), which main() calls once the server is ready;
+ * a failed fsync or fdatasync logs "torture: fsync N failed: PATH".
  * In every other build torture_arm() does nothing. */
 #ifndef UC_TORTURE_H
 #define UC_TORTURE_H

@@ -7,6 +7,7 @@ after a restart without faults, earlier work is intact, storage equals
 the bytes on disk, and nothing is left in tmp/."""
 import contextlib
 import os
+import re
 import time
 
 import pytest
@@ -157,11 +158,24 @@ def files_settle(s, within=30.0):
     return s.data_files()
 
 
+def failed_fsync(s):
+    """The file whose fsync the torture build failed (its log line, see
+    src/core/torture.h), relative to the data dir with the task id as ID;
+    None when no fsync failed."""
+    got = re.findall(r'torture: \w+ \d+ failed: (\S+)', s.read_log())
+    assert len(got) <= 1, got
+    if not got:
+        return None
+    rel = os.path.relpath(got[0], s.data_dir)
+    return re.sub(r'[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}', 'ID', rel)
+
+
 def fsync_fault_submit(n, content):
-    """Submit content to a server whose nth fsync fails: either a JSON 500
-    with no task and no file left, or the submission stands and its task
-    is failed, never completed; the next submission completes. The
-    status code of the first answer."""
+    """Submit content to a server whose nth fsync fails. An upload's
+    fsync failing (its file or uploads/) answers a JSON 500 and leaves no
+    task and no file; any other failing (the result's) leaves the
+    submission standing and its task failed, never completed. Either way
+    the next submission completes. The file whose fsync failed (failed_fsync)."""
     with torture_bin():
         s = Server(env={'UCMOCK_TORTURE': 'fsync:%d' % n})
         try:
@@ -176,32 +190,34 @@ def fsync_fault_submit(n, content):
                 assert r.status_code == 200, r.text
                 st = s.wait('t', r.json()['task_id'])
                 assert st['status'] == 'failed', st
+            failed = failed_fsync(s)
+            assert failed is not None
+            assert r.status_code == (500 if failed.startswith('uploads') else 200), failed
             assert s.run('t', 'b.csv', KEEP)[0]['status'] == 'completed'
-            return r.status_code
+            return failed
         finally:
             s.close()
 
 
-@pytest.mark.parametrize('n,stored', [(1, False), (2, False), (3, True), (4, True)])
-def test_upload_commit_fsyncs(n, stored):
-    """The upload is made durable by two fsyncs (the file, and its
-    directory after the rename, at the same time: the directory's on the
-    shared dirsync thread, src/store/dirsync.c); either failing answers a
-    JSON 500 and leaves no task and no file (a failed directory fsync used
-    to be ignored): the answer never comes before both succeeded. The
-    third and fourth fsyncs are the result's and results/'s: the
-    submission stands and the task fails."""
-    assert len(WORKER_CSV) > 64 << 10
-    assert fsync_fault_submit(n, WORKER_CSV) == (200 if stored else 500)
-
-
-@pytest.mark.parametrize('n', [1, 2, 3, 4])
-def test_small_task_fsyncs(n):
-    """A small upload runs on the thread that received it, its upload's and
-    result's fsyncs (files on src/store/fsyncq.c's threads, directories on
-    the dirsync thread) under way at once, so which one is the nth is not
-    fixed. Whichever fails: never a completed task (fsync_fault_submit)."""
-    assert fsync_fault_submit(n, KEEP) in (200, 500)
+@pytest.mark.parametrize('content', [WORKER_CSV, KEEP], ids=['worker', 'small'])
+def test_commit_fsyncs(content):
+    """An upload is made durable by two fsyncs (its file, then uploads/),
+    and so is its result (the file, then results/); the POST answers only
+    once the upload's have succeeded. A worker runs a file past 64 KiB
+    after its upload's fsyncs began, a small one runs on the receiving
+    thread with both files' fsyncs under way at once: the nth fsync may be
+    either's, so the torture build's log says which one failed, and the
+    answer must be the one its file calls for (fsync_fault_submit). The
+    order changes from run to run, so n goes round 1-4 until each of the
+    four has failed (at most four rounds)."""
+    want = {'results', 'results/ID.csv', 'uploads', 'uploads/ID.csv'}
+    failed = []
+    for k in range(16):
+        failed.append(fsync_fault_submit(k % 4 + 1, content))
+        assert failed[-1] in want, failed
+        if set(failed) == want:
+            break
+    assert set(failed) == want, failed
 
 
 # A result past 16 MiB (twice src/jobs/pass_split.c's SPLIT_SYNC_STEP) is
@@ -216,7 +232,7 @@ def test_result_flush_fsyncs():
     may be seen by that flush alone (a later fsync of the file need not
     report it), so the task must not complete."""
     assert len(BIG_CSV) + 400000 * len(b',white,unknown') > 16 << 20
-    assert fsync_fault_submit(3, BIG_CSV) == 200
+    assert fsync_fault_submit(3, BIG_CSV) == 'tmp/ID.out'
 
 
 def large_workbook(rows=15000):
