@@ -109,37 +109,32 @@ ssize_t __wrap_pwrite(int fd, const void *b, size_t n, off_t off)
     return __real_pwrite(fd, b, n, off);
 }
 
-/* The failed fsync's file, on stderr (the server's log): with fsyncs
- * under way on several threads at once, which one is the Nth is not
- * fixed, and a test tells from this line what the failure should do. */
-static void say_failed(const char *call, int fd)
+/* True when this fsync-like call is the one to fail: then it says the
+ * file on stderr (the server's log; with fsyncs under way on several
+ * threads at once, which one is the Nth is not fixed, and a test tells
+ * from this line what the failure should do) and sets errno. */
+static int fsync_fails(const char *call, int fd)
 {
+    if (!hit(&n_fsync, want_fsync))
+        return 0;
     char link[64], path[4096];
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     ssize_t n = readlink(link, path, sizeof path - 1);
     path[n > 0 ? n : 0] = 0;
     fprintf(stderr, "torture: %s %ld failed: %s\n", call, want_fsync, n > 0 ? path : "?");
+    errno = EIO;
+    return 1;
 }
 
 int __wrap_fsync(int fd)
 {
-    if (hit(&n_fsync, want_fsync)) {
-        say_failed("fsync", fd);
-        errno = EIO;
-        return -1;
-    }
-    return __real_fsync(fd);
+    return fsync_fails("fsync", fd) ? -1 : __real_fsync(fd);
 }
 
 /* Counted with fsync: a flush along the way (outfile_syncer) is one. */
 int __wrap_fdatasync(int fd)
 {
-    if (hit(&n_fsync, want_fsync)) {
-        say_failed("fdatasync", fd);
-        errno = EIO;
-        return -1;
-    }
-    return __real_fdatasync(fd);
+    return fsync_fails("fdatasync", fd) ? -1 : __real_fdatasync(fd);
 }
 
 int __wrap_rename(const char *a, const char *b)
