@@ -46,6 +46,7 @@
 #include "core/buf.h"
 #include "core/embed.h"
 #include "verify/email.h"
+#include "verify/hset.h"
 #include "verify/outcomes.h"
 
 /* fixtures/domains/<name>.txt, embedded by tools/embed.py (meson). */
@@ -53,121 +54,6 @@ extern const struct embedded_file domain_list_files[];
 
 #define ENTRY_MAX 320   /* longest list entry accepted (an address is <= 254) */
 #define ENTRY_MAX_TEXT "320"
-
-/* ---- a set of lower-case byte strings, each with a bitmask value -------- */
-
-typedef struct hset {
-    uint64_t *hash;     /* 0 marks an empty slot */
-    uint32_t *off;      /* key offset in pool */
-    uint16_t *len;
-    uint8_t *val;
-    size_t cap, count;  /* cap is a power of two */
-    struct buf pool;    /* the keys' bytes; offsets are 32-bit */
-} hset;
-
-static void hset_init(hset *s)
-{
-    memset(s, 0, sizeof *s);
-    buf_init(&s->pool, UINT32_MAX);
-}
-
-static uint64_t key_hash(const char *k, size_t n)
-{
-    uint64_t h = XXH3_64bits(k, n);
-    return h ? h : 1;
-}
-
-static void hset_free(hset *s)
-{
-    free(s->hash);
-    free(s->off);
-    free(s->len);
-    free(s->val);
-    buf_free(&s->pool);
-    memset(s, 0, sizeof *s);
-}
-
-static uc_err hset_grow(hset *s)
-{
-    size_t ncap = s->cap ? s->cap * 2 : 256;
-    hset n = { 0 };
-    n.cap = ncap;
-    n.hash = calloc(ncap, sizeof *n.hash);
-    n.off = malloc(ncap * sizeof *n.off);
-    n.len = malloc(ncap * sizeof *n.len);
-    n.val = malloc(ncap * sizeof *n.val);
-    if (!n.hash || !n.off || !n.len || !n.val) {
-        hset_free(&n);
-        return UC_ENOMEM;
-    }
-    for (size_t i = 0; i < s->cap; i++) {
-        if (!s->hash[i])
-            continue;
-        size_t j = s->hash[i] & (ncap - 1);
-        while (n.hash[j])
-            j = (j + 1) & (ncap - 1);
-        n.hash[j] = s->hash[i];
-        n.off[j] = s->off[i];
-        n.len[j] = s->len[i];
-        n.val[j] = s->val[i];
-    }
-    free(s->hash);
-    free(s->off);
-    free(s->len);
-    free(s->val);
-    s->hash = n.hash;
-    s->off = n.off;
-    s->len = n.len;
-    s->val = n.val;
-    s->cap = ncap;
-    return UC_OK;
-}
-
-/* Value bits of key (already lower-case), 0 when absent. No allocation. */
-static uint8_t hset_get(const hset *s, const char *k, size_t n)
-{
-    if (!s->cap)
-        return 0;
-    uint64_t h = key_hash(k, n);
-    for (size_t j = h & (s->cap - 1); s->hash[j]; j = (j + 1) & (s->cap - 1))
-        if (s->hash[j] == h && s->len[j] == n &&
-            memcmp(s->pool.data + s->off[j], k, n) == 0)
-            return s->val[j];
-    return 0;
-}
-
-/* OR bits into key's value, adding key (copied) when new. */
-static uc_err hset_or(hset *s, const char *k, size_t n, uint8_t bits)
-{
-    if ((s->count + 1) * 2 > s->cap && hset_grow(s) != UC_OK)
-        return UC_ENOMEM;
-    uint64_t h = key_hash(k, n);
-    size_t j = h & (s->cap - 1);
-    for (; s->hash[j]; j = (j + 1) & (s->cap - 1))
-        if (s->hash[j] == h && s->len[j] == n &&
-            memcmp(s->pool.data + s->off[j], k, n) == 0) {
-            s->val[j] |= bits;
-            return UC_OK;
-        }
-    size_t off = s->pool.len;
-    uc_err e = buf_add(&s->pool, k, n);
-    if (e)
-        return e;
-    s->hash[j] = h;
-    s->off[j] = (uint32_t)off;
-    s->len[j] = (uint16_t)n;
-    s->val[j] = bits;
-    s->count++;
-    return UC_OK;
-}
-
-/* Remove bits from every key (a list being replaced). */
-static void hset_clear_bits(hset *s, uint8_t bits)
-{
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->hash[i])
-            s->val[i] &= (uint8_t)~bits;
-}
 
 /* ---- list text ------------------------------------------------------------ */
 
@@ -418,10 +304,7 @@ uc_err domain_lists_load(const char *user_dir, domain_lists **out,
                 uint8_t clear = bit == DL_MASK_GREY ? DL_MASK_GREY | DL_MASK_BLACK
                                                     : bit;
                 hset_clear_bits(&dl->set, clear);
-                for (size_t j = 0; !rc && j < repl.cap; j++)
-                    if (repl.hash[j])
-                        rc = hset_or(&dl->set, repl.pool.data + repl.off[j],
-                                     repl.len[j], repl.val[j]);
+                rc = hset_or_all(&dl->set, &repl);
             }
             hset_free(&repl);
             if (!rc)
