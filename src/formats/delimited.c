@@ -165,6 +165,30 @@ static char *read_copy(int fd, uint64_t size)
     return m;
 }
 
+/* The checks every reader makes of its bytes (r->data, r->size) before
+ * its first row: the reasons a file cannot be read as text. */
+static uc_err check_start(delim_reader *r, char *err, size_t errcap)
+{
+    const unsigned char *u = (const unsigned char *)r->data;
+    if (r->size == 0) {
+        snprintf(err, errcap, "The file is empty");
+        return UC_EFORMAT;
+    }
+    if (r->size >= 4 && ((u[0] == 0xFF && u[1] == 0xFE && u[2] == 0 && u[3] == 0) ||
+                         (u[0] == 0 && u[1] == 0 && u[2] == 0xFE && u[3] == 0xFF))) {
+        snprintf(err, errcap, "The file is UTF-32 encoded; save it as UTF-8");
+        return UC_EFORMAT;
+    }
+    if (r->size >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
+        snprintf(err, errcap, "The file is UTF-16 encoded; save it as UTF-8");
+        return UC_EFORMAT;
+    }
+    if (r->size >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
+        r->bom = 3;
+    delim_rewind(r, ',');
+    return UC_OK;
+}
+
 uc_err delim_open(const char *path, const delim_limits *lim, delim_reader **out,
                   char *err, size_t errcap)
 {
@@ -201,21 +225,29 @@ uc_err delim_open(const char *path, const delim_limits *lim, delim_reader **out,
         return UC_EIO;
     }
     r->data = m;
-    const unsigned char *u = m;
-    if (r->size >= 4 && ((u[0] == 0xFF && u[1] == 0xFE && u[2] == 0 && u[3] == 0) ||
-                         (u[0] == 0 && u[1] == 0 && u[2] == 0xFE && u[3] == 0xFF))) {
-        snprintf(err, errcap, "The file is UTF-32 encoded; save it as UTF-8");
+    uc_err e = check_start(r, err, errcap);
+    if (e) {
         delim_close(r);
-        return UC_EFORMAT;
+        return e;
     }
-    if (r->size >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
-        snprintf(err, errcap, "The file is UTF-16 encoded; save it as UTF-8");
+    *out = r;
+    return UC_OK;
+}
+
+uc_err delim_open_mem(const char *data, size_t size, const delim_limits *lim,
+                      delim_reader **out, char *err, size_t errcap)
+{
+    delim_reader *r = reader_new(lim);
+    if (!r)
+        return UC_ENOMEM;
+    r->data = data;
+    r->size = size;
+    r->borrowed = 1; /* the caller's bytes: delim_close leaves them */
+    uc_err e = check_start(r, err, errcap);
+    if (e) {
         delim_close(r);
-        return UC_EFORMAT;
+        return e;
     }
-    if (r->size >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
-        r->bom = 3;
-    delim_rewind(r, ',');
     *out = r;
     return UC_OK;
 }

@@ -46,6 +46,10 @@ char delim_sniff(const delim_reader *r, const char *candidates);
  * UTF-16/UTF-32 byte-order mark. */
 uc_err delim_open(const char *path, const delim_limits *lim, delim_reader **out,
                   char *err, size_t errcap);
+/* The same checks, on size bytes already in memory (borrowed: data must
+ * outlive the reader; a reader of them cannot be extended). */
+uc_err delim_open_mem(const char *data, size_t size, const delim_limits *lim,
+                      delim_reader **out, char *err, size_t errcap);
 void delim_close(delim_reader *r);  /* accepts NULL */
 /* A second reader of the file base maps, on base's mapping (borrowed:
  * base must outlive it and must not be extended meanwhile), so that

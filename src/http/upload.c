@@ -87,11 +87,22 @@ static void track(upload *up)
         prepass_grow(up->pre, up->written);
 }
 
-/* Write out what wbuf holds. -1 on a write error. */
+/* Write out what wbuf holds, into the file part's file, made at the
+ * first write: straight into its place in uploads/ (submit keeps the
+ * path; a later file part of another format is moved by submit). -1 on a
+ * write error. */
 static int flush(upload *up)
 {
     if (up->wlen == 0)
         return 0;
+    if (up->fd < 0) {
+        files_upload_new_path(up->a->cfg->data_dir, up->filename, up->tmp);
+        up->fd = open(up->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (up->fd < 0) {
+            up->tmp[0] = '\0'; /* nothing there to remove */
+            return -1;
+        }
+    }
     /* while the bytes are in cache: a file with none spares the split
      * a pass over it after the upload (about 10 ms for 50 MB) */
     if (!up->quoted && memchr(up->wbuf, '"', up->wlen))
@@ -139,16 +150,10 @@ static int file_start(upload *up, const char *filename)
     /* the pre-pass maps the file: gone before it shrinks */
     prepass_free(up->pre);
     up->pre = NULL;
-    if (up->fd < 0) {
-        /* straight into its place in uploads/ (submit keeps the path;
-         * a later file part of another format is moved by submit) */
-        files_upload_new_path(up->a->cfg->data_dir, filename, up->tmp);
-        up->fd = open(up->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (up->fd < 0)
-            return -1;
-    } else if (ftruncate(up->fd, 0) != 0 || lseek(up->fd, 0, SEEK_SET) != 0) {
+    /* no file until the part outgrows wbuf (flush): a smaller one is
+     * held in memory, and may never need one (submit_mem) */
+    if (up->fd >= 0 && (ftruncate(up->fd, 0) != 0 || lseek(up->fd, 0, SEEK_SET) != 0))
         return -1;
-    }
     up->bytes = up->written = up->synced = 0;
     up->quoted = 0;
     up->wlen = 0;
@@ -368,9 +373,14 @@ enum MHD_Result upload_refuse(req *rq)
     return refuse(rq);
 }
 
-uc_err upload_file(req *rq, const char **path)
+uc_err upload_file(req *rq, const char **path, const char **mem)
 {
     upload *up = rq->up;
+    *path = *mem = NULL;
+    if (up->fd < 0 && up->has_file && up->wbuf) { /* all of it in wbuf */
+        *mem = up->wbuf;
+        return UC_OK;
+    }
     if (up->fd < 0)
         return UC_EIO;
     int rc = close(up->fd);

@@ -1,8 +1,10 @@
 /* upload.h: the multipart body of POST batch-check-emails.
  *
- * libmicrohttpd's post processor splits the form; the file part streams
- * straight into its file in the data dir's uploads/ (files_upload_new_path;
- * never into memory), small fields are kept with a cap. The storage quota
+ * libmicrohttpd's post processor splits the form; the file part is
+ * gathered into writes of 256 KiB that stream straight into its file in
+ * the data dir's uploads/ (files_upload_new_path), made at the first: a
+ * smaller file part stays in memory, without a file (jobs/submit.h:
+ * submit_mem). Small fields are kept with a cap. The storage quota
  * and --max-upload are enforced while the bytes arrive: past them the
  * upload stops at once. */
 #ifndef UC_UPLOAD_H
@@ -40,9 +42,11 @@ void upload_form_get(req *rq, upload_form *f);
 enum MHD_Result upload_refuse(req *rq);
 
 /* Close the stored file part and give its path (borrowed until
- * upload_free), for submit() to commit in place or move. UC_EIO when there is no
- * file or it could not be closed. */
-uc_err upload_file(req *rq, const char **path);
+ * upload_free), for submit() to commit in place or move; or, for a file
+ * part held in memory, *path NULL and *mem its bytes (upload_form's
+ * file_bytes of them, borrowed until upload_free), for submit_mem(). UC_EIO
+ * when there is no file part or its file could not be closed. */
+uc_err upload_file(req *rq, const char **path, const char **mem);
 
 /* The file at upload_file's path was moved away (submit took it): there
  * is nothing left to remove when the upload is freed. */

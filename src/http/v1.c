@@ -156,10 +156,11 @@ enum MHD_Result v1_batch_submit(req *rq)
     t.deduplicate = dedup != 0;
     t.upload_bytes = (int64_t)f.file_bytes;
     faults_take_task(a->faults, rq->api_key, &t);
-    const char *tmp;
+    const char *tmp, *mem;
     t.pre = upload_prepass_take(rq); /* the job's once queued */
-    if (upload_file(rq, &tmp) != UC_OK ||
-        submit(a->d, a->pool, a->cfg->data_dir, tmp, &t, &a->env.hook) != UC_OK) {
+    if (upload_file(rq, &tmp, &mem) != UC_OK ||
+        (tmp ? submit(a->d, a->pool, a->cfg->data_dir, tmp, &t, &a->env.hook)
+             : submit_mem(a->d, a->pool, a->cfg->data_dir, mem, &t, &a->env.hook)) != UC_OK) {
         prepass_free(t.pre);
         return resp_detail(rq, 500, MSG_ERROR_PROCESSING);
     }

@@ -61,6 +61,8 @@ typedef struct pass {
     dedup *dd;
     acct_lists *al;
     FILE *recs;             /* the row records (pass_open_records) */
+    const char *in_mem;     /* the upload held in memory (in_len bytes), */
+    size_t in_len;          /* read instead of the file at in; NULL: none */
     uint32_t email_col;
     uint32_t ncols;         /* cells in the first row */
     uint32_t maxw;          /* XLSX: the widest row's cells */
@@ -71,7 +73,8 @@ typedef struct pass {
     size_t pipe_head, pipe_n;
 } pass;
 
-/* The passes: read the upload at in, write the result to out_tmp, fill
+/* The passes: read the upload at in (r->in_mem instead when set: a
+ * delimited one, run on one thread), write the result to out_tmp, fill
  * r->res. On failure r->err holds the reason when there is one to give. */
 uc_err pass_delimited(pass *r, const char *in, const char *out_tmp);
 uc_err pass_xlsx(pass *r, const char *in, const char *out_tmp);

@@ -107,7 +107,8 @@ static uc_err decide(dpass *x)
 static uc_err open_input(dpass *x, const char *in)
 {
     pass *r = x->r;
-    uc_err e = delim_open(in, NULL, &x->rd, r->err, r->errcap);
+    uc_err e = r->in_mem ? delim_open_mem(r->in_mem, r->in_len, NULL, &x->rd, r->err, r->errcap)
+                         : delim_open(in, NULL, &x->rd, r->err, r->errcap);
     return e ? e : decide(x);
 }
 
@@ -305,7 +306,8 @@ uc_err pass_delimited(pass *r, const char *in, const char *out_tmp)
     uc_err e = open_input(&x, in);
     if (e)
         goto done;
-    int threads = split_threads(r, x.size, &borrowed);
+    /* the split's threads read the file at in: none for bytes in memory */
+    int threads = r->in_mem ? 0 : split_threads(r, x.size, &borrowed);
     split_pre *pre = usable_pre(&x);
     if (pre && !threads)
         threads = 1; /* the rest on this thread, after the rows read ahead */

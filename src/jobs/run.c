@@ -113,8 +113,8 @@ static int hold(job *j)
 
 /* Do the work: the pass for the task's format writes tmp and fills *res.
  * An armed job fault fails the task without reading a byte. */
-static uc_err work(const job_env *env, job *j, const char *tmp, task_result *res,
-                   char *err, size_t errcap)
+static uc_err work(const job_env *env, job *j, const char *mem, const char *tmp,
+                   task_result *res, char *err, size_t errcap)
 {
     const task *t = &j->t;
     if (t->fault_fail[0]) {
@@ -123,7 +123,9 @@ static uc_err work(const job_env *env, job *j, const char *tmp, task_result *res
     }
     char in[FILES_PATH_MAX];
     files_upload_path(env->data_dir, t->id, t->format, in);
-    pass r = {.env = env, .j = j, .err = err, .errcap = errcap};
+    pass r = {.env = env, .j = j, .err = err, .errcap = errcap, .in_mem = mem};
+    if (mem)
+        r.in_len = (size_t)t->upload_bytes;
     uc_err e = UC_ENOMEM;
     r.dd = dedup_new();
     if (r.dd)
@@ -179,7 +181,7 @@ static uc_err insert_failed(const job_env *env, const task *t, const char *err)
     return task_insert_finished(env->d, t, NULL, err);
 }
 
-uc_err job_execute_first(const job_env *env, job *j, files_pending *upload,
+uc_err job_execute_first(const job_env *env, job *j, const char *mem, files_pending *upload,
                          const task_hook *submitted)
 {
     const task *t = &j->t;
@@ -191,12 +193,12 @@ uc_err job_execute_first(const job_env *env, job *j, files_pending *upload,
     /* The result written in place: no row names the task yet, so nothing
      * reads it before it is whole and durable (files.h). */
     files_result_path(env->data_dir, t->id, t->format, final);
-    uc_err e = work(env, j, final, &res, err, sizeof err);
+    uc_err e = work(env, j, mem, final, &res, err, sizeof err);
     prepass_free(j->t.pre);
     j->t.pre = NULL;
     /* Both files made durable at once: the result's fsync on this thread
      * while the upload's (begun before the run) ends on its helper, then
-     * the upload's commit ended. */
+     * the upload's commit ended (an upload in memory has none). */
     int64_t t1 = clock_mono_ms();
     files_pending out;
     bool out_in = false;
@@ -211,7 +213,7 @@ uc_err job_execute_first(const job_env *env, job *j, files_pending *upload,
         e = UC_EIO;
         out_in = false;
     }
-    uc_err up = files_commit_end(upload);
+    uc_err up = upload ? files_commit_end(upload) : UC_OK;
     res.ms.commit = clock_mono_ms() - t1;
     if (e)
         unlink(final); /* a pass that failed may have left it */
@@ -259,7 +261,7 @@ uc_err job_execute(const job_env *env, job *j)
     files_result_path(env->data_dir, t->id, t->format, final);
     files_tmp_path(env->data_dir, t->format == TASK_XLSX ? ".xlsx" : ".out", tmp);
 
-    uc_err e = work(env, j, tmp, &res, err, sizeof err);
+    uc_err e = work(env, j, NULL, tmp, &res, err, sizeof err);
     res.ms.wait = waited > 0 ? waited : 0;
     prepass_free(j->t.pre); /* the pass has taken what it could use */
     j->t.pre = NULL;

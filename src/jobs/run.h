@@ -105,8 +105,13 @@ uc_err job_execute(const job_env *env, job *j);
  * submitted (NULL: none) was told TASK_EV_SUBMITTED, then env's hook the
  * end. Otherwise no row went in and the result is removed: UC_EIO when
  * the upload could not be made durable (files_commit_end removed it), or
- * the database's error; what is left of the upload is the caller's. */
-uc_err job_execute_first(const job_env *env, job *j, files_pending *upload,
+ * the database's error; what is left of the upload is the caller's.
+ *
+ * mem not NULL: the upload is the task's upload_bytes bytes at mem
+ * (borrowed), never written to a file; upload is NULL then. Nothing reads
+ * a task's upload once it has run, so one run here needs no file of it:
+ * the result and the row are all that is made durable. */
+uc_err job_execute_first(const job_env *env, job *j, const char *mem, files_pending *upload,
                          const task_hook *submitted);
 
 /* Progress as a client should see it: the work done, held back so that

@@ -47,27 +47,48 @@ static bool runs_here(const job_env *env, const task *t)
 }
 
 /* submit() for a task that runs here: its job listed with the pool's
- * running ones (a reset waits for it), the upload's commit begun, the job
- * run, the row in finished; on failure the upload taken back out. */
-static uc_err submit_here(pool *p, const char *upload_tmp, const char *path, const task *t,
-                          const task_hook *hook)
+ * running ones (a reset waits for it), the upload's commit begun (an
+ * upload in memory, mem, has none), the job run, the row in finished; on
+ * failure the upload taken back out. */
+static uc_err submit_here(pool *p, const char *upload_tmp, const char *path, const char *mem,
+                          const task *t, const task_hook *hook)
 {
     job *j;
     uc_err e = pool_here_begin(p, t, &j);
     if (e)
         return e;
     files_pending up;
-    e = files_commit_begin(upload_tmp, path, &up);
+    e = mem ? UC_OK : files_commit_begin(upload_tmp, path, &up);
     if (e) { /* nothing moved: upload_tmp is still the caller's */
         pool_here_end(p, j);
         return e;
     }
-    e = job_execute_first(pool_env(p), j, &up, hook);
+    e = job_execute_first(pool_env(p), j, mem, mem ? NULL : &up, hook);
     pool_here_end(p, j);
-    if (e) {
+    if (e && !mem) {
         unlink(path);
         files_sync_dir(path);
     }
+    return e;
+}
+
+uc_err submit_mem(db *d, pool *p, const char *data_dir, const char *mem, task *t,
+                  const task_hook *hook)
+{
+    task_new_id(t->id);
+    t->created_at = clock_now_ms();
+    if (runs_here(pool_env(p), t))
+        return submit_here(p, NULL, NULL, mem, t, hook);
+    /* Stored after all, under the new id: submit keeps a placed upload's
+     * path and id. */
+    char path[FILES_PATH_MAX];
+    files_upload_path(data_dir, t->id, t->format, path);
+    uc_err e = files_write_new(path, mem, (size_t)t->upload_bytes);
+    if (e)
+        return e;
+    e = submit(d, p, data_dir, path, t, hook);
+    if (e) /* the file is still ours: submit took nothing */
+        unlink(path);
     return e;
 }
 
@@ -85,7 +106,7 @@ uc_err submit(db *d, pool *p, const char *data_dir, const char *upload_tmp, task
     }
     t->created_at = clock_now_ms();
     if (runs_here(pool_env(p), t))
-        return submit_here(p, upload_tmp, path, t, hook);
+        return submit_here(p, upload_tmp, path, NULL, t, hook);
 
     /* The upload in place, its job started on it, then the upload made
      * durable and the row inserted while the job reads it: a small task

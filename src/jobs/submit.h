@@ -49,4 +49,14 @@ bool submit_fits(int64_t room, uint64_t bytes);
 uc_err submit(db *d, pool *p, const char *data_dir, const char *upload_tmp, task *t,
               const task_hook *hook);
 
+/* submit() for an upload held in memory: the t->upload_bytes bytes at
+ * mem (borrowed). A task that runs on the calling thread runs on them and
+ * its upload is never written anywhere: nothing reads a task's upload
+ * once it has run (the row still counts its bytes towards the storage
+ * quota). Any other is first written to its place in uploads/ under a new
+ * id, then submitted as above. On failure nothing of it is left (no file,
+ * row or job); UC_EIO when the file could not be written. */
+uc_err submit_mem(db *d, pool *p, const char *data_dir, const char *mem, task *t,
+                  const task_hook *hook);
+
 #endif

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/io.h"
 #include "store/dirsync.h"
 #include "store/tasks.h"
 
@@ -92,6 +93,19 @@ bool files_upload_placed(const char *dir, const char *path, enum task_format fmt
         return false;
     memcpy(id, cand, sizeof cand);
     return true;
+}
+
+uc_err files_write_new(const char *path, const void *data, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return UC_EIO;
+    uc_err e = io_write_all(fd, data, n);
+    if (close(fd) != 0)
+        e = UC_EIO;
+    if (e)
+        unlink(path);
+    return e;
 }
 
 FILE *files_scratch(const char *dir, const char *suffix, bool in_memory)

@@ -3,7 +3,9 @@
  *   DIR/ucmock.db          the database (WAL)
  *   DIR/secret             32-byte URL-signing key, mode 0600
  *   DIR/ucmock.lock        the running server's pid and lock (dirlock.h)
- *   DIR/uploads/ID.EXT     a task's stored upload
+ *   DIR/uploads/ID.EXT     a task's stored upload; none for a task run from
+ *                          memory as it arrived (jobs/submit.h: submit_mem):
+ *                          nothing reads an upload once its task has run
  *   DIR/results/ID.EXT     a task's finished result
  *   DIR/tmp/               scratch files, uploads of a file name with no known
  *                          extension (refused), results of worker-run tasks
@@ -50,6 +52,11 @@ void files_upload_new_path(const char *dir, const char *filename, char *out);
  * (an upload written in place); the id into id when it is. */
 bool files_upload_placed(const char *dir, const char *path, enum task_format fmt,
                          char id[TASK_ID_LEN + 1]);
+
+/* Create path (0600; it must not exist) holding the n bytes at data: an
+ * upload held in memory that is to be stored after all. Not durable yet
+ * (files_commit makes it so). UC_EIO, nothing left at path, on failure. */
+uc_err files_write_new(const char *path, const void *data, size_t n);
 
 /* A task's scratch file, anonymous (nothing to clean up whatever happens),
  * read and written through stdio with a 1 MiB buffer. in_memory: a memfd,

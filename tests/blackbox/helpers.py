@@ -53,6 +53,49 @@ def tasks(server, key=None):
     return r.json()['tasks']
 
 
+# A delimited upload up to this size with no delay runs on the receiving
+# thread (src/jobs/submit.c, runs_here) and is never stored.
+RUN_ON_RECEIPT_MAX = 64 << 10
+
+
+def storage_problems(server):
+    """The tasks' rows against the data dir, as a list of problems (empty:
+    none): every file in uploads/ and results/ is a listed task's and as
+    large as its row's upload_bytes or result_bytes says; a completed
+    task's result is there; a task's upload is missing only when the task
+    ran on receipt (finished, a delimited upload of at most
+    RUN_ON_RECEIPT_MAX bytes: its bytes are counted, never stored)."""
+    want, owner = {}, {}
+    for t in tasks(server):
+        up = 'uploads/%s.%s' % (t['task_id'], t['format'])
+        want[up], owner[up] = t['upload_bytes'], t
+        if t['status'] == 'completed':
+            res = 'results/%s.%s' % (t['task_id'], t['format'])
+            want[res], owner[res] = t['result_bytes'], t
+    problems = []
+    disk = {f: os.path.getsize(os.path.join(server.data_dir, f))
+            for f in server.data_files() if not f.startswith('tmp/')}
+    for f, n in sorted(disk.items()):
+        if f not in want:
+            problems.append('%s: no listed task owns it' % f)
+        elif n != want[f]:
+            problems.append('%s: %d bytes, its row says %d' % (f, n, want[f]))
+    for f in sorted(set(want) - set(disk)):
+        t = owner[f]
+        if (f.startswith('results/') or t['status'] == 'processing' or t['format'] == 'xlsx'
+                or t['upload_bytes'] > RUN_ON_RECEIPT_MAX):
+            problems.append('%s (%s, %d bytes) is missing' % (f, t['status'], want[f]))
+    return problems
+
+
+def stored_bytes(server, key=None):
+    """What key's tasks (every key's: None) count towards storage, once the
+    data dir has been checked against the rows (storage_problems)."""
+    problems = storage_problems(server)
+    assert not problems, problems
+    return sum(t['upload_bytes'] + t['result_bytes'] for t in tasks(server, key))
+
+
 def assert_detail(resp, status, detail):
     """A FastAPI-style {"detail": "..."} error."""
     assert resp.status_code == status, (resp.status_code, resp.text)
@@ -72,7 +115,8 @@ def assert_422(resp, *errors):
 
 def assert_no_strays(server, timeout=15):
     """The data dir holds only what live tasks own: uploads/ID.FMT for each
-    task, results/ID.FMT for completed ones, and nothing in tmp/. Cleanup of
+    task (none for a task run on receipt: storage_problems), results/ID.FMT
+    for completed ones, and nothing in tmp/. Cleanup of
     an aborted request may lag its close, so poll (generously)."""
     deadline = time.time() + timeout
     while True:

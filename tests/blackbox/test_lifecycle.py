@@ -8,6 +8,7 @@ import time
 import pytest
 
 from harness import V1, Server
+from helpers import stored_bytes
 
 KEY = 'life-key'
 CSV = b'email,n\n' + b''.join(b'user%d@example.com,%d\n' % (i, i) for i in range(200))
@@ -17,15 +18,6 @@ def account(server, key=KEY):
     r = server.get('/__mock/accounts/' + key)
     assert r.status_code == 200
     return r.json()
-
-
-def bytes_on_disk(server):
-    total = 0
-    for sub in ('uploads', 'results'):
-        d = os.path.join(server.data_dir, sub)
-        for f in os.listdir(d):
-            total += os.path.getsize(os.path.join(d, f))
-    return total
 
 
 def storage_all(server):
@@ -62,7 +54,7 @@ def test_retention_deletes_after_30_days(server):
     st, _ = server.run(KEY, 'a.csv', CSV)
     tid = st['task_id']
     url = server.get(V1 + '/batch-task-download/' + tid, KEY).json()['download_url']
-    assert account(server)['storage_used'] == bytes_on_disk(server) > 0
+    assert account(server)['storage_used'] == stored_bytes(server, KEY) > 0
     server.post('/__mock/clock', json={'advance_seconds': 30 * 86400 - 60})
     assert server.status(KEY, tid).status_code == 200
     server.post('/__mock/clock', json={'advance_seconds': 120})
@@ -75,6 +67,21 @@ def test_retention_deletes_after_30_days(server):
     assert server.http.get(url).status_code in (403, 404)
     assert account(server)['storage_used'] == 0
     assert server.data_files() == []
+
+
+def test_upload_run_on_receipt_is_never_stored(server):
+    """A small upload runs as it arrives and only its result is stored;
+    one past 64 KiB runs on a worker from its stored upload. Both count
+    their upload towards the quota."""
+    st, _ = server.run(KEY, 'a.csv', CSV)
+    assert server.data_files() == ['results/%s.csv' % st['task_id']]
+    big = CSV + b''.join(b'more%d@example.com,%d\n' % (i, i) for i in range(3000))
+    assert len(big) > 64 << 10
+    st2, _ = server.run(KEY, 'b.csv', big)
+    assert server.data_files() == sorted(['results/%s.csv' % st['task_id'],
+                                          'results/%s.csv' % st2['task_id'],
+                                          'uploads/%s.csv' % st2['task_id']])
+    assert account(server)['storage_used'] == stored_bytes(server, KEY) > len(CSV) + len(big)
 
 
 def test_retention_days_flag(make_server):
@@ -128,7 +135,7 @@ def test_quota(make_server):
     s = make_server(['--storage-limit', '20KB'])
     st, _ = s.run(KEY, 'a.csv', CSV)          # ~5 KB upload + ~7 KB result
     used = account(s)['storage_used']
-    assert used == bytes_on_disk(s)
+    assert used == stored_bytes(s, KEY)
     assert 0 < used < 20000
     before = s.data_files()
     big = b'email\n' + b'x' * (20000 - used)  # would pass the limit
@@ -218,7 +225,7 @@ def test_sigkill_during_processing_then_restart(make_server, delay):
     for k in ('rows', 'duplicates_removed', 'invalid', 'charged'):
         assert st[k] == reference[k]
     assert s.download(KEY, tid) == ref_out
-    assert storage_all(s) == bytes_on_disk(s)
+    assert storage_all(s) == stored_bytes(s)
     assert not os.listdir(os.path.join(s.data_dir, 'tmp'))
 
 

@@ -134,6 +134,20 @@ static char *read_result(const fx *f, const task *t, size_t *len)
     return buf;
 }
 
+/* The task's result file holds want, and the data dir's subdirectories
+ * hold these many files. */
+static void expect_files(const fx *f, const task *t, const char *want, int uploads,
+                         int results, int tmp)
+{
+    size_t len;
+    char *out = read_result(f, t, &len);
+    assert_string_equal(out, want);
+    free(out);
+    assert_int_equal(count_files(f, "uploads"), uploads);
+    assert_int_equal(count_files(f, "results"), results);
+    assert_int_equal(count_files(f, "tmp"), tmp);
+}
+
 /* Submit data as an upload of format fmt; returns the task row after. */
 static task submit_bytes(fx *f, enum task_format fmt, int dedup, const char *data, size_t len)
 {
@@ -189,13 +203,7 @@ static void test_csv_dedup(void **state)
     /* rows read, the first A@ merged into the last; two invalid (the
      * empty address and plaintext), three charged */
     expect_task(&t, TASK_COMPLETED, 6, 1, 2, 3);
-    size_t len;
-    char *out = read_result(f, &t, &len);
-    assert_string_equal(out, CSV_OUT);
-    free(out);
-    assert_int_equal(count_files(f, "uploads"), 1);
-    assert_int_equal(count_files(f, "results"), 1);
-    assert_int_equal(count_files(f, "tmp"), 0);
+    expect_files(f, &t, CSV_OUT, 1, 1, 0);
     /* the inline pool holds nothing between calls */
     int progress;
     assert_int_equal(pool_progress(f->p, t.id, &progress), 0);
@@ -424,6 +432,75 @@ static void test_small_task_finished_when_submitted(void **state)
     assert_int_equal(count_files(f, "uploads"), 1);
     assert_int_equal(count_files(f, "results"), 1);
     assert_int_equal(count_files(f, "tmp"), 0);
+}
+
+/* An upload held in memory (submit_mem) that runs on the submitting
+ * thread is never written: its row counts its bytes, only its result is
+ * on disk; one that failed leaves no file at all. */
+static void test_submit_mem_runs_unstored(void **state)
+{
+    fx *f = *state;
+    task t = new_task(TASK_CSV, 1);
+    t.upload_bytes = sizeof CSV_IN - 1;
+    assert_int_equal(submit_mem(f->d, f->p, f->dir, CSV_IN, &t, NULL), UC_OK);
+    task row;
+    assert_int_equal(task_get(f->d, t.id, NULL, &row), UC_OK);
+    expect_task(&row, TASK_COMPLETED, 6, 1, 2, 3);
+    assert_int_equal(row.upload_bytes, (int64_t)sizeof CSV_IN - 1);
+    expect_files(f, &row, CSV_OUT, 0, 1, 0);
+
+    static const char NOCOL[] = "name\nAnn\n";
+    t = new_task(TASK_CSV, 1);
+    t.upload_bytes = sizeof NOCOL - 1;
+    assert_int_equal(submit_mem(f->d, f->p, f->dir, NOCOL, &t, NULL), UC_OK);
+    assert_int_equal(task_get(f->d, t.id, NULL, &row), UC_OK);
+    assert_int_equal(row.status, TASK_FAILED);
+    assert_int_equal(count_files(f, "uploads"), 0);
+    assert_int_equal(count_files(f, "results"), 1);
+    assert_int_equal(count_files(f, "tmp"), 0);
+}
+
+/* One past the size that runs on the submitting thread is written to its
+ * place in uploads/ under the task's id, byte for byte, and run from
+ * there; a submission that fails takes it back out, as submit does. */
+static void test_submit_mem_stored_when_not_run_here(void **state)
+{
+    fx *f = *state;
+    size_t n = (64 << 10) + 1;
+    char *big = malloc(n);
+    assert_non_null(big);
+    memcpy(big, "email\n", 6);
+    for (size_t i = 6; i < n; i++)
+        big[i] = (i % 32 == 31) ? '\n' : 'a';
+    task t = new_task(TASK_CSV, 1);
+    t.upload_bytes = (int64_t)n;
+    assert_int_equal(submit_mem(f->d, f->p, f->dir, big, &t, NULL), UC_OK);
+    char path[FILES_PATH_MAX];
+    files_upload_path(f->dir, t.id, t.format, path);
+    FILE *i = fopen(path, "rb");
+    assert_non_null(i);
+    char *back = malloc(n + 1);
+    assert_int_equal(fread(back, 1, n + 1, i), n);
+    fclose(i);
+    assert_memory_equal(back, big, n);
+    free(back);
+    task row;
+    assert_int_equal(task_get(f->d, t.id, NULL, &row), UC_OK);
+    assert_int_equal(row.status, TASK_COMPLETED);
+
+    scratch_sql(f->d, "CREATE TRIGGER no_tasks BEFORE INSERT ON tasks "
+                "BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    for (int k = 0; k < 2; k++) { /* stored, then run here */
+        t = new_task(TASK_CSV, 1);
+        t.upload_bytes = k ? 20 : (int64_t)n;
+        assert_int_equal(submit_mem(f->d, f->p, f->dir, k ? "email\na@example.com\n" : big,
+                                    &t, NULL), UC_EDB);
+        assert_int_equal(count_files(f, "uploads"), 1);
+        assert_int_equal(count_files(f, "results"), 1);
+    }
+    scratch_sql(f->d, "DROP TRIGGER no_tasks");
+    assert_int_equal(count_tasks(f), 1);
+    free(big);
 }
 
 /* A reset may remove the account between the submission's credit check
@@ -806,6 +883,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_submit_on_workers, setup_two_workers, teardown),
         cmocka_unit_test_setup_teardown(test_small_task_finished_when_submitted,
                                         setup_two_workers, teardown),
+        cmocka_unit_test_setup_teardown(test_submit_mem_runs_unstored, setup_inline, teardown),
+        cmocka_unit_test_setup_teardown(test_submit_mem_stored_when_not_run_here, setup_inline,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_charge_makes_a_removed_account, setup_two_workers,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_submit_insert_fails_on_workers, setup_two_workers,
