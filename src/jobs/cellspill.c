@@ -16,10 +16,13 @@
 /* What a row can hold is bounded by the sheet reader's caps (columns,
  * bytes per cell) before it reaches the spill: no cap of its own. */
 #define SPILL_ROW_MAX (SIZE_MAX / 2)
+/* The spill file's stdio buffer: a workbook's spill runs to tens of MB */
+#define SPILL_FILE_BUF (1 << 20)
 #define LONG_ROW UINT32_MAX  /* as a row's size: a u64 size follows */
 
 struct cellspill {
     FILE *f;
+    char *fbuf;         /* f's stdio buffer */
     struct buf text;    /* one row's text */
     struct buf cells;   /* one row's cells (an array), pointing into text */
 };
@@ -31,7 +34,7 @@ uc_err cellspill_open(const char *data_dir, cellspill **out)
         return UC_ENOMEM;
     /* on disk whatever the upload's size: shared strings let a small
      * workbook spill far more text than it holds */
-    s->f = files_scratch(data_dir, ".cells", false);
+    s->f = files_scratch(data_dir, ".cells", false, SPILL_FILE_BUF, &s->fbuf);
     if (!s->f) {
         free(s);
         return UC_EIO;
@@ -149,8 +152,7 @@ void cellspill_close(cellspill *s)
 {
     if (!s)
         return;
-    if (s->f)
-        fclose(s->f);
+    files_scratch_close(s->f, s->fbuf);
     buf_free(&s->text);
     buf_free(&s->cells);
     free(s);

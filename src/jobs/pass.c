@@ -13,10 +13,18 @@
  * (an XLSX has at most 1,048,576 rows), so at most about 25 MB. */
 #define RECORDS_IN_MEMORY_MAX (1 << 20)
 
+/* The records' stdio buffer: 1 MiB, or less for an upload too small to
+ * fill it (a 10-row task's 240 bytes of records need no 1 MiB malloc). */
+#define RECORDS_BUF_MAX (1 << 20)
+#define RECORDS_BUF_MIN (4 << 10)
+
 uc_err pass_open_records(pass *r)
 {
-    r->recs = files_scratch(r->env->data_dir, ".rows",
-                            r->j->t.upload_bytes <= RECORDS_IN_MEMORY_MAX);
+    int64_t up = r->j->t.upload_bytes;
+    size_t cap = up > RECORDS_BUF_MAX ? RECORDS_BUF_MAX
+                 : up < RECORDS_BUF_MIN ? RECORDS_BUF_MIN : (size_t)up;
+    r->recs = files_scratch(r->env->data_dir, ".rows", up <= RECORDS_IN_MEMORY_MAX, cap,
+                            &r->recs_buf);
     return r->recs ? UC_OK : UC_EIO;
 }
 

@@ -61,6 +61,7 @@ typedef struct pass {
     dedup *dd;
     acct_lists *al;
     FILE *recs;             /* the row records (pass_open_records) */
+    char *recs_buf;         /* its stdio buffer (files_scratch) */
     const char *in_mem;     /* the upload held in memory (in_len bytes), */
     size_t in_len;          /* read instead of the file at in; NULL: none */
     uint32_t email_col;

@@ -136,8 +136,7 @@ static uc_err work(const job_env *env, job *j, const char *mem, const char *tmp,
     task_phases *ms = &r.res.ms;
     if (!ms->read && !ms->merge && !ms->write) /* a pass with no phases of its own */
         ms->read = clock_mono_ms() - t0;
-    if (r.recs)
-        fclose(r.recs);
+    files_scratch_close(r.recs, r.recs_buf);
     dedup_free(r.dd);
     acct_lists_free(r.al);
     *res = r.res;

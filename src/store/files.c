@@ -108,18 +108,30 @@ uc_err files_write_new(const char *path, const void *data, size_t n)
     return e;
 }
 
-FILE *files_scratch(const char *dir, const char *suffix, bool in_memory)
+FILE *files_scratch(const char *dir, const char *suffix, bool in_memory, size_t bufsize,
+                    char **buf)
 {
-    int fd = in_memory ? memfd_create(suffix, MFD_CLOEXEC) : files_scratch_fd(dir, suffix);
-    if (fd < 0)
+    *buf = malloc(bufsize);
+    if (!*buf)
         return NULL;
-    FILE *f = fdopen(fd, "w+");
+    int fd = in_memory ? memfd_create(suffix, MFD_CLOEXEC) : files_scratch_fd(dir, suffix);
+    FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
     if (!f) {
-        close(fd);
+        if (fd >= 0)
+            close(fd);
+        free(*buf);
+        *buf = NULL;
         return NULL;
     }
-    setvbuf(f, NULL, _IOFBF, 1 << 20);
+    setvbuf(f, *buf, _IOFBF, bufsize);
     return f;
+}
+
+void files_scratch_close(FILE *f, char *buf)
+{
+    if (f)
+        fclose(f);
+    free(buf);
 }
 
 int files_scratch_fd(const char *dir, const char *suffix)

@@ -59,11 +59,18 @@ bool files_upload_placed(const char *dir, const char *path, enum task_format fmt
 uc_err files_write_new(const char *path, const void *data, size_t n);
 
 /* A task's scratch file, anonymous (nothing to clean up whatever happens),
- * read and written through stdio with a 1 MiB buffer. in_memory: a memfd,
- * for the scratch of a small upload (creating a file on the data dir's
- * file system costs more than a small task's whole run); else a temp file
- * under DIR/tmp with the given suffix, unlinked at once. NULL on failure. */
-FILE *files_scratch(const char *dir, const char *suffix, bool in_memory);
+ * read and written through stdio with a buffer of bufsize bytes, put in
+ * *buf: the caller frees it after fclose (files_scratch_close). glibc's
+ * setvbuf given a size but no buffer keeps its own of st_blksize, 4 KiB:
+ * a write and a read syscall every 4 KiB of a spill of tens of MB.
+ * in_memory: a memfd, for the scratch of a small upload (creating a file
+ * on the data dir's file system costs more than a small task's whole
+ * run); else a temp file under DIR/tmp with the given suffix, unlinked at
+ * once. NULL on failure (*buf NULL). */
+FILE *files_scratch(const char *dir, const char *suffix, bool in_memory, size_t bufsize,
+                    char **buf);
+/* Close a scratch file and free its buffer. Accepts NULL. */
+void files_scratch_close(FILE *f, char *buf);
 /* The same temp file under DIR/tmp, unlinked at once, as a descriptor
  * (read and write, close-on-exec). -1 on failure. */
 int files_scratch_fd(const char *dir, const char *suffix);
