@@ -41,11 +41,13 @@
  * the scheduler takes its core from it only at a tick (4 ms at HZ=250):
  * whatever shares the core (a client on the same machine, as wrk is in
  * bench/run.py) waits that long, and so do the answers it has to read.
- * Offering the core every 16 requests (about 200 us of work) cut the
- * status endpoint's p99 under wrk -c64 on 2 cores from 11.6 to 4.4 ms
- * (median of 8 interleaved pairs); sched_yield returns at once when
- * nothing else wants the core. */
-#define YIELD_EVERY 16u
+ * So a thread that has finished requests back to back for BURST_US offers
+ * its core (sched_yield: at once back when nothing else wants it). A gap
+ * of GAP_US between two finished requests means it waited (for a request
+ * or for its core): the burst starts again, so a server that is not
+ * saturated never yields. */
+#define BURST_US 200
+#define GAP_US 50
 #define MAX_CONNECTIONS 1024 /* open at once, waiting ones included */
 #define IDLE_TIMEOUT_S 20 /* a connection silent this long is closed (slow clients) */
 /* Each connection's memory pool: it holds the request's headers (so it
@@ -186,6 +188,27 @@ static void journal_record(req *rq, int64_t duration_ms)
     journal_add(rq->a->journal, &e);
 }
 
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Called as each request ends, its answer sent: see BURST_US. */
+static void offer_core(void)
+{
+    static _Thread_local int64_t burst_from, last;
+    int64_t now = mono_us();
+    if (now - last > GAP_US)
+        burst_from = now;
+    last = now;
+    if (now - burst_from >= BURST_US) {
+        sched_yield();
+        burst_from = last = mono_us();
+    }
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -217,12 +240,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     buf_free(&rq->body);
     free(rq);
     *con_cls = NULL;
-    /* Every YIELD_EVERY answers this thread has finished, it offers its
-     * core: see YIELD_EVERY. The answer is sent already; nothing waits on
-     * this thread but its other connections, which it serves next. */
-    static _Thread_local unsigned served;
-    if (++served % YIELD_EVERY == 0)
-        sched_yield();
+    offer_core();
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
