@@ -1,21 +1,19 @@
-/* delimited.c: row reader for CSV/TSV/TXT over a mapped file.
+/* delimited.c: row reader for CSV/TSV/TXT over a mapped file (the file,
+ * or buffer, opened by delim_open.c).
  *
  * libcsv splits fields; we feed it one line at a time (each chunk ends at a
  * CR or LF) so that when it reports the end of a row we know the row ended
  * at the last byte fed, and can report the row's exact byte span. */
-#include "formats/delimited.h"
+#include "formats/delim_reader.h"
 
 #include "core/buf.h"
 #include "core/utf8.h"
 
 #include <csv.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -24,36 +22,6 @@
 /* libcsv's parser state for "no field of this row seen yet" (libcsv.c
  * defines it as 0; csv.h exposes the field). */
 #define LIBCSV_ROW_NOT_BEGUN 0
-
-struct delim_reader {
-    int fd;
-    const char *data;
-    uint64_t size;
-    size_t bom;
-    delim_limits lim;
-    char delim;
-    struct csv_parser p;
-    int p_live;
-    uint64_t pos;
-    uint64_t end;         /* reading stops here: size, or a range's end */
-    int unclean;          /* the range ended inside a row (see delim_clean) */
-    uint64_t row_start;   /* where the row being read began */
-    uint64_t dropped;     /* pages of the map below this are released */
-    int borrowed;         /* the mapping is another reader's (delim_open_shared) */
-    int copied;           /* data is a malloc'd copy, not a mapping (small files) */
-
-    /* per-row state filled by the callbacks */
-    uint32_t want;
-    uint32_t col;
-    int row_done;
-    int too_many_cols;
-    int oom;              /* a buffer could not grow */
-    int field_too_long; /* a field longer than lim.max_field */
-    struct buf field; /* captured field bytes */
-    struct buf cells; /* DELIM_ALL capture: cell records */
-    struct buf offs;  /* size_t records: start of each captured field */
-    size_t ncells;
-};
 
 static __thread size_t tl_field_cap;
 static __thread int tl_oom;   /* a realloc within the cap failed */
@@ -123,195 +91,6 @@ static void on_row(int c, void *ud)
 {
     (void)c;
     ((delim_reader *)ud)->row_done = 1;
-}
-
-/* A reader with no file yet; NULL on ENOMEM. */
-static delim_reader *reader_new(const delim_limits *lim)
-{
-    delim_reader *r = calloc(1, sizeof *r);
-    if (!r)
-        return NULL;
-    r->fd = -1;
-    buf_init(&r->field, SIZE_MAX);
-    buf_init(&r->cells, SIZE_MAX);
-    buf_init(&r->offs, SIZE_MAX);
-    if (lim)
-        r->lim = *lim;
-    else
-        delim_limits_default(&r->lim);
-    return r;
-}
-
-/* Files up to this size are read into memory rather than mapped: for a
- * 10-row upload the mapping's page fault and its munmap (which flushes
- * the TLBs of the process's other cores) cost more than the copy. */
-#define COPY_MAX (64u << 10)
-
-/* The file's first size bytes, in a malloc'd buffer; NULL on failure. */
-static char *read_copy(int fd, uint64_t size)
-{
-    char *m = malloc(size);
-    for (uint64_t got = 0; m && got < size;) {
-        ssize_t n = pread(fd, m + got, size - got, (off_t)got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) { /* an error, or the file shrank */
-            free(m);
-            m = NULL;
-        } else {
-            got += (uint64_t)n;
-        }
-    }
-    return m;
-}
-
-/* The checks every reader makes of its bytes (r->data, r->size) before
- * its first row: the reasons a file cannot be read as text. */
-static uc_err check_start(delim_reader *r, char *err, size_t errcap)
-{
-    const unsigned char *u = (const unsigned char *)r->data;
-    if (r->size == 0) {
-        snprintf(err, errcap, "The file is empty");
-        return UC_EFORMAT;
-    }
-    if (r->size >= 4 && ((u[0] == 0xFF && u[1] == 0xFE && u[2] == 0 && u[3] == 0) ||
-                         (u[0] == 0 && u[1] == 0 && u[2] == 0xFE && u[3] == 0xFF))) {
-        snprintf(err, errcap, "The file is UTF-32 encoded; save it as UTF-8");
-        return UC_EFORMAT;
-    }
-    if (r->size >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
-        snprintf(err, errcap, "The file is UTF-16 encoded; save it as UTF-8");
-        return UC_EFORMAT;
-    }
-    if (r->size >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
-        r->bom = 3;
-    delim_rewind(r, ',');
-    return UC_OK;
-}
-
-uc_err delim_open(const char *path, const delim_limits *lim, delim_reader **out,
-                  char *err, size_t errcap)
-{
-    delim_reader *r = reader_new(lim);
-    if (!r)
-        return UC_ENOMEM;
-    r->fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (r->fd < 0 || fstat(r->fd, &st) != 0) {
-        snprintf(err, errcap, "Cannot read the uploaded file");
-        delim_close(r);
-        return UC_EIO;
-    }
-    r->size = (uint64_t)st.st_size;
-    if (r->size == 0) {
-        snprintf(err, errcap, "The file is empty");
-        delim_close(r);
-        return UC_EFORMAT;
-    }
-    void *m;
-    if (r->size <= COPY_MAX) {
-        m = read_copy(r->fd, r->size);
-        r->copied = m != NULL;
-    } else {
-        m = mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, r->fd, 0);
-        if (m != MAP_FAILED)
-            madvise(m, r->size, MADV_SEQUENTIAL);
-        else
-            m = NULL;
-    }
-    if (!m) {
-        snprintf(err, errcap, "Cannot read the uploaded file");
-        delim_close(r);
-        return UC_EIO;
-    }
-    r->data = m;
-    uc_err e = check_start(r, err, errcap);
-    if (e) {
-        delim_close(r);
-        return e;
-    }
-    *out = r;
-    return UC_OK;
-}
-
-uc_err delim_open_mem(const char *data, size_t size, const delim_limits *lim,
-                      delim_reader **out, char *err, size_t errcap)
-{
-    delim_reader *r = reader_new(lim);
-    if (!r)
-        return UC_ENOMEM;
-    r->data = data;
-    r->size = size;
-    r->borrowed = 1; /* the caller's bytes: delim_close leaves them */
-    uc_err e = check_start(r, err, errcap);
-    if (e) {
-        delim_close(r);
-        return e;
-    }
-    *out = r;
-    return UC_OK;
-}
-
-uc_err delim_open_shared(const delim_reader *base, delim_reader **out)
-{
-    delim_reader *r = reader_new(&base->lim);
-    if (!r)
-        return UC_ENOMEM;
-    r->data = base->data;
-    r->size = base->size;
-    r->bom = base->bom;
-    r->borrowed = 1;
-    delim_rewind(r, ',');
-    *out = r;
-    return UC_OK;
-}
-
-void delim_close(delim_reader *r)
-{
-    if (!r)
-        return;
-    if (r->p_live)
-        csv_free(&r->p);
-    if (r->data && r->copied)
-        free((void *)r->data);
-    else if (r->data && !r->borrowed)
-        munmap((void *)r->data, r->size);
-    if (r->fd >= 0)
-        close(r->fd);
-    buf_free(&r->field);
-    buf_free(&r->cells);
-    buf_free(&r->offs);
-    free(r);
-}
-
-uc_err delim_extend(delim_reader *r)
-{
-    struct stat st;
-    if (r->borrowed)
-        return UC_EINVAL; /* another reader's mapping: that one extends */
-    if (fstat(r->fd, &st) != 0 || (uint64_t)st.st_size < r->size)
-        return UC_EIO;
-    uint64_t size = (uint64_t)st.st_size;
-    if (size == r->size)
-        return UC_OK;
-    void *m;
-    if (r->copied) { /* a small file read whole: map it now */
-        m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, r->fd, 0);
-        if (m == MAP_FAILED)
-            return UC_EIO;
-        free((void *)r->data);
-        r->copied = 0;
-    } else {
-        m = mremap((void *)r->data, r->size, size, MREMAP_MAYMOVE);
-        if (m == MAP_FAILED)
-            return UC_EIO;
-    }
-    madvise(m, size, MADV_SEQUENTIAL);
-    if (r->end == r->size)
-        r->end = size;
-    r->data = m;
-    r->size = size;
-    return UC_OK;
 }
 
 void delim_rewind(delim_reader *r, char delim)
