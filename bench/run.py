@@ -18,7 +18,8 @@ lists (bench/gen.py), and measures, each as the median of N runs:
     of the result's size), run by run beside ucmock on the same file;
   - the pandas peers (bench/peer.py: regex, and email-validator per row when
     the oracle is there, on --ev-rows rows and scaled), run by run beside
-    ucmock on the same file;
+    ucmock on the same file (after one unmeasured ucmock task, and a sync
+    before each step);
   - small tasks: median and p99 end to end of a 10-row task from one client,
     and 1,000 10-row tasks from 16 concurrent client processes.
 Writes the table to RESULTS.md with the machine's description.
@@ -266,10 +267,20 @@ def peers(csv_path, xlsx_path, runs, ev_rows, out):
     rows = []
     srv = Server()
     try:
+        # The peer's seconds leave out its interpreter's start and pandas'
+        # import; ucmock's leave out the server's first task, which faults
+        # in its tables (a test suite's server has served one before).
+        # And each step starts with the last one's written file on disk:
+        # pandas' to_csv leaves ~60 MB of dirty pages, whose writeback
+        # otherwise lands in the next step's time.
+        end_to_end(srv, csv_path, out)
         rec = []
         for _ in range(runs):
+            os.sync()
             e2e, _proc = end_to_end(srv, csv_path, out)
+            os.sync()
             fl = floor(csv_path, 1, out)
+            os.sync()
             rec.append((e2e, fl, peer(csv_path, 'regex', out + '.peer.csv')['seconds']))
         n = sum(1 for _ in open(csv_path)) - 1
         e2e = statistics.median(r[0] for r in rec)
@@ -294,10 +305,13 @@ def peers(csv_path, xlsx_path, runs, ev_rows, out):
         print(rows[-1], flush=True)
         rec = []
         for _ in range(runs):
+            os.sync()
             e2e, proc = end_to_end(srv, xlsx_path, out)
             sheet = result_sheet_bytes(out)
-            rec.append((e2e, proc / 1000, xfloor(xlsx_path, sheet, 6),
-                        peer(xlsx_path, 'regex', out + '.peer.xlsx')['seconds']))
+            os.sync()
+            xf = xfloor(xlsx_path, sheet, 6)
+            os.sync()
+            rec.append((e2e, proc / 1000, xf, peer(xlsx_path, 'regex', out + '.peer.xlsx')['seconds']))
         rows.append(('%s XLSX, ucmock against pandas + regex (openpyxl)' % os.path.basename(xlsx_path),
                      'ucmock %.2f s, processing %.2fx its floor (%.2f s, zlib 6); peer %.2f s: ucmock %.1fx faster'
                      % (statistics.median(r[0] for r in rec), statistics.median(r[1] / r[2] for r in rec),
