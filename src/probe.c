@@ -11,21 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "core/clock.h"
 
 /* Wait for ev on fd until deadline; 1 when ready, 0 on time-out. */
 static int wait_fd(int fd, short ev, int64_t deadline)
 {
     for (;;) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - clock_mono_ms();
         if (left <= 0)
             return 0;
         struct pollfd p = {fd, ev, 0};
@@ -128,7 +122,7 @@ int probe_run(const char *url, int timeout_ms)
         fprintf(stderr, "ucmock: --probe takes http://HOST[:PORT]/PATH, got '%s'\n", url);
         return 1;
     }
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = clock_mono_ms() + timeout_ms;
     int fd = dial(host, port, deadline, msg, sizeof msg);
     if (fd < 0) {
         fprintf(stderr, "ucmock: probe %s: %s\n", url, msg);

@@ -8,12 +8,14 @@
 
 static _Atomic int64_t offset_ms;
 
-static int64_t real_ms(clockid_t id)
+static int64_t real_us(clockid_t id)
 {
     struct timespec ts;
     clock_gettime(id, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
+
+static int64_t real_ms(clockid_t id) { return real_us(id) / 1000; }
 
 int64_t clock_now_ms(void) { return real_ms(CLOCK_REALTIME) + atomic_load(&offset_ms); }
 int64_t clock_offset_ms(void) { return atomic_load(&offset_ms); }
@@ -29,6 +31,7 @@ int64_t clock_retention_cutoff(int days)
 }
 
 int64_t clock_mono_ms(void) { return real_ms(CLOCK_MONOTONIC); }
+int64_t clock_mono_us(void) { return real_us(CLOCK_MONOTONIC); }
 
 void clock_format(int64_t ms, char *buf, size_t cap)
 {

@@ -26,7 +26,8 @@ int64_t clock_retention_end(int64_t created_ms, int days);
 /* Now minus days: the tasks created before it have expired. */
 int64_t clock_retention_cutoff(int days);
 
-/* Real monotonic time in ms, for durations. */
+/* Real monotonic time in ms, for durations; in us, for short ones. */
 int64_t clock_mono_ms(void);
+int64_t clock_mono_us(void);
 
 #endif

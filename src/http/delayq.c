@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/clock.h"
+
 typedef struct entry {
     int64_t due_ms;   /* monotonic */
     uint64_t seq;     /* order of adding: ties fire first-in first-out */
@@ -24,13 +26,6 @@ struct delayq {
     int stopping;     /* delayq_stop: refuse adds, exit when empty */
     int joined;       /* the thread has ended */
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int before(const entry *a, const entry *b)
 {
@@ -86,7 +81,7 @@ static void *run(void *p)
             pthread_cond_wait(&q->wake, &q->lock);
             continue;
         }
-        int64_t now = now_ms();
+        int64_t now = clock_mono_ms();
         if (q->heap[0].due_ms > now && !q->closed) {
             int64_t due = q->heap[0].due_ms;
             struct timespec ts = {(time_t)(due / 1000), (long)(due % 1000) * 1000000};
@@ -140,7 +135,7 @@ int delayq_add(delayq *q, int64_t delay_ms, delayq_fn fn, void *arg)
     int rc = -1;
     if (q->stopping || q->n == q->cap)
         goto out;
-    entry e = {now_ms() + (delay_ms > 0 ? delay_ms : 0), q->next_seq++, fn, arg};
+    entry e = {clock_mono_ms() + (delay_ms > 0 ? delay_ms : 0), q->next_seq++, fn, arg};
     q->heap[q->n] = e;
     sift_up(q->heap, q->n++);
     if (q->heap[0].seq == e.seq) /* a new earliest deadline */

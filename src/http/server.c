@@ -188,24 +188,17 @@ static void journal_record(req *rq, int64_t duration_ms)
     journal_add(rq->a->journal, &e);
 }
 
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Called as each request ends, its answer sent: see BURST_US. */
 static void offer_core(void)
 {
     static _Thread_local int64_t burst_from, last;
-    int64_t now = mono_us();
+    int64_t now = clock_mono_us();
     if (now - last > GAP_US)
         burst_from = now;
     last = now;
     if (now - burst_from >= BURST_US) {
         sched_yield();
-        burst_from = last = mono_us();
+        burst_from = last = clock_mono_us();
     }
 }
 
