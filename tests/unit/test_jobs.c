@@ -134,6 +134,14 @@ static char *read_result(const fx *f, const task *t, size_t *len)
     return buf;
 }
 
+/* The data dir's subdirectories hold these many files. */
+static void expect_counts(const fx *f, int uploads, int results, int tmp)
+{
+    assert_int_equal(count_files(f, "uploads"), uploads);
+    assert_int_equal(count_files(f, "results"), results);
+    assert_int_equal(count_files(f, "tmp"), tmp);
+}
+
 /* The task's result file holds want, and the data dir's subdirectories
  * hold these many files. */
 static void expect_files(const fx *f, const task *t, const char *want, int uploads,
@@ -143,9 +151,7 @@ static void expect_files(const fx *f, const task *t, const char *want, int uploa
     char *out = read_result(f, t, &len);
     assert_string_equal(out, want);
     free(out);
-    assert_int_equal(count_files(f, "uploads"), uploads);
-    assert_int_equal(count_files(f, "results"), results);
-    assert_int_equal(count_files(f, "tmp"), tmp);
+    expect_counts(f, uploads, results, tmp);
 }
 
 /* Submit data as an upload of format fmt; returns the task row after. */
@@ -392,9 +398,7 @@ static void test_submit_on_workers(void **state)
         assert_string_equal(out, CSV_OUT);
         free(out);
     }
-    assert_int_equal(count_files(f, "uploads"), 20);
-    assert_int_equal(count_files(f, "results"), 20);
-    assert_int_equal(count_files(f, "tmp"), 0);
+    expect_counts(f, 20, 20, 0);
 }
 
 static void test_submit_insert_fails_on_workers(void **state)
@@ -412,9 +416,7 @@ static void test_submit_insert_fails_on_workers(void **state)
     drain(f); /* every job that started has ended: none left a file */
     scratch_sql(f->d, "DROP TRIGGER no_tasks");
     assert_int_equal(count_tasks(f), 0);
-    assert_int_equal(count_files(f, "uploads"), 0);
-    assert_int_equal(count_files(f, "results"), 0);
-    assert_int_equal(count_files(f, "tmp"), 0);
+    expect_counts(f, 0, 0, 0);
 }
 
 /* A small upload with no delay runs on the submitting thread: its row is
@@ -429,9 +431,7 @@ static void test_small_task_finished_when_submitted(void **state)
     assert_int_equal(t.result_bytes, (int64_t)sizeof CSV_OUT - 1);
     int progress;
     assert_int_equal(pool_progress(f->p, t.id, &progress), 0);
-    assert_int_equal(count_files(f, "uploads"), 1);
-    assert_int_equal(count_files(f, "results"), 1);
-    assert_int_equal(count_files(f, "tmp"), 0);
+    expect_counts(f, 1, 1, 0);
 }
 
 /* An upload held in memory (submit_mem) that runs on the submitting
@@ -455,9 +455,7 @@ static void test_submit_mem_runs_unstored(void **state)
     assert_int_equal(submit_mem(f->d, f->p, f->dir, NOCOL, &t, NULL), UC_OK);
     assert_int_equal(task_get(f->d, t.id, NULL, &row), UC_OK);
     assert_int_equal(row.status, TASK_FAILED);
-    assert_int_equal(count_files(f, "uploads"), 0);
-    assert_int_equal(count_files(f, "results"), 1);
-    assert_int_equal(count_files(f, "tmp"), 0);
+    expect_counts(f, 0, 1, 0);
 }
 
 /* One past the size that runs on the submitting thread is written to its
@@ -561,9 +559,7 @@ static void test_held_job_released_without_row(void **state)
     }
     drain(f);
     assert_int_equal(count_tasks(f), 0);
-    assert_int_equal(count_files(f, "uploads"), 20); /* the test's own */
-    assert_int_equal(count_files(f, "results"), 0);
-    assert_int_equal(count_files(f, "tmp"), 0);
+    expect_counts(f, 20, 0, 0); /* the 20 uploads: the test's own */
 }
 
 /* The submitter's side of a held job, on a thread of its own: a moment's
